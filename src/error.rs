@@ -1,0 +1,49 @@
+//! The error type the binary maps to messages and exit codes.
+
+use thiserror::Error;
+
+use crate::config::ConfigError;
+use crate::load::LoadError;
+use crate::output::OutputError;
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: bad input data or an infeasible plan.
+pub const EXIT_DATA: i32 = 1;
+/// Exit code: usage or internal error.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Any error of a pipeline stage.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("internal data error")]
+    Polars(#[from] polars::prelude::PolarsError),
+}
+
+impl Error {
+    /// The exit code a scheduler can act on.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Load(_) => EXIT_DATA,
+            Error::Output(_) | Error::Config(_) | Error::Polars(_) => EXIT_USAGE,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Load(e) => e.hint(),
+            Error::Output(e) => e.hint(),
+            Error::Config(e) => e.hint(),
+            Error::Polars(_) => {
+                Some("this is a bug in acqplan; please report it with the input".into())
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! acqplan plans how a live-stream e-commerce business buys traffic.
+//!
+//! The program is a pipeline; each stage takes the previous stage's output
+//! type, so the order cannot be got wrong:
+//!
+//! ```text
+//!  history file ──load──▶ ValidatedData ──screen──▶ … ──fit──▶ curves ──plan──▶ plan ──report──▶ run folder
+//!  (CSV/Parquet/xlsx)     (every defect named                (Curve: value,       (LP over
+//!                          by file, line, column)             derivative,         piecewise-linear
+//!                                                             inverse)            segments)
+//! ```
+//!
+//! - [`load`] reads CSV (with or without BOM), Parquet and .xlsx, maps
+//!   Chinese console headers, and hands rows to [`validate`].
+//! - [`validate`] checks every cell and produces [`validate::ValidatedData`].
+//! - [`curves`] holds the response-curve families.
+//! - [`report`] renders tables and exports (bytes, no IO); [`output`] writes
+//!   them atomically into a run folder.
+//! - [`synth`] makes synthetic history from known curves.
+//! - [`config`] resolves defaults < `acqplan.toml` < flags.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod curves;
+pub mod error;
+pub mod load;
+pub mod output;
+pub mod report;
+pub mod synth;
+pub mod validate;
+
+pub use error::Error;

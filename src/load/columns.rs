@@ -1,0 +1,425 @@
+//! The data contract's columns, the header aliases recognised out of the box,
+//! and resolution of a file's headers to those columns.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One column of the campaign-history contract (SPEC.md, "Input").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Date,
+    Channel,
+    Spend,
+    Viewers,
+    Room,
+    Campaign,
+    Impressions,
+    Orders,
+    Gmv,
+    AvgWatchSeconds,
+    Comments,
+}
+
+/// How a field's cells are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A calendar day.
+    Date,
+    /// Free text (names, ids).
+    Text,
+    /// A number ≥ 0 (money may carry `¥` and thousands separators).
+    Number,
+}
+
+impl Field {
+    /// Every field, required ones first.
+    pub const ALL: [Field; 11] = [
+        Field::Date,
+        Field::Channel,
+        Field::Spend,
+        Field::Viewers,
+        Field::Room,
+        Field::Campaign,
+        Field::Impressions,
+        Field::Orders,
+        Field::Gmv,
+        Field::AvgWatchSeconds,
+        Field::Comments,
+    ];
+
+    /// The optional numeric fields, in output order.
+    pub const OPTIONAL_NUMBERS: [Field; 5] = [
+        Field::Impressions,
+        Field::Orders,
+        Field::Gmv,
+        Field::AvgWatchSeconds,
+        Field::Comments,
+    ];
+
+    /// Canonical column name, as in the data contract.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Date => "date",
+            Field::Channel => "channel",
+            Field::Spend => "spend",
+            Field::Viewers => "viewers",
+            Field::Room => "room",
+            Field::Campaign => "campaign",
+            Field::Impressions => "impressions",
+            Field::Orders => "orders",
+            Field::Gmv => "gmv",
+            Field::AvgWatchSeconds => "avg_watch_seconds",
+            Field::Comments => "comments",
+        }
+    }
+
+    /// Parse a canonical name (as used by `--column NAME=HEADER`).
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name.trim())
+    }
+
+    /// Whether every file must have this column.
+    pub fn required(self) -> bool {
+        matches!(
+            self,
+            Field::Date | Field::Channel | Field::Spend | Field::Viewers
+        )
+    }
+
+    /// How cells of this field are read.
+    pub fn kind(self) -> Kind {
+        match self {
+            Field::Date => Kind::Date,
+            Field::Channel | Field::Room | Field::Campaign => Kind::Text,
+            _ => Kind::Number,
+        }
+    }
+
+    /// Header spellings recognised without configuration. Matching ignores
+    /// case, spaces, `_`/`-`, and a trailing unit in brackets (`消耗(元)`).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Date => &[
+                "date",
+                "day",
+                "日期",
+                "时间",
+                "统计日期",
+                "数据日期",
+                "投放日期",
+                "直播日期",
+                "开播日期",
+            ],
+            Field::Channel => &[
+                "channel",
+                "source",
+                "traffic source",
+                "渠道",
+                "渠道名称",
+                "投放渠道",
+                "流量来源",
+                "流量渠道",
+                "来源",
+            ],
+            Field::Spend => &[
+                "spend",
+                "cost",
+                "消耗",
+                "花费",
+                "消费",
+                "总消耗",
+                "总花费",
+                "投放金额",
+                "投放消耗",
+                "广告消耗",
+                "成本",
+            ],
+            Field::Viewers => &[
+                "viewers",
+                "visitors",
+                "views",
+                "进房人数",
+                "观看人数",
+                "进入直播间人数",
+                "直播间进房人数",
+                "观众数",
+                "场观",
+                "进房人次",
+                "观看人次",
+            ],
+            Field::Room => &[
+                "room",
+                "room id",
+                "live room",
+                "account",
+                "直播间",
+                "直播间id",
+                "直播间名称",
+                "直播账号",
+                "账号",
+            ],
+            Field::Campaign => &[
+                "campaign",
+                "campaign id",
+                "计划",
+                "计划id",
+                "推广计划",
+                "广告计划",
+                "计划名称",
+            ],
+            Field::Impressions => &[
+                "impressions",
+                "曝光",
+                "曝光量",
+                "曝光次数",
+                "展现",
+                "展现量",
+                "展示次数",
+            ],
+            Field::Orders => &[
+                "orders",
+                "订单数",
+                "订单",
+                "成交订单数",
+                "成交单数",
+                "下单数",
+                "支付订单数",
+            ],
+            Field::Gmv => &[
+                "gmv",
+                "revenue",
+                "成交金额",
+                "成交额",
+                "销售额",
+                "支付金额",
+                "直播gmv",
+            ],
+            Field::AvgWatchSeconds => &[
+                "avg watch seconds",
+                "average watch seconds",
+                "平均观看时长",
+                "人均观看时长",
+                "平均停留时长",
+                "人均停留时长",
+            ],
+            Field::Comments => &["comments", "评论数", "评论", "评论次数", "弹幕数"],
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Normalise a header for alias matching: lower case, no BOM, no spaces,
+/// `_`/`-` as nothing, and a trailing bracketed unit removed.
+pub fn normalise_header(header: &str) -> String {
+    let mut h = header.trim_start_matches('\u{feff}').trim();
+    for (open, close) in [('(', ')'), ('（', '）'), ('[', ']'), ('【', '】')] {
+        if h.ends_with(close)
+            && let Some(i) = h.rfind(open)
+            && i > 0
+        {
+            h = h[..i].trim_end();
+        }
+    }
+    h.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '\u{3000}'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// User-given header names per field (`--column spend=总花费`, or the
+/// `[columns]` table of the config file). Exact header text, not aliases.
+pub type ColumnMap = BTreeMap<Field, String>;
+
+/// Which field each of a file's columns feeds, by position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    /// The file's headers, in order.
+    pub headers: Vec<String>,
+    /// Position of each field's column in the file, if present.
+    pub index: BTreeMap<Field, usize>,
+}
+
+impl Resolved {
+    /// Position of a field's column.
+    pub fn get(&self, f: Field) -> Option<usize> {
+        self.index.get(&f).copied()
+    }
+
+    /// Header text of a field's column as written in the file.
+    pub fn header(&self, f: Field) -> Option<&str> {
+        self.get(f).map(|i| self.headers[i].as_str())
+    }
+}
+
+/// Why a file's headers do not satisfy the contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeaderProblem {
+    /// Required fields with no matching header.
+    Missing(Vec<Field>),
+    /// A `--column`/config mapping names a header the file does not have.
+    MappedHeaderAbsent { field: Field, header: String },
+    /// Two headers match one field.
+    Ambiguous { field: Field, headers: [String; 2] },
+}
+
+/// Match a file's headers against the contract: explicit mappings first,
+/// then exact canonical names, then aliases.
+pub fn resolve(headers: &[String], map: &ColumnMap) -> Result<Resolved, HeaderProblem> {
+    let normalised: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
+    let mut index = BTreeMap::new();
+    let mut taken = vec![false; headers.len()];
+    for (&field, wanted) in map {
+        let wanted_n = normalise_header(wanted);
+        let pos = headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == wanted.trim())
+            .or_else(|| normalised.iter().position(|h| *h == wanted_n));
+        match pos {
+            Some(i) => {
+                index.insert(field, i);
+                taken[i] = true;
+            }
+            None => {
+                return Err(HeaderProblem::MappedHeaderAbsent {
+                    field,
+                    header: wanted.clone(),
+                });
+            }
+        }
+    }
+    for field in Field::ALL {
+        if index.contains_key(&field) {
+            continue;
+        }
+        let aliases: Vec<String> = field
+            .aliases()
+            .iter()
+            .map(|a| normalise_header(a))
+            .collect();
+        let hits: Vec<usize> = (0..headers.len())
+            .filter(|&i| !taken[i] && aliases.contains(&normalised[i]))
+            .collect();
+        match hits.as_slice() {
+            [] => {}
+            [i] => {
+                index.insert(field, *i);
+                taken[*i] = true;
+            }
+            [i, j, ..] => {
+                return Err(HeaderProblem::Ambiguous {
+                    field,
+                    headers: [headers[*i].clone(), headers[*j].clone()],
+                });
+            }
+        }
+    }
+    let missing: Vec<Field> = Field::ALL
+        .into_iter()
+        .filter(|f| f.required() && !index.contains_key(f))
+        .collect();
+    if !missing.is_empty() {
+        return Err(HeaderProblem::Missing(missing));
+    }
+    Ok(Resolved {
+        headers: headers.to_vec(),
+        index,
+    })
+}
+
+/// Spreadsheet-style column letters for a 0-based position (0 → `A`, 27 → `AB`).
+pub fn column_letters(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ASCII letters")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn chinese_headers_resolve_out_of_the_box() {
+        let r = resolve(
+            &hs(&[
+                "\u{feff}日期",
+                "直播间",
+                "渠道",
+                "消耗(元)",
+                "进房人数",
+                "订单数",
+                "成交金额（元）",
+            ]),
+            &ColumnMap::new(),
+        )
+        .unwrap();
+        assert_eq!(r.get(Field::Date), Some(0));
+        assert_eq!(r.get(Field::Room), Some(1));
+        assert_eq!(r.get(Field::Spend), Some(3));
+        assert_eq!(r.get(Field::Viewers), Some(4));
+        assert_eq!(r.get(Field::Gmv), Some(6));
+        assert_eq!(r.header(Field::Gmv), Some("成交金额（元）"));
+    }
+
+    #[test]
+    fn explicit_map_wins_and_must_exist() {
+        let mut map = ColumnMap::new();
+        map.insert(Field::Spend, "总花费 ".into());
+        let r = resolve(&hs(&["date", "channel", "总花费", "花费", "viewers"]), &map).unwrap();
+        assert_eq!(r.get(Field::Spend), Some(2));
+        map.insert(Field::Viewers, "UV".into());
+        assert_eq!(
+            resolve(&hs(&["date", "channel", "总花费", "viewers"]), &map),
+            Err(HeaderProblem::MappedHeaderAbsent {
+                field: Field::Viewers,
+                header: "UV".into()
+            })
+        );
+    }
+
+    #[test]
+    fn ambiguous_and_missing_are_reported() {
+        assert!(matches!(
+            resolve(
+                &hs(&["date", "channel", "消耗", "花费", "viewers"]),
+                &ColumnMap::new()
+            ),
+            Err(HeaderProblem::Ambiguous {
+                field: Field::Spend,
+                ..
+            })
+        ));
+        assert_eq!(
+            resolve(&hs(&["date", "channel"]), &ColumnMap::new()),
+            Err(HeaderProblem::Missing(vec![Field::Spend, Field::Viewers]))
+        );
+    }
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+}

@@ -1,0 +1,87 @@
+//! CSV (and tab-separated) history, with or without a UTF-8 BOM.
+
+use std::path::Path;
+
+use super::cell::Cell;
+use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
+use crate::validate::{Builder, SourceKind};
+
+/// Pick `,`, `\t` or `;` by which appears most in the header line.
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
+    let count = |d: u8| first.iter().filter(|&&b| b == d).count();
+    [b',', b'\t', b';']
+        .into_iter()
+        .max_by_key(|&d| (count(d), d == b','))
+        .unwrap_or(b',')
+}
+
+fn trim_line_end(raw: &[u8]) -> &[u8] {
+    let mut end = raw.len();
+    while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &raw[..end]
+}
+
+pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(LoadError::EmptyFile { path: path.into() });
+    }
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(bytes))
+        .from_reader(bytes);
+    let mut record = ::csv::ByteRecord::new();
+    let unreadable = |e: ::csv::Error| LoadError::Unreadable {
+        path: path.into(),
+        format: "CSV",
+        source: Box::new(e),
+    };
+    if !reader.read_byte_record(&mut record).map_err(unreadable)? {
+        return Err(LoadError::EmptyFile { path: path.into() });
+    }
+    let headers = record
+        .iter()
+        .map(|h| std::str::from_utf8(h).map(str::to_string))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| LoadError::HeaderNotUtf8 { path: path.into() })?;
+    let resolved = resolve_headers(path, headers, opts)?;
+    let width = resolved.headers.len();
+    let mut builder = Builder::new(&resolved);
+    let mut rows_read = 0usize;
+    loop {
+        let start = reader.position().byte() as usize;
+        let more = reader.read_byte_record(&mut record).map_err(unreadable)?;
+        if !more {
+            break;
+        }
+        let end = reader.position().byte() as usize;
+        let raw = || {
+            String::from_utf8_lossy(trim_line_end(&bytes[start..end.min(bytes.len())])).into_owned()
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        // A line holding only spaces carries no data.
+        if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        rows_read += 1;
+        if record.len() != width {
+            builder.reject_field_count(line, record.len(), raw);
+            continue;
+        }
+        if let Some(i) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+            builder.reject_not_utf8(line, i, raw);
+            continue;
+        }
+        let cell = |i: usize| match std::str::from_utf8(&record[i]) {
+            Ok(t) if !t.trim().is_empty() => Cell::Text(t),
+            // Blank, or (never, as checked above) not UTF-8.
+            _ => Cell::Empty,
+        };
+        builder.push(line, cell, raw);
+    }
+    finish(path, SourceKind::Csv, builder, rows_read, opts)
+}

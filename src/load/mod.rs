@@ -1,0 +1,247 @@
+//! Load campaign history (CSV, Parquet, .xlsx) into [`ValidatedData`].
+//!
+//! Every source presents rows of [`Cell`]s with their line numbers to the
+//! validator, so the rules and messages are the same whatever the format.
+
+pub mod cell;
+pub mod columns;
+mod csv;
+mod parquet;
+mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+pub use cell::Cell;
+pub use columns::{ColumnMap, Field, HeaderProblem};
+
+use crate::validate::{Builder, DefectReport, Rejected, SourceKind, ValidatedData};
+
+/// How to load.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Headers mapped by the user, on top of the built-in aliases.
+    pub columns: ColumnMap,
+    /// Go on with the good rows instead of stopping at the first defect.
+    pub skip_bad_rows: bool,
+}
+
+/// History that loaded, with the rows left out under `--skip-bad-rows`.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The rows that passed.
+    pub data: ValidatedData,
+    /// How the source names places.
+    pub kind: SourceKind,
+    /// Rows left out, verbatim with reasons (empty unless skipping).
+    pub rejected: Vec<Rejected>,
+    /// Rows read from the file, good and bad.
+    pub rows_read: usize,
+}
+
+/// Why history could not be loaded.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("`{}` does not exist", path.display())]
+    MissingFile { path: PathBuf },
+    #[error("`{}` has an unsupported extension", path.display())]
+    UnsupportedExtension { path: PathBuf },
+    #[error("could not read `{}`", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{}` is empty", path.display())]
+    EmptyFile { path: PathBuf },
+    #[error("`{}` has a header but no data rows", path.display())]
+    NoDataRows { path: PathBuf },
+    #[error("`{}`: every one of its {rows} data rows has a defect", path.display())]
+    AllRowsRejected { path: PathBuf, rows: usize },
+    #[error("`{}`, line 1: the header is not UTF-8 text", path.display())]
+    HeaderNotUtf8 { path: PathBuf },
+    #[error("`{}`: {}", path.display(), describe_header_problem(problem))]
+    Header {
+        path: PathBuf,
+        problem: HeaderProblem,
+        found: Vec<String>,
+    },
+    #[error("`{}`: column `{column}` has type {dtype}, which cannot hold {field}", path.display())]
+    ColumnType {
+        path: PathBuf,
+        column: String,
+        field: Field,
+        dtype: String,
+    },
+    #[error("could not read `{}` as {format}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        format: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("`{}` has {} defect{}:\n{report}", report.file.display(), report.defects.len(), if report.defects.len() == 1 { "" } else { "s" })]
+    Invalid { report: DefectReport },
+}
+
+fn describe_header_problem(p: &HeaderProblem) -> String {
+    match p {
+        HeaderProblem::Missing(fields) => {
+            let names: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+            format!("required column {} not found", names.join(", "))
+        }
+        HeaderProblem::MappedHeaderAbsent { field, header } => {
+            format!("column `{field}` is mapped to header {header:?}, which the file does not have")
+        }
+        HeaderProblem::Ambiguous { field, headers } => format!(
+            "both {:?} and {:?} could be `{field}`",
+            headers[0], headers[1]
+        ),
+    }
+}
+
+impl LoadError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            LoadError::MissingFile { .. } => "check the path, or set `data` in acqplan.toml".into(),
+            LoadError::UnsupportedExtension { .. } => {
+                "acqplan reads .csv, .tsv, .txt (comma or tab separated), .parquet and .xlsx".into()
+            }
+            LoadError::EmptyFile { .. } | LoadError::NoDataRows { .. } => {
+                "export the campaign history again: one row per date × room × channel under a header row".into()
+            }
+            LoadError::AllRowsRejected { .. } => {
+                "run without --skip-bad-rows to see each defect".into()
+            }
+            LoadError::HeaderNotUtf8 { .. } => {
+                "save the file as UTF-8 (consoles often export GBK: re-save with `UTF-8` encoding)".into()
+            }
+            LoadError::Header { problem, found, .. } => {
+                let found = found.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
+                match problem {
+                    HeaderProblem::Missing(fields) => {
+                        let tried: Vec<String> = fields
+                            .iter()
+                            .map(|f| format!("`{f}` ← {}", f.aliases().join(" / ")))
+                            .collect();
+                        format!(
+                            "headers found: {found}. Aliases tried: {}. Map yours with --column NAME=HEADER (e.g. --column spend=总花费) or a [columns] table in acqplan.toml",
+                            tried.join("; ")
+                        )
+                    }
+                    HeaderProblem::MappedHeaderAbsent { .. } => {
+                        format!("headers found: {found}; fix the --column flag or the [columns] table")
+                    }
+                    HeaderProblem::Ambiguous { field, headers } => format!(
+                        "say which one with --column {field}={:?}",
+                        headers[0]
+                    ),
+                }
+            }
+            LoadError::ColumnType { .. } => "store it as a number, date or text column".into(),
+            LoadError::Unreadable { .. } => "check that the file is not truncated and opens in its own program".into(),
+            LoadError::Invalid { .. } => {
+                "fix the rows above, or pass --skip-bad-rows to go on without them (they are written to rejected_rows.csv)".into()
+            }
+            LoadError::Io { .. } => return None,
+        })
+    }
+}
+
+/// The formats acqplan reads, chosen by extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Parquet,
+    Xlsx,
+}
+
+fn format_of(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "tsv" | "txt" => Some(Format::Csv),
+        "parquet" | "pq" => Some(Format::Parquet),
+        "xlsx" | "xlsm" => Some(Format::Xlsx),
+        _ => None,
+    }
+}
+
+/// Load and validate history from `path`.
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    if !path.exists() {
+        return Err(LoadError::MissingFile { path: path.into() });
+    }
+    let format =
+        format_of(path).ok_or_else(|| LoadError::UnsupportedExtension { path: path.into() })?;
+    match format {
+        Format::Csv => {
+            let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+                path: path.into(),
+                source,
+            })?;
+            load_csv_bytes(path, &bytes, opts)
+        }
+        Format::Parquet => parquet::load(path, opts),
+        Format::Xlsx => xlsx::load(path, opts),
+    }
+}
+
+/// Load CSV from bytes already in memory; `path` names them in messages.
+pub fn load_csv_bytes(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    csv::load(path, bytes, opts)
+}
+
+/// Resolve headers, mapping a problem to [`LoadError::Header`].
+fn resolve_headers(
+    path: &Path,
+    headers: Vec<String>,
+    opts: &LoadOptions,
+) -> Result<columns::Resolved, LoadError> {
+    columns::resolve(&headers, &opts.columns).map_err(|problem| LoadError::Header {
+        path: path.into(),
+        problem,
+        found: headers,
+    })
+}
+
+/// Turn a filled builder into the result, applying the skip policy.
+fn finish(
+    path: &Path,
+    kind: SourceKind,
+    builder: Builder<'_>,
+    rows_read: usize,
+    opts: &LoadOptions,
+) -> Result<Loaded, LoadError> {
+    if rows_read == 0 {
+        return Err(LoadError::NoDataRows { path: path.into() });
+    }
+    let has_room = builder.has_room_column();
+    if !builder.defects.is_empty() && !opts.skip_bad_rows {
+        return Err(LoadError::Invalid {
+            report: DefectReport {
+                file: path.into(),
+                kind,
+                defects: builder.defects,
+            },
+        });
+    }
+    if builder.len() == 0 {
+        return Err(LoadError::AllRowsRejected {
+            path: path.into(),
+            rows: rows_read,
+        });
+    }
+    let (frame, _defects, rejected) = builder.finish().map_err(|e| LoadError::Unreadable {
+        path: path.into(),
+        format: "a table",
+        source: Box::new(e),
+    })?;
+    Ok(Loaded {
+        data: ValidatedData::new(frame, path.into(), has_room),
+        kind,
+        rejected,
+        rows_read,
+    })
+}

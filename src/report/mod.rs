@@ -1,0 +1,19 @@
+//! Tables, exports and (later) charts. Exporters return bytes and do no IO.
+
+pub mod summary;
+pub mod table;
+
+use crate::validate::Rejected;
+
+/// `rejected_rows.csv`: every row left out, with its line, reason and the
+/// row verbatim.
+pub fn rejected_rows_csv(rows: &[Rejected]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["line", "reason", "row"])
+        .expect("writing to memory");
+    for r in rows {
+        w.write_record([r.line.to_string().as_str(), &r.reason, &r.raw])
+            .expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}

@@ -1,0 +1,127 @@
+//! Plain-text tables for stdout, aligned by display width (CJK is two columns).
+
+use unicode_width::UnicodeWidthStr;
+
+/// Column alignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    /// Text.
+    Left,
+    /// Numbers.
+    Right,
+}
+
+/// A table being built.
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    header: Vec<(String, Align)>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these columns.
+    pub fn new(header: &[(&str, Align)]) -> Self {
+        Table {
+            header: header.iter().map(|(h, a)| (h.to_string(), *a)).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Add a row (as many cells as columns).
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// Render with two spaces between columns and a rule under the header.
+    pub fn render(&self) -> String {
+        let n = self.header.len();
+        let mut widths: Vec<usize> = self.header.iter().map(|(h, _)| h.width()).collect();
+        for r in &self.rows {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.width());
+            }
+        }
+        let line = |cells: &mut dyn Iterator<Item = &String>| {
+            let mut s = String::new();
+            for (i, c) in cells.enumerate().take(n) {
+                let pad = widths[i].saturating_sub(c.width());
+                if i > 0 {
+                    s.push_str("  ");
+                }
+                match self.header[i].1 {
+                    Align::Left => {
+                        s.push_str(c);
+                        if i + 1 < n {
+                            s.push_str(&" ".repeat(pad));
+                        }
+                    }
+                    Align::Right => {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(c);
+                    }
+                }
+            }
+            s.push('\n');
+            s
+        };
+        let mut out = line(&mut self.header.iter().map(|(h, _)| h));
+        out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * n.saturating_sub(1)));
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&line(&mut r.iter()));
+        }
+        out
+    }
+}
+
+/// `1234567.8` → `1,234,568` (rounded to `decimals` places, grouped).
+pub fn thousands(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    if v < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        out.push('-');
+    }
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(1_234_567.8, 0), "1,234,568");
+        assert_eq!(thousands(999.0, 0), "999");
+        assert_eq!(thousands(-1000.5, 1), "-1,000.5");
+        assert_eq!(thousands(0.456, 2), "0.46");
+        assert_eq!(thousands(f64::NAN, 2), "-");
+    }
+
+    #[test]
+    fn aligns_cjk_by_display_width() {
+        let mut t = Table::new(&[("channel", Align::Left), ("spend", Align::Right)]);
+        t.row(vec!["抖音千川".into(), "1".into()]);
+        t.row(vec!["red".into(), "1,000".into()]);
+        let s = t.render();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "channel  spend");
+        assert_eq!(lines[2], "抖音千川      1");
+        assert_eq!(lines[3], "red       1,000");
+    }
+}

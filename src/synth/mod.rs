@@ -1,0 +1,607 @@
+//! Synthetic campaign history from known curves, for the shipped sample data,
+//! tests that check what later stages recover, and benchmarks.
+//!
+//! The random numbers come from a small xoshiro256** generator written here
+//! so that a seed gives the same history forever (crates' generators do not
+//! promise value stability across versions).
+
+use serde::Serialize;
+
+use crate::curves::{Curve, Model};
+use crate::load::cell::{days_from_civil, format_date, weekday};
+
+/// xoshiro256** seeded through splitmix64.
+#[derive(Clone, Debug)]
+pub struct Rng([u64; 4]);
+
+impl Rng {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Self {
+        let mut z = seed;
+        let mut next = || {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut x = z;
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^ (x >> 31)
+        };
+        Rng([next(), next(), next(), next()])
+    }
+
+    /// Next raw 64 bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let s = &mut self.0;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.uniform()
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u1 = 1.0 - self.uniform();
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
+/// A channel of the sample world.
+#[derive(Clone, Copy, Debug)]
+pub struct ChannelSpec {
+    /// Id used in English files.
+    pub id: &'static str,
+    /// Name used in Chinese files.
+    pub name_zh: &'static str,
+    /// Typical daily spend of an average room, CNY/day.
+    pub typical_spend_cny: f64,
+    /// Cost per viewer relative to the room's base at typical spend.
+    pub cost_factor: f64,
+    /// Hill shape, or `None` for exponential saturation.
+    pub hill_a: Option<f64>,
+    /// Hard cap: contacts per account × accounts (private domain).
+    pub cap_per_account: Option<f64>,
+    /// Orders per real viewer.
+    pub orders_per_viewer: f64,
+    /// Mean order value, CNY.
+    pub order_value_cny: f64,
+    /// Mean watch time of a real viewer, seconds.
+    pub watch_seconds: f64,
+}
+
+/// The eight channels named in the spec.
+pub const CHANNELS: [ChannelSpec; 8] = [
+    ChannelSpec {
+        id: "douyin_qianchuan",
+        name_zh: "抖音千川",
+        typical_spend_cny: 6000.0,
+        cost_factor: 1.0,
+        hill_a: None,
+        cap_per_account: None,
+        orders_per_viewer: 0.030,
+        order_value_cny: 120.0,
+        watch_seconds: 95.0,
+    },
+    ChannelSpec {
+        id: "douyin_douplus",
+        name_zh: "DOU+加热",
+        typical_spend_cny: 1500.0,
+        cost_factor: 1.1,
+        hill_a: Some(0.8),
+        cap_per_account: None,
+        orders_per_viewer: 0.018,
+        order_value_cny: 110.0,
+        watch_seconds: 70.0,
+    },
+    ChannelSpec {
+        id: "kuaishou_ads",
+        name_zh: "快手磁力金牛",
+        typical_spend_cny: 3000.0,
+        cost_factor: 1.1,
+        hill_a: None,
+        cap_per_account: None,
+        orders_per_viewer: 0.025,
+        order_value_cny: 90.0,
+        watch_seconds: 85.0,
+    },
+    ChannelSpec {
+        id: "taobao_live",
+        name_zh: "淘宝直播推广",
+        typical_spend_cny: 2500.0,
+        cost_factor: 1.0,
+        hill_a: Some(0.9),
+        cap_per_account: None,
+        orders_per_viewer: 0.045,
+        order_value_cny: 150.0,
+        watch_seconds: 120.0,
+    },
+    ChannelSpec {
+        id: "wechat_channels",
+        name_zh: "视频号",
+        typical_spend_cny: 1200.0,
+        cost_factor: 0.9,
+        hill_a: None,
+        cap_per_account: None,
+        orders_per_viewer: 0.022,
+        order_value_cny: 130.0,
+        watch_seconds: 100.0,
+    },
+    ChannelSpec {
+        id: "wechat_private",
+        name_zh: "私域社群",
+        typical_spend_cny: 400.0,
+        cost_factor: 0.6,
+        hill_a: None,
+        cap_per_account: Some(5000.0),
+        orders_per_viewer: 0.060,
+        order_value_cny: 160.0,
+        watch_seconds: 180.0,
+    },
+    ChannelSpec {
+        id: "affiliate_coupons",
+        name_zh: "淘客",
+        typical_spend_cny: 2000.0,
+        cost_factor: 1.1,
+        hill_a: Some(1.0),
+        cap_per_account: None,
+        orders_per_viewer: 0.035,
+        order_value_cny: 80.0,
+        watch_seconds: 60.0,
+    },
+    ChannelSpec {
+        id: "red_packets",
+        name_zh: "红包",
+        typical_spend_cny: 800.0,
+        cost_factor: 1.3,
+        hill_a: None,
+        cap_per_account: None,
+        orders_per_viewer: 0.012,
+        order_value_cny: 70.0,
+        watch_seconds: 45.0,
+    },
+];
+
+/// Weekday multipliers on viewers, Monday first (geometric mean ≈ 1).
+pub const WEEKDAY_FACTORS: [f64; 7] = [0.92, 0.95, 0.97, 1.0, 1.05, 1.12, 1.0];
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct GenOptions {
+    /// Number of live rooms.
+    pub rooms: usize,
+    /// Days of history.
+    pub days: usize,
+    /// First day, days since 1970-01-01.
+    pub start_day: i32,
+    /// Seed of the random generator.
+    pub seed: u64,
+    /// Share of paid rows whose viewers are inflated by bots.
+    pub fake_rate: f64,
+    /// Share of days a channel is paused (zero spend).
+    pub zero_spend_rate: f64,
+    /// Lognormal noise σ on viewers.
+    pub noise_sigma: f64,
+    /// Emit impressions, orders, gmv, watch time and comments.
+    pub engagement: bool,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions {
+            rooms: 3,
+            days: 240,
+            start_day: days_from_civil(2026, 3, 1),
+            seed: 42,
+            fake_rate: 0.02,
+            zero_spend_rate: 0.05,
+            noise_sigma: 0.2,
+            engagement: true,
+        }
+    }
+}
+
+/// The true curve of one room × channel.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrueCurve {
+    /// Room id.
+    pub room: String,
+    /// Channel id.
+    pub channel: String,
+    /// Curve (with cap) of viewers/day on an average weekday.
+    pub curve: Curve,
+    /// Typical daily spend of this pair, CNY/day.
+    pub typical_spend_cny: f64,
+    /// Average cost per viewer at the typical spend, CNY.
+    pub cost_per_viewer_at_typical_cny: f64,
+    /// Orders per real viewer.
+    pub orders_per_viewer: f64,
+    /// Mean order value, CNY.
+    pub order_value_cny: f64,
+}
+
+/// A row whose viewers were inflated by bots.
+#[derive(Clone, Debug, Serialize)]
+pub struct FakeRow {
+    /// Day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Room id.
+    pub room: String,
+    /// Channel id.
+    pub channel: String,
+    /// Viewers the row would have had without bots.
+    pub true_viewers: f64,
+    /// Viewers written in the history.
+    pub reported_viewers: f64,
+    /// `reported / true`.
+    pub inflation: f64,
+}
+
+/// Everything a test needs to check what later stages recover.
+#[derive(Clone, Debug, Serialize)]
+pub struct Truth {
+    /// Seed used.
+    pub seed: u64,
+    /// Lognormal σ of the viewer noise.
+    pub noise_sigma: f64,
+    /// Weekday multipliers, Monday first.
+    pub weekday_factors: [f64; 7],
+    /// Base cost per viewer of each room, CNY (well run ≈ 0.5, badly ≈ 1.75).
+    pub room_base_cost_cny: Vec<(String, f64)>,
+    /// True curve per room × channel.
+    pub curves: Vec<TrueCurve>,
+    /// Rows with bot viewers.
+    pub fake_rows: Vec<FakeRow>,
+}
+
+/// One generated row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Days since 1970-01-01.
+    pub date: i32,
+    /// Index into the room list.
+    pub room: usize,
+    /// Index into [`CHANNELS`].
+    pub channel: usize,
+    /// CNY.
+    pub spend: f64,
+    /// People.
+    pub viewers: f64,
+    /// Engagement columns (present when asked for).
+    pub impressions: f64,
+    /// Orders.
+    pub orders: f64,
+    /// CNY.
+    pub gmv: f64,
+    /// Seconds.
+    pub avg_watch_seconds: f64,
+    /// Comments.
+    pub comments: f64,
+    /// Whether bots were added.
+    pub fake: bool,
+}
+
+/// Generated history with its truth.
+#[derive(Clone, Debug)]
+pub struct History {
+    /// Room ids, `room_01`, ….
+    pub rooms: Vec<String>,
+    /// Rows, by date, then room, then channel.
+    pub rows: Vec<Row>,
+    /// Known answers.
+    pub truth: Truth,
+    /// Whether engagement columns are meaningful.
+    pub engagement: bool,
+}
+
+fn room_base_cost(rng: &mut Rng, i: usize, n: usize) -> f64 {
+    match (n, i) {
+        // The three-room sample: well run, middling, badly run.
+        (3, 0) => 0.5,
+        (3, 1) => 0.95,
+        (3, 2) => 1.75,
+        _ => (0.4f64.ln() + rng.uniform() * (2.0f64.ln() - 0.4f64.ln())).exp(),
+    }
+}
+
+fn true_curve(rng: &mut Rng, room: &str, base_cost: f64, size: f64, ch: &ChannelSpec) -> TrueCurve {
+    let typical = ch.typical_spend_cny * size;
+    let cost = base_cost * ch.cost_factor * rng.range(0.92, 1.08);
+    let v_typ = typical / cost;
+    // How far along its saturation the typical spend sits.
+    let x = rng.range(0.6, 1.2);
+    let model = match ch.hill_a {
+        None => Model::Exp {
+            vmax: v_typ / (1.0 - (-x).exp()),
+            k_cny: typical / x,
+        },
+        Some(a) => {
+            let k = typical / x;
+            let r = (typical / k).powf(a);
+            Model::Hill {
+                vmax: v_typ * (1.0 + r) / r,
+                k_cny: k,
+                a,
+            }
+        }
+    };
+    let cap = ch.cap_per_account.map(|c| {
+        let accounts = if size > 1.2 { 2.0 } else { 1.0 };
+        c * accounts
+    });
+    TrueCurve {
+        room: room.into(),
+        channel: ch.id.into(),
+        curve: Curve {
+            model,
+            cap_viewers_per_day: cap,
+        },
+        typical_spend_cny: typical,
+        cost_per_viewer_at_typical_cny: typical
+            / model.value(typical).min(cap.unwrap_or(f64::INFINITY)),
+        orders_per_viewer: ch.orders_per_viewer,
+        order_value_cny: ch.order_value_cny,
+    }
+}
+
+/// Generate a history.
+pub fn generate(opts: &GenOptions) -> History {
+    let mut rng = Rng::new(opts.seed);
+    let rooms: Vec<String> = (1..=opts.rooms).map(|i| format!("room_{i:02}")).collect();
+    let mut bases = Vec::new();
+    let mut curves = Vec::new();
+    for (i, room) in rooms.iter().enumerate() {
+        let base = room_base_cost(&mut rng, i, opts.rooms);
+        let size = rng.range(0.5, 2.0);
+        bases.push((room.clone(), base));
+        for ch in &CHANNELS {
+            curves.push(true_curve(&mut rng, room, base, size, ch));
+        }
+    }
+    let mut rows = Vec::with_capacity(opts.days * curves.len());
+    let mut fake_rows = Vec::new();
+    for d in 0..opts.days {
+        let date = opts.start_day + d as i32;
+        let wd = WEEKDAY_FACTORS[weekday(date) as usize];
+        for (ri, _) in rooms.iter().enumerate() {
+            for (ci, ch) in CHANNELS.iter().enumerate() {
+                let tc = &curves[ri * CHANNELS.len() + ci];
+                let paused = rng.uniform() < opts.zero_spend_rate;
+                let spend = if paused {
+                    0.0
+                } else {
+                    (tc.typical_spend_cny * (0.5 * rng.normal()).exp()).round()
+                };
+                let mean = tc.curve.model.value(spend) * wd;
+                let mut real = (mean * (opts.noise_sigma * rng.normal()).exp()).round();
+                if let Some(cap) = tc.curve.cap_viewers_per_day {
+                    real = real.min(cap);
+                }
+                let fake = spend > 0.0 && real >= 1.0 && rng.uniform() < opts.fake_rate;
+                let inflation = if fake { rng.range(5.0, 30.0) } else { 1.0 };
+                let viewers = (real * inflation).round();
+                let watch_real = ch.watch_seconds * (0.15 * rng.normal()).exp();
+                let bots = viewers - real;
+                let avg_watch = if viewers > 0.0 {
+                    (real * watch_real + bots * rng.range(0.0, 3.0)) / viewers
+                } else {
+                    0.0
+                };
+                let impressions = (real * 25.0 * (0.1 * rng.normal()).exp()).round();
+                let orders = (real * ch.orders_per_viewer * (0.2 * rng.normal()).exp()).round();
+                let gmv = (orders * ch.order_value_cny * (0.1 * rng.normal()).exp() * 100.0)
+                    .round()
+                    / 100.0;
+                let comments = (real * 0.04 * (0.3 * rng.normal()).exp()).round();
+                if fake {
+                    fake_rows.push(FakeRow {
+                        date: format_date(date),
+                        room: rooms[ri].clone(),
+                        channel: ch.id.into(),
+                        true_viewers: real,
+                        reported_viewers: viewers,
+                        inflation: viewers / real,
+                    });
+                }
+                rows.push(Row {
+                    date,
+                    room: ri,
+                    channel: ci,
+                    spend,
+                    viewers,
+                    impressions,
+                    orders,
+                    gmv,
+                    avg_watch_seconds: (avg_watch * 10.0).round() / 10.0,
+                    comments,
+                    fake,
+                });
+            }
+        }
+    }
+    History {
+        rooms,
+        rows,
+        truth: Truth {
+            seed: opts.seed,
+            noise_sigma: opts.noise_sigma,
+            weekday_factors: WEEKDAY_FACTORS,
+            room_base_cost_cny: bases,
+            curves,
+            fake_rows,
+        },
+        engagement: opts.engagement,
+    }
+}
+
+/// Column headers in English or as a Chinese console writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Headers {
+    /// The contract's names; channel ids.
+    English,
+    /// 日期, 直播间, 渠道, 消耗(元), …; Chinese channel names and money as `¥1,234`.
+    Chinese,
+}
+
+fn money(v: f64, style: Headers) -> String {
+    match style {
+        Headers::English => format!("{v}"),
+        Headers::Chinese => {
+            let whole = v.trunc() as i64;
+            let cents = ((v - v.trunc()) * 100.0).round() as i64;
+            let digits = whole.to_string();
+            let mut grouped = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(ch);
+            }
+            if cents > 0 {
+                format!("¥{grouped}.{cents:02}")
+            } else {
+                format!("¥{grouped}")
+            }
+        }
+    }
+}
+
+impl History {
+    /// The history as CSV bytes.
+    pub fn to_csv(&self, style: Headers) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(self.rows.len() * 80));
+        let mut header: Vec<&str> = match style {
+            Headers::English => vec!["date", "room", "channel", "spend", "viewers"],
+            Headers::Chinese => vec!["日期", "直播间", "渠道", "消耗(元)", "进房人数"],
+        };
+        if self.engagement {
+            header.extend(match style {
+                Headers::English => [
+                    "impressions",
+                    "orders",
+                    "gmv",
+                    "avg_watch_seconds",
+                    "comments",
+                ],
+                Headers::Chinese => ["曝光量", "订单数", "成交金额(元)", "平均观看时长", "评论数"],
+            });
+        }
+        w.write_record(&header).expect("writing to memory");
+        let mut rec: Vec<String> = Vec::with_capacity(10);
+        for r in &self.rows {
+            rec.clear();
+            rec.push(format_date(r.date));
+            rec.push(self.rooms[r.room].clone());
+            rec.push(match style {
+                Headers::English => CHANNELS[r.channel].id.into(),
+                Headers::Chinese => CHANNELS[r.channel].name_zh.into(),
+            });
+            rec.push(money(r.spend, style));
+            rec.push(format!("{}", r.viewers));
+            if self.engagement {
+                rec.push(format!("{}", r.impressions));
+                rec.push(format!("{}", r.orders));
+                rec.push(money(r.gmv, style));
+                rec.push(format!("{}", r.avg_watch_seconds));
+                rec.push(format!("{}", r.comments));
+            }
+            w.write_record(&rec).expect("writing to memory");
+        }
+        w.into_inner().expect("writing to memory")
+    }
+
+    /// The bot rows as CSV bytes.
+    pub fn fake_rows_csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for f in &self.truth.fake_rows {
+            w.serialize(f).expect("writing to memory");
+        }
+        if self.truth.fake_rows.is_empty() {
+            w.write_record([
+                "date",
+                "room",
+                "channel",
+                "true_viewers",
+                "reported_viewers",
+                "inflation",
+            ])
+            .expect("writing to memory");
+        }
+        w.into_inner().expect("writing to memory")
+    }
+
+    /// The truth as pretty JSON bytes.
+    pub fn truth_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(&self.truth).expect("truth serialises");
+        v.push(b'\n');
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rng_is_value_stable() {
+        let mut r = Rng::new(42);
+        let first: Vec<u64> = (0..3).map(|_| r.next_u64()).collect();
+        let mut again = Rng::new(42);
+        assert_eq!(first, (0..3).map(|_| again.next_u64()).collect::<Vec<_>>());
+        let mean = (0..100_000).map(|_| r.normal()).sum::<f64>() / 100_000.0;
+        assert!(mean.abs() < 0.02, "{mean}");
+    }
+
+    #[test]
+    fn sample_world_costs_match_the_spec() {
+        let h = generate(&GenOptions::default());
+        assert_eq!(h.rows.len(), 3 * 8 * 240);
+        // Real (non-bot) average cost per viewer per room: well run 0.4–0.6,
+        // badly run 1.5–2.0.
+        let cpv = |room: usize| {
+            let (s, v) = h
+                .rows
+                .iter()
+                .filter(|r| r.room == room && !r.fake)
+                .fold((0.0, 0.0), |(s, v), r| (s + r.spend, v + r.viewers));
+            s / v
+        };
+        assert!((0.4..=0.6).contains(&cpv(0)), "{}", cpv(0));
+        assert!((1.5..=2.0).contains(&cpv(2)), "{}", cpv(2));
+        let fake_share = h.truth.fake_rows.len() as f64 / h.rows.len() as f64;
+        assert!((0.01..0.03).contains(&fake_share), "{fake_share}");
+        for f in &h.truth.fake_rows {
+            assert!((4.5..=31.0).contains(&f.inflation), "{f:?}");
+        }
+        // Private domain never above its cap.
+        for r in h.rows.iter().filter(|r| r.channel == 5 && !r.fake) {
+            let cap = h.truth.curves[r.room * 8 + 5]
+                .curve
+                .cap_viewers_per_day
+                .unwrap();
+            assert!(r.viewers <= cap);
+        }
+        let zero = h.rows.iter().filter(|r| r.spend == 0.0).count() as f64 / h.rows.len() as f64;
+        assert!((0.03..0.07).contains(&zero), "{zero}");
+    }
+
+    #[test]
+    fn chinese_money_is_grouped() {
+        assert_eq!(money(1_234_567.5, Headers::Chinese), "¥1,234,567.50");
+        assert_eq!(money(999.0, Headers::Chinese), "¥999");
+        assert_eq!(money(1000.0, Headers::Chinese), "¥1,000");
+    }
+}

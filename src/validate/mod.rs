@@ -1,0 +1,635 @@
+//! Row-level validation: every defect with its line and column, the typed
+//! columns of the rows that passed, and [`ValidatedData`], the only way later
+//! stages receive history.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::load::cell::{Cell, NumberProblem, format_date, parse_date, parse_number};
+use crate::load::columns::{Field, Kind, Resolved, column_letters};
+
+/// What kind of file the rows came from; decides how places are named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Lines counted in the file, header = line 1.
+    Csv,
+    /// Spreadsheet rows (header = row 1) and lettered columns.
+    Xlsx {
+        /// The sheet read.
+        sheet: String,
+    },
+    /// Data rows counted from 1 (Parquet has no header line).
+    Parquet,
+}
+
+/// A column a defect points at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ColumnRef {
+    /// 0-based position in the file.
+    pub index: usize,
+    /// Header text as written in the file.
+    pub header: String,
+    /// The contract field the column feeds.
+    pub field: Field,
+}
+
+/// What is wrong with a cell or row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// Text where a number belongs.
+    NotANumber,
+    /// `NaN` or infinity.
+    NotFinite,
+    /// Thousands separators in the wrong places.
+    BadGrouping,
+    /// A date that does not read as a calendar day.
+    BadDate,
+    /// A number below zero where the contract says ≥ 0.
+    Negative,
+    /// A required cell with nothing in it.
+    Empty,
+    /// A row with a different number of fields than the header.
+    FieldCount {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in this row.
+        found: usize,
+    },
+    /// Same (date, room, channel) as an earlier row.
+    DuplicateKey {
+        /// Line (or row) of the first occurrence.
+        first_line: u64,
+    },
+    /// Bytes that are not UTF-8.
+    NotUtf8,
+}
+
+impl Problem {
+    /// What to do about it.
+    pub fn hint(&self, field: Option<Field>) -> String {
+        match self {
+            Problem::NotANumber | Problem::NotFinite => {
+                "write a plain number such as 1234.5 (`¥` and thousands separators like 1,234 are accepted)".into()
+            }
+            Problem::BadGrouping => {
+                "thousands separators go every three digits (1,234,567); use `.` for decimals".into()
+            }
+            Problem::BadDate => "write days as YYYY-MM-DD, e.g. 2026-11-03".into(),
+            Problem::Negative => format!(
+                "`{}` counts money or people and cannot be below zero; fix the export or drop the row with --skip-bad-rows",
+                field.map_or("this column", Field::name)
+            ),
+            Problem::Empty => match field {
+                Some(Field::Room) => {
+                    "the file has a room column, so every row needs a room; fill it in or remove the column".into()
+                }
+                _ => "fill in the cell; a day without spend is written as 0".into(),
+            },
+            Problem::FieldCount { .. } => {
+                "check for an unquoted comma in a name (quote it: \"a,b\") or a cell missing from the row".into()
+            }
+            Problem::DuplicateKey { .. } => {
+                "each date × room × channel must appear once; sum the two rows or delete one".into()
+            }
+            Problem::NotUtf8 => "save the file as UTF-8 (consoles often export GBK: re-save with `UTF-8` encoding)".into(),
+        }
+    }
+
+    fn message(&self, value: Option<&str>) -> String {
+        let v = value.unwrap_or("");
+        match self {
+            Problem::NotANumber => format!("{v:?} is not a number"),
+            Problem::NotFinite => format!("{v:?} is not a finite number"),
+            Problem::BadGrouping => format!("{v:?} has misplaced thousands separators"),
+            Problem::BadDate => format!("{v:?} is not a date"),
+            Problem::Negative => format!("{v} is negative"),
+            Problem::Empty => "required cell is empty".into(),
+            Problem::FieldCount { expected, found } => {
+                format!("row has {found} fields, the header has {expected}")
+            }
+            Problem::DuplicateKey { first_line } => {
+                format!("duplicate date × room × channel {v}, first seen on line {first_line}")
+            }
+            Problem::NotUtf8 => "cell is not valid UTF-8 text".into(),
+        }
+    }
+}
+
+/// One defect: where, what value, what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Defect {
+    /// Line in the file (header = 1); for Parquet, the 1-based data row.
+    pub line: u64,
+    /// The column, when the defect is in one cell.
+    pub column: Option<ColumnRef>,
+    /// The offending value as read.
+    pub value: Option<String>,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl Defect {
+    /// The message without the place: `"abc" is not a number`.
+    pub fn message(&self) -> String {
+        self.problem.message(self.value.as_deref())
+    }
+
+    /// The hint for this defect.
+    pub fn hint(&self) -> String {
+        self.problem.hint(self.column.as_ref().map(|c| c.field))
+    }
+
+    /// The place in `file`: `data/x.csv, line 7, column 3 `spend``.
+    pub fn place(&self, file: &Path, kind: &SourceKind) -> String {
+        let line_word = match kind {
+            SourceKind::Csv => "line",
+            _ => "row",
+        };
+        let mut s = format!("{}, {line_word} {}", file.display(), self.line);
+        if let SourceKind::Xlsx { sheet } = kind {
+            s = format!("{} (sheet {sheet:?}), row {}", file.display(), self.line);
+        }
+        if let Some(c) = &self.column {
+            let pos = match kind {
+                SourceKind::Xlsx { .. } => column_letters(c.index),
+                _ => (c.index + 1).to_string(),
+            };
+            s.push_str(&format!(", column {pos} `{}`", c.header));
+        }
+        s
+    }
+}
+
+/// A row left out under `--skip-bad-rows`, kept verbatim with its reasons.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    /// Line (or row) in the source.
+    pub line: u64,
+    /// Every defect of the row, `; `-joined.
+    pub reason: String,
+    /// The row as it stood in the file.
+    pub raw: String,
+}
+
+/// Defects of a whole file, for printing.
+#[derive(Clone, Debug)]
+pub struct DefectReport {
+    /// The file read.
+    pub file: PathBuf,
+    /// How places in it are named.
+    pub kind: SourceKind,
+    /// Every defect, in file order.
+    pub defects: Vec<Defect>,
+}
+
+impl DefectReport {
+    /// How many defects are listed in full before the rest are counted.
+    pub const SHOWN: usize = 50;
+}
+
+impl fmt::Display for DefectReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in self.defects.iter().take(Self::SHOWN) {
+            writeln!(f, "{}: {}", d.place(&self.file, &self.kind), d.message())?;
+            writeln!(f, "  hint: {}", d.hint())?;
+        }
+        if self.defects.len() > Self::SHOWN {
+            writeln!(f, "… and {} more defects", self.defects.len() - Self::SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
+/// Assigns small integer codes to repeated strings (rooms, channels).
+#[derive(Default, Debug)]
+struct Interner {
+    codes: std::collections::HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    fn code(&mut self, s: &str) -> u32 {
+        if let Some(&c) = self.codes.get(s) {
+            return c;
+        }
+        let c = self.names.len() as u32;
+        self.names.push(s.into());
+        self.codes.insert(s.into(), c);
+        c
+    }
+
+    fn column(&self, name: &str, codes: &[u32]) -> Column {
+        let ca = StringChunked::from_iter_values(
+            name.into(),
+            codes.iter().map(|&c| &*self.names[c as usize]),
+        );
+        ca.into_series().into_column()
+    }
+}
+
+/// Accumulates typed columns row by row and records defects.
+pub(crate) struct Builder<'r> {
+    resolved: &'r Resolved,
+    lines: Vec<u64>,
+    dates: Vec<i32>,
+    rooms: Vec<u32>,
+    channels: Vec<u32>,
+    spend: Vec<f64>,
+    viewers: Vec<f64>,
+    campaigns: Option<Vec<Option<u32>>>,
+    optional: Vec<(Field, usize, Vec<Option<f64>>)>,
+    room_names: Interner,
+    channel_names: Interner,
+    campaign_names: Interner,
+    keys: std::collections::HashMap<(i32, u32, u32), u64>,
+    /// Every defect found, in file order.
+    pub defects: Vec<Defect>,
+    /// Every row that had a defect.
+    pub rejected: Vec<Rejected>,
+}
+
+/// Room name used when the file has no room column.
+pub const ONE_ROOM: &str = "all";
+
+impl<'r> Builder<'r> {
+    pub(crate) fn new(resolved: &'r Resolved) -> Self {
+        let optional = Field::OPTIONAL_NUMBERS
+            .into_iter()
+            .filter_map(|f| resolved.get(f).map(|i| (f, i, Vec::new())))
+            .collect();
+        let mut room_names = Interner::default();
+        if resolved.get(Field::Room).is_none() {
+            room_names.code(ONE_ROOM);
+        }
+        Builder {
+            resolved,
+            lines: Vec::new(),
+            dates: Vec::new(),
+            rooms: Vec::new(),
+            channels: Vec::new(),
+            spend: Vec::new(),
+            viewers: Vec::new(),
+            campaigns: resolved.get(Field::Campaign).map(|_| Vec::new()),
+            optional,
+            room_names,
+            channel_names: Interner::default(),
+            campaign_names: Interner::default(),
+            keys: Default::default(),
+            defects: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// Whether the file has a room column.
+    pub(crate) fn has_room_column(&self) -> bool {
+        self.resolved.get(Field::Room).is_some()
+    }
+
+    /// Number of accepted rows so far.
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    fn column_ref(&self, field: Field) -> Option<ColumnRef> {
+        self.resolved.get(field).map(|index| ColumnRef {
+            index,
+            header: self.resolved.headers[index].clone(),
+            field,
+        })
+    }
+
+    fn defect(
+        &self,
+        line: u64,
+        field: Option<Field>,
+        value: Option<String>,
+        problem: Problem,
+    ) -> Defect {
+        Defect {
+            line,
+            column: field.and_then(|f| self.column_ref(f)),
+            value,
+            problem,
+        }
+    }
+
+    /// A row whose field count differs from the header's.
+    pub(crate) fn reject_field_count(
+        &mut self,
+        line: u64,
+        found: usize,
+        raw: impl FnOnce() -> String,
+    ) {
+        let d = self.defect(
+            line,
+            None,
+            None,
+            Problem::FieldCount {
+                expected: self.resolved.headers.len(),
+                found,
+            },
+        );
+        self.reject(line, vec![d], raw);
+    }
+
+    /// A row with a cell that is not UTF-8.
+    pub(crate) fn reject_not_utf8(
+        &mut self,
+        line: u64,
+        index: usize,
+        raw: impl FnOnce() -> String,
+    ) {
+        let field = self
+            .resolved
+            .index
+            .iter()
+            .find(|&(_, &i)| i == index)
+            .map(|(&f, _)| f);
+        let column = Some(ColumnRef {
+            index,
+            header: self
+                .resolved
+                .headers
+                .get(index)
+                .cloned()
+                .unwrap_or_default(),
+            field: field.unwrap_or(Field::Channel),
+        });
+        let d = Defect {
+            line,
+            column,
+            value: None,
+            problem: Problem::NotUtf8,
+        };
+        self.reject(line, vec![d], raw);
+    }
+
+    fn reject(&mut self, line: u64, defects: Vec<Defect>, raw: impl FnOnce() -> String) {
+        let reason = defects
+            .iter()
+            .map(|d| match &d.column {
+                Some(c) => format!("column `{}`: {}", c.header, d.message()),
+                None => d.message(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.rejected.push(Rejected {
+            line,
+            reason,
+            raw: raw(),
+        });
+        self.defects.extend(defects);
+    }
+
+    /// Validate one row and keep it if it has no defect. `cell(i)` gives the
+    /// cell at file position `i`. Returns whether the row was accepted.
+    pub(crate) fn push<'c>(
+        &mut self,
+        line: u64,
+        cell: impl Fn(usize) -> Cell<'c>,
+        raw: impl FnOnce() -> String,
+    ) -> bool {
+        let mut defects = Vec::new();
+        let get = |f: Field| self.resolved.get(f).map(&cell);
+
+        let date = self.read_date(line, get(Field::Date), &mut defects);
+        let channel = self.read_text(line, Field::Channel, get(Field::Channel), &mut defects);
+        let room = match self.resolved.get(Field::Room) {
+            Some(_) => self.read_text(line, Field::Room, get(Field::Room), &mut defects),
+            None => Some(ONE_ROOM.to_string()),
+        };
+        let spend = self.read_number(line, Field::Spend, get(Field::Spend), true, &mut defects);
+        let viewers = self.read_number(
+            line,
+            Field::Viewers,
+            get(Field::Viewers),
+            true,
+            &mut defects,
+        );
+        let campaign = match get(Field::Campaign) {
+            Some(Cell::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            Some(Cell::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let mut opt_values = Vec::with_capacity(self.optional.len());
+        for k in 0..self.optional.len() {
+            let (f, i, _) = self.optional[k];
+            opt_values.push(self.read_number(line, f, Some(cell(i)), false, &mut defects));
+        }
+
+        if !defects.is_empty() {
+            self.reject(line, defects, raw);
+            return false;
+        }
+        let (Some(date), Some(channel), Some(room), Some(Some(spend)), Some(Some(viewers))) =
+            (date, channel, room, spend, viewers)
+        else {
+            unreachable!("a required value is missing only with a defect");
+        };
+        let room_code = self.room_names.code(&room);
+        let channel_code = self.channel_names.code(&channel);
+        if let Some(&first_line) = self.keys.get(&(date, room_code, channel_code)) {
+            let key = format!("({}, {room}, {channel})", format_date(date));
+            let d = self.defect(line, None, Some(key), Problem::DuplicateKey { first_line });
+            self.reject(line, vec![d], raw);
+            return false;
+        }
+        self.keys.insert((date, room_code, channel_code), line);
+        self.lines.push(line);
+        self.dates.push(date);
+        self.rooms.push(room_code);
+        self.channels.push(channel_code);
+        self.spend.push(spend);
+        self.viewers.push(viewers);
+        if let Some(c) = &mut self.campaigns {
+            c.push(campaign.map(|name| self.campaign_names.code(&name)));
+        }
+        for ((_, _, col), v) in self.optional.iter_mut().zip(opt_values) {
+            col.push(v.flatten());
+        }
+        true
+    }
+
+    fn read_date(&self, line: u64, cell: Option<Cell>, out: &mut Vec<Defect>) -> Option<i32> {
+        match cell? {
+            Cell::Date(d) => Some(d),
+            Cell::Empty => {
+                out.push(self.defect(line, Some(Field::Date), None, Problem::Empty));
+                None
+            }
+            Cell::Text(t) => parse_date(t).or_else(|| {
+                out.push(self.defect(
+                    line,
+                    Some(Field::Date),
+                    Some(t.to_string()),
+                    Problem::BadDate,
+                ));
+                None
+            }),
+            Cell::Number(n) => {
+                out.push(self.defect(
+                    line,
+                    Some(Field::Date),
+                    Some(n.to_string()),
+                    Problem::BadDate,
+                ));
+                None
+            }
+        }
+    }
+
+    fn read_text(
+        &self,
+        line: u64,
+        field: Field,
+        cell: Option<Cell>,
+        out: &mut Vec<Defect>,
+    ) -> Option<String> {
+        let text = match cell? {
+            Cell::Text(t) => t.trim().to_string(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => format_date(d),
+            Cell::Empty => String::new(),
+        };
+        if text.is_empty() {
+            out.push(self.defect(line, Some(field), None, Problem::Empty));
+            return None;
+        }
+        Some(text)
+    }
+
+    /// `Some(Some(v))` a good value, `Some(None)` an allowed empty optional
+    /// cell, `None` a defect (pushed to `out`).
+    fn read_number(
+        &self,
+        line: u64,
+        field: Field,
+        cell: Option<Cell>,
+        required: bool,
+        out: &mut Vec<Defect>,
+    ) -> Option<Option<f64>>
+    where
+        Self: Sized,
+    {
+        debug_assert_eq!(field.kind(), Kind::Number);
+        let (value, text) = match cell? {
+            Cell::Empty if required => {
+                out.push(self.defect(line, Some(field), None, Problem::Empty));
+                return None;
+            }
+            Cell::Empty => return Some(None),
+            Cell::Number(n) if !n.is_finite() => {
+                out.push(self.defect(line, Some(field), Some(n.to_string()), Problem::NotFinite));
+                return None;
+            }
+            Cell::Number(n) => (n, None),
+            Cell::Date(d) => {
+                out.push(self.defect(line, Some(field), Some(format_date(d)), Problem::NotANumber));
+                return None;
+            }
+            Cell::Text(t) => match parse_number(t) {
+                Ok(v) => (v, Some(t)),
+                Err(p) => {
+                    let problem = match p {
+                        NumberProblem::NotANumber => Problem::NotANumber,
+                        NumberProblem::NotFinite => Problem::NotFinite,
+                        NumberProblem::BadGrouping => Problem::BadGrouping,
+                    };
+                    out.push(self.defect(line, Some(field), Some(t.trim().to_string()), problem));
+                    return None;
+                }
+            },
+        };
+        if value < 0.0 {
+            let shown = text.map_or_else(|| value.to_string(), |t| t.trim().to_string());
+            out.push(self.defect(line, Some(field), Some(shown), Problem::Negative));
+            return None;
+        }
+        // -0.0 reads as 0.
+        Some(Some(value + 0.0))
+    }
+
+    /// The accepted rows as a frame (see [`ValidatedData`] for its schema).
+    pub(crate) fn finish(self) -> PolarsResult<(DataFrame, Vec<Defect>, Vec<Rejected>)> {
+        let n = self.lines.len();
+        let mut cols = vec![
+            Column::new("line".into(), self.lines),
+            Int32Chunked::from_vec("date".into(), self.dates)
+                .into_date()
+                .into_series()
+                .into_column(),
+            self.room_names.column("room", &self.rooms),
+            self.channel_names.column("channel", &self.channels),
+            Column::new("spend".into(), self.spend),
+            Column::new("viewers".into(), self.viewers),
+        ];
+        if let Some(codes) = &self.campaigns {
+            let ca: StringChunked = codes
+                .iter()
+                .map(|c| c.map(|c| &*self.campaign_names.names[c as usize]))
+                .collect();
+            cols.push(ca.with_name("campaign".into()).into_series().into_column());
+        }
+        for (f, _, values) in self.optional {
+            cols.push(Column::new(f.name().into(), values));
+        }
+        Ok((DataFrame::new(n, cols)?, self.defects, self.rejected))
+    }
+}
+
+/// History that passed validation. Columns: `line` (u64, where the row stood
+/// in the source), `date` (Date), `room`, `channel` (String), `spend` (CNY),
+/// `viewers` (f64, people), then whichever of `campaign`, `impressions`,
+/// `orders`, `gmv`, `avg_watch_seconds`, `comments` the file had (nullable).
+/// Every number is finite and ≥ 0; (date, room, channel) is unique.
+#[derive(Clone, Debug)]
+pub struct ValidatedData {
+    frame: DataFrame,
+    source: PathBuf,
+    has_room: bool,
+}
+
+impl ValidatedData {
+    pub(crate) fn new(frame: DataFrame, source: PathBuf, has_room: bool) -> Self {
+        ValidatedData {
+            frame,
+            source,
+            has_room,
+        }
+    }
+
+    /// The rows, as a polars frame.
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// The file (or folder) they came from.
+    pub fn source(&self) -> &Path {
+        &self.source
+    }
+
+    /// Whether the input had a room column (else every row is room `all`).
+    pub fn has_room(&self) -> bool {
+        self.has_room
+    }
+
+    /// Whether an optional numeric column was present.
+    pub fn has(&self, field: Field) -> bool {
+        self.frame.column(field.name()).is_ok()
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.frame.height() == 0
+    }
+}
