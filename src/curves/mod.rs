@@ -1,5 +1,16 @@
-//! Response curves: model families and fitting.
+//! Response curves: model families (`model`), robust log-space fitting with
+//! model selection, uncertainty and shrinkage (`fit`), and simulated series
+//! for tests and benchmarks (`sim`).
 
+pub mod fit;
 pub mod model;
+pub mod sim;
 
+#[cfg(test)]
+mod tests;
+
+pub use fit::{
+    CvScore, Family, FitOptions, FitOutcome, FitQuality, FittedCurve, ParamCovariance, SeriesData,
+    SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
+};
 pub use model::{Curve, Model};

@@ -245,3 +245,6 @@ fn finish(
         rows_read,
     })
 }
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -88,7 +88,7 @@ pub fn thousands(v: f64, decimals: usize) -> String {
         out.push('-');
     }
     for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -120,7 +120,7 @@ mod tests {
         t.row(vec!["red".into(), "1,000".into()]);
         let s = t.render();
         let lines: Vec<&str> = s.lines().collect();
-        assert_eq!(lines[0], "channel  spend");
+        assert_eq!(lines[0], "channel   spend");
         assert_eq!(lines[2], "抖音千川      1");
         assert_eq!(lines[3], "red       1,000");
     }

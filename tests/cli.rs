@@ -1,0 +1,402 @@
+//! Integration tests through the real binary on fixture files with known
+//! answers.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn acqplan() -> Command {
+    Command::cargo_bin("acqplan").unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    format!("tests/fixtures/{name}")
+}
+
+/// Run `validate` on a fixture and return (exit code, stdout, stderr).
+fn validate(args: &[&str]) -> (i32, String, String) {
+    let out = acqplan().arg("validate").args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Assert a defect fixture fails with exit 1 naming `place: message`.
+fn assert_defect(file: &str, expected: &[&str]) {
+    let path = fixture(&format!("defects/{file}"));
+    let (code, stdout, stderr) = validate(&["--data", &path]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "", "nothing on stdout for bad data");
+    for e in expected {
+        let line = format!("{path}{e}");
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l == line || l == format!("error: {line}")),
+            "expected line {line:?} in:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("hint: "), "{stderr}");
+}
+
+#[test]
+fn text_in_a_number_column() {
+    assert_defect(
+        "not_a_number.csv",
+        &[", line 3, column 4 `spend`: \"abc\" is not a number"],
+    );
+}
+
+#[test]
+fn unparseable_date() {
+    assert_defect(
+        "bad_date.csv",
+        &[", line 3, column 1 `date`: \"2026-11-31\" is not a date"],
+    );
+}
+
+#[test]
+fn negative_spend_viewers_orders_gmv() {
+    assert_defect(
+        "negative.csv",
+        &[
+            ", line 2, column 4 `spend`: -5 is negative",
+            ", line 3, column 5 `viewers`: -1 is negative",
+            ", line 4, column 6 `orders`: -2 is negative",
+            ", line 5, column 7 `gmv`: -10.5 is negative",
+        ],
+    );
+}
+
+#[test]
+fn empty_required_cell() {
+    assert_defect(
+        "empty_required.csv",
+        &[", line 3, column 3 `channel`: required cell is empty"],
+    );
+}
+
+#[test]
+fn wrong_number_of_fields() {
+    assert_defect(
+        "field_count.csv",
+        &[", line 3: row has 6 fields, the header has 5"],
+    );
+}
+
+#[test]
+fn duplicate_key() {
+    assert_defect(
+        "duplicate_key.csv",
+        &[
+            ", line 4: duplicate date × room × channel (2026-11-01, r1, douyin), first seen on line 2",
+        ],
+    );
+}
+
+#[test]
+fn misplaced_thousands_separator() {
+    assert_defect(
+        "bad_grouping.csv",
+        &[", line 2, column 4 `spend`: \"12,34\" has misplaced thousands separators"],
+    );
+}
+
+#[test]
+fn not_utf8() {
+    assert_defect(
+        "not_utf8.csv",
+        &[", line 2, column 3 `channel`: cell is not valid UTF-8 text"],
+    );
+}
+
+#[test]
+fn xlsx_cells_are_named_by_row_and_letter() {
+    assert_defect(
+        "bad_cells.xlsx",
+        &[
+            " (sheet \"Sheet1\"), row 3, column D `spend`: \"n/a\" is not a number",
+            " (sheet \"Sheet1\"), row 4, column E `viewers`: -5 is negative",
+        ],
+    );
+}
+
+#[test]
+fn missing_required_column_lists_headers_and_aliases() {
+    let path = fixture("defects/missing_column.csv");
+    let (code, _, stderr) = validate(&["--data", &path]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(&format!(
+            "error: `{path}`: required column `viewers` not found"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("headers found: \"date\", \"room\", \"channel\", \"spend\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`viewers` ← viewers / visitors / views / 进房人数 / 观看人数"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn file_level_problems() {
+    let cases = [
+        ("defects/empty.csv", "is empty"),
+        ("defects/no_data_rows.csv", "has a header but no data rows"),
+        ("defects/history.json", "has an unsupported extension"),
+        ("defects/does_not_exist.csv", "does not exist"),
+    ];
+    for (file, msg) in cases {
+        let path = fixture(file);
+        let (code, stdout, stderr) = validate(&["--data", &path]);
+        assert_eq!(code, 1, "{file}: {stderr}");
+        assert_eq!(stdout, "");
+        assert!(
+            stderr.starts_with(&format!("error: `{path}` {msg}")),
+            "{file}: {stderr}"
+        );
+        assert!(stderr.contains("\nhint: "), "{file}: {stderr}");
+    }
+}
+
+#[test]
+fn messy_sample_lists_every_defect_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let (code, stdout, stderr) =
+        validate(&["--data", "data/messy.csv", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("error: `data/messy.csv` has 12 defects:"),
+        "{stderr}"
+    );
+    for line in 4..=15 {
+        assert!(
+            stderr.contains(&format!("data/messy.csv, line {line}")),
+            "line {line}: {stderr}"
+        );
+    }
+    assert!(!out.exists(), "a failed validation writes nothing");
+}
+
+#[test]
+fn skip_bad_rows_writes_each_rejected_row_verbatim() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let (code, stdout, stderr) = validate(&[
+        "--data",
+        "data/messy.csv",
+        "--skip-bad-rows",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("skipped 12 of 15 rows"), "{stderr}");
+    assert!(stdout.starts_with("rows: 3 "), "{stdout}");
+    let text = std::fs::read_to_string(out.join("rejected_rows.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 12);
+    assert_eq!(&rows[0][0], "4");
+    assert!(rows[0][1].contains("first seen on line 3"));
+    assert_eq!(
+        &rows[0][2],
+        "2026-11-02,room_01,抖音千川,\"¥1,350\",2610,65,\"¥7,810.50\""
+    );
+    assert_eq!(&rows[8][0], "12");
+    assert_eq!(
+        &rows[8][2],
+        "2026-11-09,room_01,私域社群,300,1250,71,9900,extra"
+    );
+    // A second run into the same folder is refused without --force.
+    let (code, _, stderr) = validate(&[
+        "--data",
+        "data/messy.csv",
+        "--skip-bad-rows",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("already holds a run"), "{stderr}");
+}
+
+#[test]
+fn summary_has_known_totals() {
+    let (code, stdout, stderr) = validate(&["--data", &fixture("small.csv"), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["rows"], 5);
+    assert_eq!(v["first_date"], "2026-11-01");
+    assert_eq!(v["last_date"], "2026-11-03");
+    assert_eq!(v["rooms"], 2);
+    let ch = &v["channels"];
+    assert_eq!(ch[0]["channel"], "douyin");
+    assert_eq!(ch[0]["days_with_spend"], 1);
+    assert_eq!(ch[0]["spend_cny"], 1100.0);
+    assert_eq!(ch[0]["viewers"], 1450.0);
+    assert!((ch[0]["cost_per_viewer_cny"].as_f64().unwrap() - 1100.0 / 1450.0).abs() < 1e-12);
+    assert_eq!(ch[1]["channel"], "私域社群");
+    assert_eq!(ch[1]["days_with_spend"], 2);
+    assert_eq!(ch[1]["spend_cny"], 100.0);
+    assert_eq!(ch[1]["viewers"], 900.0);
+}
+
+#[test]
+fn summary_table_on_stdout() {
+    acqplan()
+        .args(["validate", "--data", &fixture("small.csv")])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "rows: 5   dates: 2026-11-01 .. 2026-11-03   rooms: 2   channels: 2\n",
+        ))
+        .stdout(predicate::str::contains(
+            "douyin                  1      1,100    1,450                 0.76",
+        ));
+}
+
+#[test]
+fn console_headers_by_alias_and_by_flag() {
+    // 统计日期, 账号, 流量来源 are aliases; 总花费 is too, but map it explicitly.
+    let (code, stdout, stderr) = validate(&[
+        "--data",
+        &fixture("console_export.tsv"),
+        "--column",
+        "spend=总花费",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["channels"][0]["spend_cny"], 400.0);
+    assert_eq!(v["channels"][0]["viewers"], 700.0);
+    // A mapping to a header that is not there names it.
+    let (code, _, stderr) = validate(&[
+        "--data",
+        &fixture("console_export.tsv"),
+        "--column",
+        "viewers=UV",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr
+            .contains("column `viewers` is mapped to header \"UV\", which the file does not have"),
+        "{stderr}"
+    );
+    // A bad flag is a usage error.
+    let (code, _, stderr) = validate(&[
+        "--data",
+        &fixture("console_export.tsv"),
+        "--column",
+        "viewer=UV",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`viewer` does not name a column"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_file_supplies_data_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::canonicalize(fixture("console_export.tsv")).unwrap();
+    let cfg = dir.path().join("acqplan.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "data = {:?}\n[columns]\nviewers = \"观看人数\"\n",
+            data.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = validate(&["--config", cfg.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"viewers\": 700.0"), "{stdout}");
+    std::fs::write(&cfg, "dta = \"x.csv\"\n").unwrap();
+    let (code, _, stderr) = validate(&["--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not valid"), "{stderr}");
+    assert!(stderr.contains("caused by: "), "{stderr}");
+}
+
+#[test]
+fn xlsx_with_chinese_headers_and_excel_dates() {
+    let (code, stdout, stderr) =
+        validate(&["--data", &fixture("history.xlsx"), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["rows"], 10);
+    assert_eq!(v["first_date"], "2026-11-01");
+    assert_eq!(v["last_date"], "2026-11-05");
+    assert_eq!(v["channels"][0]["channel"], "抖音千川");
+    assert_eq!(v["channels"][0]["spend_cny"], 6000.0);
+    assert_eq!(v["channels"][0]["viewers"], 11500.0);
+}
+
+#[test]
+fn generated_csv_chinese_csv_and_parquet_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    acqplan()
+        .args(["gen", "--sample", "--rooms", "2", "--days", "30", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let summary = |file: &str| {
+        let (code, stdout, stderr) = validate(&[
+            "--data",
+            dir.path().join(file).to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{file}: {stderr}");
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()
+    };
+    let csv = summary("history.csv");
+    let zh = summary("history_zh.csv");
+    let pq = summary("history.parquet");
+    assert_eq!(csv["rows"], 2 * 8 * 30);
+    assert_eq!(csv, pq, "CSV and Parquet load the same history");
+    // The Chinese file names channels differently but carries the same money.
+    let total = |v: &serde_json::Value, k: &str| {
+        v["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[k].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert!((total(&csv, "spend_cny") - total(&zh, "spend_cny")).abs() < 1e-6);
+    assert!((total(&csv, "viewers") - total(&zh, "viewers")).abs() < 1e-6);
+    assert!(Path::new(&dir.path().join("truth.json")).exists());
+}
+
+#[test]
+fn shipped_sample_matches_its_generator() {
+    let dir = tempfile::tempdir().unwrap();
+    acqplan()
+        .args(["gen", "--sample", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for f in [
+        "history.csv",
+        "history_zh.csv",
+        "truth.json",
+        "fake_rows.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(dir.path().join(f)).unwrap(),
+            std::fs::read(Path::new("data").join(f)).unwrap(),
+            "data/{f} is what `acqplan gen --sample` writes"
+        );
+    }
+}
