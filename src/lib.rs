@@ -26,6 +26,7 @@ pub mod curves;
 pub mod error;
 pub mod load;
 pub mod output;
+pub mod plan;
 pub mod report;
 pub mod synth;
 pub mod validate;

@@ -11,19 +11,19 @@ use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
 use crate::validate::{Builder, SourceKind};
 
 /// One column's values, in the form the cell reader wants.
-enum Values {
+enum Values<'a> {
     Number(Vec<Option<f64>>),
     Day(Vec<Option<i32>>),
-    Text(Vec<Option<String>>),
+    Text(Vec<Option<&'a str>>),
     Absent,
 }
 
-impl Values {
+impl Values<'_> {
     fn cell(&self, row: usize) -> Cell<'_> {
         match self {
             Values::Number(v) => v[row].map_or(Cell::Empty, Cell::Number),
             Values::Day(v) => v[row].map_or(Cell::Empty, Cell::Date),
-            Values::Text(v) => match v[row].as_deref() {
+            Values::Text(v) => match v[row] {
                 Some(t) if !t.trim().is_empty() => Cell::Text(t),
                 _ => Cell::Empty,
             },
@@ -35,33 +35,42 @@ impl Values {
         match self {
             Values::Number(v) => v[row].map(|x| x.to_string()).unwrap_or_default(),
             Values::Day(v) => v[row].map(super::cell::format_date).unwrap_or_default(),
-            Values::Text(v) => v[row].clone().unwrap_or_default(),
+            Values::Text(v) => v[row].unwrap_or_default().to_string(),
             Values::Absent => String::new(),
         }
     }
 }
 
-fn values_of(path: &Path, col: &Column, field: Option<Field>) -> Result<Values, LoadError> {
-    let bad_type = || LoadError::ColumnType {
+/// Cast a column to the type its field is read from: Float64 for numbers,
+/// Int32 days for dates, String for everything else.
+fn cast_for(path: &Path, col: &Column, field: Field) -> Result<Column, LoadError> {
+    let bad_type = |_| LoadError::ColumnType {
         path: path.into(),
         column: col.name().to_string(),
-        field: field.unwrap_or(Field::Channel),
+        field,
         dtype: col.dtype().to_string(),
     };
     let dtype = col.dtype();
-    let want = field.map(Field::kind);
-    let v = if dtype.is_primitive_numeric() && want == Some(Kind::Number) {
-        let c = col.cast(&DataType::Float64).map_err(|_| bad_type())?;
-        Values::Number(c.f64().map_err(|_| bad_type())?.iter().collect())
+    if dtype.is_primitive_numeric() && field.kind() == Kind::Number {
+        col.cast(&DataType::Float64).map_err(bad_type)
     } else if matches!(dtype, DataType::Date) {
-        let c = col.cast(&DataType::Int32).map_err(|_| bad_type())?;
-        Values::Day(c.i32().map_err(|_| bad_type())?.iter().collect())
+        col.cast(&DataType::Int32).map_err(bad_type)
     } else {
-        let c = col.cast(&DataType::String).map_err(|_| bad_type())?;
-        let ca = c.str().map_err(|_| bad_type())?;
-        Values::Text(ca.iter().map(|o| o.map(str::to_string)).collect())
-    };
-    Ok(v)
+        col.cast(&DataType::String).map_err(bad_type)
+    }
+}
+
+fn values_of(col: &Column) -> Values<'_> {
+    match col.dtype() {
+        DataType::Float64 => {
+            Values::Number(col.f64().map(|c| c.iter().collect()).unwrap_or_default())
+        }
+        DataType::Int32 => Values::Day(col.i32().map(|c| c.iter().collect()).unwrap_or_default()),
+        _ => match col.str() {
+            Ok(c) => Values::Text(c.iter().collect()),
+            Err(_) => Values::Absent,
+        },
+    }
 }
 
 pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
@@ -88,18 +97,22 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
         .map(|s| s.to_string())
         .collect();
     let resolved = resolve_headers(path, headers, opts)?;
-    let mut columns = Vec::with_capacity(df.width());
+    let mut cast = Vec::with_capacity(df.width());
     for (i, col) in df.columns().iter().enumerate() {
         let field = resolved
             .index
             .iter()
             .find(|&(_, &j)| j == i)
             .map(|(&f, _)| f);
-        columns.push(match field {
-            Some(_) => values_of(path, col, field)?,
-            None => Values::Absent,
+        cast.push(match field {
+            Some(f) => Some(cast_for(path, col, f)?.rechunk()),
+            None => None,
         });
     }
+    let columns: Vec<Values> = cast
+        .iter()
+        .map(|c| c.as_ref().map_or(Values::Absent, values_of))
+        .collect();
     let mut builder = Builder::new(&resolved);
     let n = df.height();
     for row in 0..n {

@@ -2,6 +2,7 @@
 //! columns of the rows that passed, and [`ValidatedData`], the only way later
 //! stages receive history.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -208,18 +209,29 @@ impl fmt::Display for DefectReport {
 /// Assigns small integer codes to repeated strings (rooms, channels).
 #[derive(Default, Debug)]
 struct Interner {
-    codes: std::collections::HashMap<Box<str>, u32>,
+    codes: PlHashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
+    /// The last string coded: rows repeat rooms (and often channels).
+    last: Option<u32>,
 }
 
 impl Interner {
     fn code(&mut self, s: &str) -> u32 {
-        if let Some(&c) = self.codes.get(s) {
+        if let Some(c) = self.last
+            && *self.names[c as usize] == *s
+        {
             return c;
         }
-        let c = self.names.len() as u32;
-        self.names.push(s.into());
-        self.codes.insert(s.into(), c);
+        let c = match self.codes.get(s) {
+            Some(&c) => c,
+            None => {
+                let c = self.names.len() as u32;
+                self.names.push(s.into());
+                self.codes.insert(s.into(), c);
+                c
+            }
+        };
+        self.last = Some(c);
         c
     }
 
@@ -246,7 +258,7 @@ pub(crate) struct Builder<'r> {
     room_names: Interner,
     channel_names: Interner,
     campaign_names: Interner,
-    keys: std::collections::HashMap<(i32, u32, u32), u64>,
+    keys: PlHashMap<(i32, u32, u32), u64>,
     /// Every defect found, in file order.
     pub defects: Vec<Defect>,
     /// Every row that had a defect.
@@ -401,7 +413,7 @@ impl<'r> Builder<'r> {
         let channel = self.read_text(line, Field::Channel, get(Field::Channel), &mut defects);
         let room = match self.resolved.get(Field::Room) {
             Some(_) => self.read_text(line, Field::Room, get(Field::Room), &mut defects),
-            None => Some(ONE_ROOM.to_string()),
+            None => Some(Cow::Borrowed(ONE_ROOM)),
         };
         let spend = self.read_number(line, Field::Spend, get(Field::Spend), true, &mut defects);
         let viewers = self.read_number(
@@ -412,8 +424,8 @@ impl<'r> Builder<'r> {
             &mut defects,
         );
         let campaign = match get(Field::Campaign) {
-            Some(Cell::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_string()),
-            Some(Cell::Number(n)) => Some(n.to_string()),
+            Some(Cell::Text(t)) if !t.trim().is_empty() => Some(Cow::Borrowed(t.trim())),
+            Some(Cell::Number(n)) => Some(Cow::Owned(n.to_string())),
             _ => None,
         };
         let mut opt_values = Vec::with_capacity(self.optional.len());
@@ -483,18 +495,18 @@ impl<'r> Builder<'r> {
         }
     }
 
-    fn read_text(
+    fn read_text<'c>(
         &self,
         line: u64,
         field: Field,
-        cell: Option<Cell>,
+        cell: Option<Cell<'c>>,
         out: &mut Vec<Defect>,
-    ) -> Option<String> {
-        let text = match cell? {
-            Cell::Text(t) => t.trim().to_string(),
-            Cell::Number(n) => n.to_string(),
-            Cell::Date(d) => format_date(d),
-            Cell::Empty => String::new(),
+    ) -> Option<Cow<'c, str>> {
+        let text: Cow<'c, str> = match cell? {
+            Cell::Text(t) => Cow::Borrowed(t.trim()),
+            Cell::Number(n) => Cow::Owned(n.to_string()),
+            Cell::Date(d) => Cow::Owned(format_date(d)),
+            Cell::Empty => Cow::Borrowed(""),
         };
         if text.is_empty() {
             out.push(self.defect(line, Some(field), None, Problem::Empty));

@@ -1,0 +1,210 @@
+//! Plan results: serialisable, with units in the field names.
+
+use serde::{Deserialize, Serialize};
+
+use super::input::Metric;
+
+/// Whether the request could be met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    /// Optimal plan meeting every target and limit.
+    Optimal,
+    /// Targets cannot be met; the plan shown is the most reachable.
+    Infeasible,
+}
+
+/// What was optimised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanMode {
+    /// Minimum spend reaching the target(s).
+    MinSpend,
+    /// Maximum metric within the budget.
+    MaxMetric,
+}
+
+/// Which solver produced the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolverPath {
+    /// Exact greedy fill of segments by marginal cost (fractional knapsack).
+    Greedy,
+    /// One LP over all segments (clarabel).
+    Lp,
+    /// LP over a window of segments around a coarse LP solution, certified
+    /// optimal for the full segment LP when `certified` is true.
+    LpWindowed {
+        /// Every lane's solution lies strictly inside its window.
+        certified: bool,
+        /// LP solves done.
+        solves: usize,
+    },
+}
+
+/// A lane-level bound that holds with equality at the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LaneBound {
+    /// Channel excluded: no spend.
+    Excluded,
+    /// The channel's minimum spend.
+    ChannelMin,
+    /// The channel's maximum spend.
+    ChannelMax,
+    /// The channel's max share of total spend.
+    ChannelShare,
+    /// Spend locked by contract.
+    Locked,
+    /// The reach cap (viewers/day) is reached.
+    ReachCap,
+    /// End of the planned range (near saturation / history multiple).
+    RangeEnd,
+}
+
+/// The plan for one room × channel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LanePlan {
+    /// Room.
+    pub room: String,
+    /// Channel.
+    pub channel: String,
+    /// Spend over the horizon, CNY.
+    pub spend_cny: f64,
+    /// Spend per day, CNY/day.
+    pub spend_cny_per_day: f64,
+    /// Expected viewers over the horizon from the true curve.
+    pub viewers: f64,
+    /// Expected viewers over the horizon from the linearised LP.
+    pub viewers_lp: f64,
+    /// Expected metric (viewers / orders / GMV CNY) from the true curve.
+    pub metric_value: f64,
+    /// Average cost per viewer, CNY/viewer (`None` at 0 viewers).
+    pub avg_cost_cny_per_viewer: Option<f64>,
+    /// Marginal cost of the next viewer at the planned spend, CNY/viewer
+    /// (`None` when infinite: capped, saturated).
+    pub marginal_cost_cny_per_viewer: Option<f64>,
+    /// Lane-level bounds that hold with equality.
+    pub bounds_binding: Vec<LaneBound>,
+}
+
+/// Plan totals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Total spend over the horizon, CNY.
+    pub spend_cny: f64,
+    /// Total viewers over the horizon (true curves).
+    pub viewers: f64,
+    /// Total viewers over the horizon (linearised).
+    pub viewers_lp: f64,
+    /// Total metric (true curves).
+    pub metric_value: f64,
+    /// Total metric (linearised, what the solver saw).
+    pub metric_value_lp: f64,
+    /// Average cost per viewer, CNY/viewer.
+    pub avg_cost_cny_per_viewer: Option<f64>,
+}
+
+/// Kind of a plan-level constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    /// Total target.
+    Target,
+    /// A room's target.
+    RoomTarget,
+    /// Total budget.
+    Budget,
+    /// Channel minimum spend.
+    ChannelMin,
+    /// Channel maximum spend.
+    ChannelMax,
+    /// Channel max share of total spend.
+    ChannelShare,
+    /// Channel locked spend.
+    ChannelLocked,
+    /// A lane's reach cap.
+    ReachCap,
+    /// A lane's planned-range end.
+    RangeEnd,
+}
+
+/// A constraint that holds with equality at the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BindingConstraint {
+    /// Kind.
+    pub kind: ConstraintKind,
+    /// Channel, when channel- or lane-level.
+    pub channel: Option<String>,
+    /// Room, when room- or lane-level.
+    pub room: Option<String>,
+    /// Human-readable statement, e.g. `douyin_qianchuan at its maximum 50,000 CNY`.
+    pub description: String,
+    /// Change of the optimal objective (CNY in min-spend mode, metric units
+    /// in max mode) per unit increase of the constraint's right-hand side, as
+    /// reported by the LP (`None` on the greedy path or for lane bounds).
+    pub shadow_price: Option<f64>,
+}
+
+/// Per-room outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomResult {
+    /// Room.
+    pub room: String,
+    /// Target in metric units, if any.
+    pub target: Option<f64>,
+    /// Metric reached (linearised, what the solver guarantees).
+    pub reached_lp: f64,
+    /// Metric reached by the true curves.
+    pub reached: f64,
+    /// Spend on the room, CNY.
+    pub spend_cny: f64,
+    /// CNY for one more metric unit in this room (dual of its target row).
+    pub shadow_price_cny_per_unit: Option<f64>,
+}
+
+/// Why targets cannot be met, with the best reachable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Infeasibility {
+    /// Requested total (sum of room targets if no total target), metric units.
+    pub requested: f64,
+    /// Most reachable under the constraints (linearised), metric units
+    /// (for room targets: the most target-units covered, each room counted up
+    /// to its target).
+    pub max_reachable: f64,
+    /// `requested − max_reachable`.
+    pub shortfall: f64,
+    /// Limits that stop more (binding in the max-reach plan).
+    pub limiting: Vec<String>,
+}
+
+/// A complete plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Optimal or infeasible.
+    pub status: PlanStatus,
+    /// What was optimised.
+    pub mode: PlanMode,
+    /// Metric of targets.
+    pub metric: Metric,
+    /// Horizon, days.
+    pub horizon_days: f64,
+    /// Per lane, in input order.
+    pub lanes: Vec<LanePlan>,
+    /// Per room.
+    pub rooms: Vec<RoomResult>,
+    /// Totals.
+    pub totals: Totals,
+    /// Min-spend mode: CNY for one more unit of the total target.
+    pub target_shadow_price_cny_per_unit: Option<f64>,
+    /// Metric units gained per extra CNY of budget (0 when the budget is slack).
+    pub budget_shadow_price_units_per_cny: Option<f64>,
+    /// Every constraint holding with equality, named.
+    pub binding: Vec<BindingConstraint>,
+    /// Set when status is infeasible.
+    pub infeasibility: Option<Infeasibility>,
+    /// Solver path.
+    pub solver: SolverPath,
+    /// Number of segment variables (full segmentation).
+    pub segments_total: usize,
+}
