@@ -6,9 +6,9 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::cell::Cell;
-use super::columns::{Field, Kind};
+use super::columns::{Field, Kind, Resolved};
 use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
-use crate::validate::{Builder, SourceKind};
+use crate::validate::{Builder, ONE_ROOM, SourceKind, ValidatedData};
 
 /// One column's values, in the form the cell reader wants.
 enum Values<'a> {
@@ -73,6 +73,132 @@ fn values_of(col: &Column) -> Values<'_> {
     }
 }
 
+/// A number the contract accepts as it stands: finite, ≥ 0, not `-0.0`
+/// (which the row reader would rewrite to 0).
+fn clean_number(v: f64) -> bool {
+    v.is_finite() && v >= 0.0 && !(v == 0.0 && v.is_sign_negative())
+}
+
+/// Text the row reader would keep unchanged: non-empty, no surrounding space.
+fn clean_text(t: &str) -> bool {
+    !t.is_empty() && t.trim() == t
+}
+
+/// Take a typed Parquet file as it stands when every cell provably passes
+/// validation: dates typed as Date, numbers typed numeric, finite and ≥ 0,
+/// required cells present, names trimmed, (date, room, channel) unique.
+/// Returns `None` whenever it cannot prove that; the caller then runs the
+/// row-by-row reader, which names each defect. So the two paths never
+/// disagree on what is accepted.
+fn clean_frame(
+    df: &DataFrame,
+    resolved: &Resolved,
+    cast: &[Option<Column>],
+) -> PolarsResult<Option<DataFrame>> {
+    let n = df.height();
+    let original = |f: Field| resolved.get(f).map(|i| &df.columns()[i]);
+    let casted = |f: Field| resolved.get(f).and_then(|i| cast[i].as_ref());
+    if n == 0
+        || !matches!(
+            original(Field::Date).map(Column::dtype),
+            Some(DataType::Date)
+        )
+    {
+        return Ok(None);
+    }
+    let date = casted(Field::Date).expect("date is required");
+    if date.null_count() > 0 {
+        return Ok(None);
+    }
+    for f in [Field::Spend, Field::Viewers]
+        .into_iter()
+        .chain(Field::OPTIONAL_NUMBERS)
+    {
+        let (Some(orig), Some(c)) = (original(f), casted(f)) else {
+            continue;
+        };
+        if !orig.dtype().is_primitive_numeric() || (f.required() && c.null_count() > 0) {
+            return Ok(None);
+        }
+        if !c.f64()?.iter().flatten().all(clean_number) {
+            return Ok(None);
+        }
+    }
+    for f in [Field::Channel, Field::Room, Field::Campaign] {
+        let Some(c) = casted(f) else { continue };
+        if (f != Field::Campaign && c.null_count() > 0)
+            || !c.str()?.iter().flatten().all(clean_text)
+        {
+            return Ok(None);
+        }
+    }
+    let room = match casted(Field::Room) {
+        Some(c) => c.clone(),
+        None => StringChunked::full("room".into(), ONE_ROOM, n)
+            .into_series()
+            .into_column(),
+    };
+    let channel = casted(Field::Channel).expect("channel is required").clone();
+    let keys = DataFrame::new(
+        n,
+        vec![
+            date.clone().with_name("date".into()),
+            room.clone().with_name("room".into()),
+            channel.clone().with_name("channel".into()),
+        ],
+    )?;
+    let most = keys
+        .lazy()
+        .group_by([col("date"), col("room"), col("channel")])
+        .agg([len().alias("n")])
+        .select([col("n").max()])
+        .collect()?;
+    if most.column("n")?.get(0)?.extract::<u64>().unwrap_or(0) > 1 {
+        return Ok(None);
+    }
+    let mut cols = vec![
+        Column::new("line".into(), (1..=n as u64).collect::<Vec<u64>>()),
+        date.i32()?
+            .clone()
+            .into_date()
+            .into_series()
+            .into_column()
+            .with_name("date".into()),
+        room.with_name("room".into()),
+        channel.with_name("channel".into()),
+    ];
+    for f in [Field::Spend, Field::Viewers, Field::Campaign]
+        .into_iter()
+        .chain(Field::OPTIONAL_NUMBERS)
+    {
+        if let Some(c) = casted(f) {
+            cols.push(c.clone().with_name(f.name().into()));
+        }
+    }
+    Ok(Some(DataFrame::new(n, cols)?))
+}
+
+/// Every mapped column cast for reading (`None` for unmapped ones).
+fn cast_all(
+    path: &Path,
+    df: &DataFrame,
+    resolved: &Resolved,
+) -> Result<Vec<Option<Column>>, LoadError> {
+    let mut cast = Vec::with_capacity(df.width());
+    for (i, col) in df.columns().iter().enumerate() {
+        let field = resolved
+            .index
+            .iter()
+            .find(|&(_, &j)| j == i)
+            .map(|(&f, _)| f);
+        cast.push(match field {
+            Some(f) => Some(cast_for(path, col, f)?.rechunk()),
+            None => None,
+        });
+    }
+    Ok(cast)
+}
+
 pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let file = std::fs::File::open(path).map_err(|source| LoadError::Io {
         path: path.into(),
@@ -97,17 +223,18 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
         .map(|s| s.to_string())
         .collect();
     let resolved = resolve_headers(path, headers, opts)?;
-    let mut cast = Vec::with_capacity(df.width());
-    for (i, col) in df.columns().iter().enumerate() {
-        let field = resolved
-            .index
-            .iter()
-            .find(|&(_, &j)| j == i)
-            .map(|(&f, _)| f);
-        cast.push(match field {
-            Some(f) => Some(cast_for(path, col, f)?.rechunk()),
-            None => None,
-        });
+    let cast = cast_all(path, &df, &resolved)?;
+    match clean_frame(&df, &resolved, &cast) {
+        Ok(Some(frame)) => {
+            return Ok(Loaded {
+                data: ValidatedData::new(frame, path.into(), resolved.get(Field::Room).is_some()),
+                kind: SourceKind::Parquet,
+                rejected: Vec::new(),
+                rows_read: df.height(),
+            });
+        }
+        // Not provably clean (or the check itself failed): read row by row.
+        Ok(None) | Err(_) => {}
     }
     let columns: Vec<Values> = cast
         .iter()
@@ -126,4 +253,124 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
         builder.push(row as u64 + 1, |i| columns[i].cell(row), raw);
     }
     finish(path, SourceKind::Parquet, builder, n, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{LoadError, load};
+    use crate::validate::Problem;
+
+    fn write(df: &mut DataFrame) -> tempfile::TempPath {
+        let file = tempfile::Builder::new()
+            .suffix(".parquet")
+            .tempfile()
+            .unwrap();
+        ParquetWriter::new(file.as_file()).finish(df).unwrap();
+        file.into_temp_path()
+    }
+
+    fn frame(spend: Vec<f64>, rooms: Vec<&str>) -> DataFrame {
+        let n = spend.len();
+        let days: Vec<i32> = (0..n as i32).map(|i| 20_000 + i / 2).collect();
+        DataFrame::new(
+            n,
+            vec![
+                Int32Chunked::from_vec("日期".into(), days)
+                    .into_date()
+                    .into_series()
+                    .into_column(),
+                Column::new("直播间".into(), rooms),
+                Column::new(
+                    "channel".into(),
+                    (0..n)
+                        .map(|i| if i % 2 == 0 { "a" } else { "b" })
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new("spend".into(), spend),
+                Column::new(
+                    "viewers".into(),
+                    (0..n as i64).map(|i| 10 * i).collect::<Vec<i64>>(),
+                ),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn clean_typed_file_takes_the_fast_path_and_matches_the_row_path() {
+        let mut df = frame(vec![1.0, 2.5, 3.0, 0.0], vec!["r1"; 4]);
+        let path = write(&mut df);
+        let takes_fast_path = |df: &DataFrame| {
+            let headers: Vec<String> = df
+                .get_column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let resolved = crate::load::columns::resolve(&headers, &Default::default()).unwrap();
+            let cast = cast_all(Path::new("x"), df, &resolved).unwrap();
+            clean_frame(df, &resolved, &cast).unwrap().is_some()
+        };
+        let fast = load(&path, &LoadOptions::default()).unwrap();
+        // The same rows through the row reader (a text room makes the fast
+        // path refuse: a leading space must be trimmed).
+        let mut df2 = frame(vec![1.0, 2.5, 3.0, 0.0], vec![" r1"; 4]);
+        let path2 = write(&mut df2);
+        assert!(takes_fast_path(&df));
+        assert!(!takes_fast_path(&df2));
+        let slow = load(&path2, &LoadOptions::default()).unwrap();
+        assert!(
+            fast.data.frame().equals_missing(slow.data.frame()),
+            "{}\n{}",
+            fast.data.frame(),
+            slow.data.frame()
+        );
+        let lines: Vec<u64> = fast
+            .data
+            .frame()
+            .column("line")
+            .unwrap()
+            .u64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(lines, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn defects_in_typed_files_are_named_by_row() {
+        let mut df = frame(vec![1.0, -2.0, f64::NAN, 4.0], vec!["r1"; 4]);
+        let path = write(&mut df);
+        let Err(LoadError::Invalid { report }) = load(&path, &LoadOptions::default()) else {
+            panic!("expected defects")
+        };
+        let got: Vec<(u64, &Problem)> = report
+            .defects
+            .iter()
+            .map(|d| (d.line, &d.problem))
+            .collect();
+        assert_eq!(got, vec![(2, &Problem::Negative), (3, &Problem::NotFinite)]);
+        assert_eq!(report.defects[0].column.as_ref().unwrap().header, "spend");
+    }
+
+    #[test]
+    fn duplicate_keys_in_typed_files_are_found() {
+        let mut df = frame(vec![1.0, 2.0, 3.0, 4.0], vec!["r1"; 4]);
+        // Rows 3 and 4 on the same day as rows 1 and 2 with the same channels.
+        let days =
+            Int32Chunked::from_vec("日期".into(), vec![20_000, 20_000, 20_000, 20_001]).into_date();
+        df.replace("日期", days.into_series().into_column())
+            .unwrap();
+        let path = write(&mut df);
+        let Err(LoadError::Invalid { report }) = load(&path, &LoadOptions::default()) else {
+            panic!("expected a duplicate")
+        };
+        assert_eq!(report.defects.len(), 1);
+        assert_eq!(report.defects[0].line, 3);
+        assert_eq!(
+            report.defects[0].problem,
+            Problem::DuplicateKey { first_line: 1 }
+        );
+    }
 }
