@@ -224,17 +224,14 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
         .collect();
     let resolved = resolve_headers(path, headers, opts)?;
     let cast = cast_all(path, &df, &resolved)?;
-    match clean_frame(&df, &resolved, &cast) {
-        Ok(Some(frame)) => {
-            return Ok(Loaded {
-                data: ValidatedData::new(frame, path.into(), resolved.get(Field::Room).is_some()),
-                kind: SourceKind::Parquet,
-                rejected: Vec::new(),
-                rows_read: df.height(),
-            });
-        }
-        // Not provably clean (or the check itself failed): read row by row.
-        Ok(None) | Err(_) => {}
+    // Not provably clean (or the check itself failed): read row by row below.
+    if let Ok(Some(frame)) = clean_frame(&df, &resolved, &cast) {
+        return Ok(Loaded {
+            data: ValidatedData::new(frame, path.into(), resolved.get(Field::Room).is_some()),
+            kind: SourceKind::Parquet,
+            rejected: Vec::new(),
+            rows_read: df.height(),
+        });
     }
     let columns: Vec<Values> = cast
         .iter()
