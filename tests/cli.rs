@@ -400,3 +400,30 @@ fn shipped_sample_matches_its_generator() {
         );
     }
 }
+
+#[test]
+fn first_fifty_defects_in_full_then_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    let mut text = String::from("date,room,channel,spend,viewers\n");
+    for d in 1..=28 {
+        text.push_str(&format!("2026-02-{d:02},r1,a,x{d},1\n"));
+        text.push_str(&format!("2026-02-{d:02},r1,b,1,-{d}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let (code, _, stderr) = validate(&["--data", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("has 56 defects:"), "{stderr}");
+    let shown = stderr
+        .lines()
+        .filter(|l| l.contains("many.csv, line "))
+        .count();
+    assert_eq!(shown, 50);
+    // The 50th defect is line 51; the 51st (line 52) is only counted.
+    assert!(
+        stderr.contains("many.csv, line 51, column 5 `viewers`: -25 is negative"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("many.csv, line 52"), "{stderr}");
+    assert!(stderr.contains("… and 6 more defects"), "{stderr}");
+}
