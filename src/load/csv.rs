@@ -16,6 +16,29 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// Counts lines as an editor shows them: `\n`, `\r\n` and a lone `\r` each
+/// end a line. (The csv crate ends records at a lone `\r` but counts only
+/// `\n`, and its record positions include skipped blank lines.)
+struct LineCounter {
+    pos: usize,
+    line: u64,
+}
+
+impl LineCounter {
+    /// The line on which byte `offset` stands (offsets must not decrease).
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> u64 {
+        let offset = offset.min(bytes.len()).max(self.pos);
+        for i in memchr::memchr2_iter(b'\r', b'\n', &bytes[self.pos..offset]) {
+            let j = self.pos + i;
+            if bytes[j] == b'\r' || j == 0 || bytes[j - 1] != b'\r' {
+                self.line += 1;
+            }
+        }
+        self.pos = offset;
+        self.line
+    }
+}
+
 fn trim_line_end(raw: &[u8]) -> &[u8] {
     let mut end = raw.len();
     while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
@@ -52,17 +75,22 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
     let width = resolved.headers.len();
     let mut builder = Builder::new(&resolved);
     let mut rows_read = 0usize;
+    let mut lines = LineCounter { pos: 0, line: 1 };
     loop {
-        let start = reader.position().byte() as usize;
         let more = reader.read_byte_record(&mut record).map_err(unreadable)?;
         if !more {
             break;
         }
         let end = reader.position().byte() as usize;
+        // Where the record starts, after any blank lines the reader skipped.
+        let mut start = record.position().map_or(0, |p| p.byte() as usize);
+        while start < end && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
         let raw = || {
             String::from_utf8_lossy(trim_line_end(&bytes[start..end.min(bytes.len())])).into_owned()
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = lines.line_at(bytes, start);
         // A line holding only spaces carries no data.
         if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -84,4 +112,23 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
         builder.push(line, cell, raw);
     }
     finish(path, SourceKind::Csv, builder, rows_read, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_as_editors_count_them() {
+        let text = b"a\rb\r\nc\nd\r\re";
+        let mut c = LineCounter { pos: 0, line: 1 };
+        let at = |c: &mut LineCounter, ch: u8| {
+            let i = text.iter().position(|&b| b == ch).unwrap();
+            c.line_at(text, i)
+        };
+        assert_eq!(at(&mut c, b'b'), 2);
+        assert_eq!(at(&mut c, b'c'), 3);
+        assert_eq!(at(&mut c, b'd'), 4);
+        assert_eq!(at(&mut c, b'e'), 6);
+    }
 }

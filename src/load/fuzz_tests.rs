@@ -136,3 +136,22 @@ fn quoted_newlines_keep_line_numbers_true() {
         "the record after a two-line record starts on line 4"
     );
 }
+
+#[test]
+fn blank_lines_and_lone_carriage_returns_keep_line_numbers_true() {
+    let text = "date,room,channel,spend,viewers\r2026-11-01,r1,x,1,2\r\r2026-11-02,r1,x,bad,2\n\n2026-11-03,r1,x,1,-2\n";
+    let err =
+        load_csv_bytes(Path::new("x.csv"), text.as_bytes(), &LoadOptions::default()).unwrap_err();
+    let LoadError::Invalid { report } = err else {
+        panic!("{err}")
+    };
+    let lines: Vec<u64> = report.defects.iter().map(|d| d.line).collect();
+    assert_eq!(lines, vec![4, 6]);
+    let opts = LoadOptions {
+        skip_bad_rows: true,
+        ..LoadOptions::default()
+    };
+    let ok = load_csv_bytes(Path::new("x.csv"), text.as_bytes(), &opts).unwrap();
+    assert_eq!(ok.rejected[0].raw, "2026-11-02,r1,x,bad,2");
+    assert_eq!(ok.rejected[1].raw, "2026-11-03,r1,x,1,-2");
+}
