@@ -31,6 +31,34 @@ pub enum Command {
     ///   acqplan gen --sample --out data
     ///   acqplan gen --rooms 500 --days 730 --parquet --out /tmp/big
     Gen(GenArgs),
+    /// Fit a response curve viewers(spend) per room × channel (or per
+    /// channel) and write curves.csv / curves.json into the run folder.
+    ///
+    /// Examples:
+    ///   acqplan fit --data data/history.csv
+    ///   acqplan fit --data data/history.csv --by channel --format json
+    ///   acqplan fit --data export.xlsx --cap wechat_private=5000 --out reports/test --force
+    Fit(FitArgs),
+    /// Screen the history for fake (bot) traffic: score every row, write
+    /// flagged_rows.csv with the reasons, and say how much each channel's
+    /// cost per viewer changes without them.
+    ///
+    /// Examples:
+    ///   acqplan screen --data data/history.csv
+    ///   acqplan screen --data data/history.csv --threshold 6 --out reports/screen
+    Screen(ScreenArgs),
+    /// Plan next horizon's spend: screen, fit, then solve the LP for the
+    /// cheapest plan reaching a target (or the most viewers for a budget)
+    /// under the channel limits of acqplan.toml. Writes plan.csv, plan.json,
+    /// curves.csv/json and flagged_rows.csv. An unreachable target exits 1
+    /// and says what is reachable and which limits stop more.
+    ///
+    /// Examples:
+    ///   acqplan plan --data data/history.csv --target-viewers 1.2M
+    ///   acqplan plan --data data/history.csv --budget 80万
+    ///   acqplan plan --data data/history.csv --target-viewers 900k --budget 100万 --horizon-days 7
+    ///   acqplan plan --data data/history.csv --room-targets targets.csv
+    Plan(PlanArgs),
 }
 
 /// Where the history comes from and how to read it.
@@ -63,6 +91,117 @@ pub struct ValidateArgs {
     /// Print the summary as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub curves: CurveArgs,
+    /// Run folder for curves.csv and curves.json (default: reports/<ISO year-week>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing run folder's files.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the curves as a table or as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print stage timings on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// How curves are fitted (shared by `fit` and `plan`).
+#[derive(Debug, Args)]
+pub struct CurveArgs {
+    /// One curve per room × channel, or per channel with rooms pooled (spend
+    /// and viewers summed per day). Default: room,channel when the data has
+    /// a room column.
+    #[arg(long, value_enum, value_name = "KEYS")]
+    pub by: Option<By>,
+    /// Reach cap of a channel in viewers/day per room, e.g.
+    /// `wechat_private=5000` (5,000 contacts per account × accounts).
+    /// Overrides `[channels.<name>] reach_cap_per_day`. Repeatable.
+    #[arg(long = "cap", value_name = "CHANNEL=VIEWERS_PER_DAY")]
+    pub caps: Vec<String>,
+    /// Suspected fake traffic: `exclude` it from the curves (default), only
+    /// `flag` it, or `off` (no screening).
+    #[arg(long, value_name = "POLICY", default_value = "exclude")]
+    pub fake_traffic: crate::screen::FakeTraffic,
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Score from which a row is flagged (mean robust z of the signals).
+    #[arg(long, default_value_t = crate::screen::ScreenOptions::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// Run folder for flagged_rows.csv (default: reports/<ISO year-week>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing run folder's files.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the result as a table or as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub curves: CurveArgs,
+    /// Viewers to reach over the horizon: 1200000, 1.2M, 120万.
+    #[arg(long, value_name = "N")]
+    pub target_viewers: Option<String>,
+    /// Orders to reach over the horizon (orders per viewer from history).
+    #[arg(long, value_name = "N")]
+    pub target_orders: Option<String>,
+    /// GMV to reach over the horizon, CNY (GMV per viewer from history).
+    #[arg(long, value_name = "CNY")]
+    pub target_gmv: Option<String>,
+    /// Budget over the horizon, CNY: 800000, 80万, 0.8M. Alone: the most
+    /// viewers for it; with a target: the cheapest plan within it.
+    #[arg(long, value_name = "CNY")]
+    pub budget: Option<String>,
+    /// CSV with `room,target_viewers`: every room reaches its own target in
+    /// one solve, with shared channel limits.
+    #[arg(long, value_name = "FILE")]
+    pub room_targets: Option<PathBuf>,
+    /// Days the plan covers; daily spend is horizon spend / days.
+    #[arg(long, default_value_t = 7)]
+    pub horizon_days: usize,
+    /// Leave a channel out of the plan. Repeatable.
+    #[arg(long, value_name = "CHANNEL")]
+    pub exclude: Vec<String>,
+    /// Run folder (default: reports/<ISO year-week>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing run folder's files.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the plan as a table or as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print stage timings on stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// What one curve covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// One curve per room × channel.
+    #[value(name = "room,channel")]
+    RoomChannel,
+    /// One curve per channel, rooms pooled.
+    #[value(name = "channel")]
+    Channel,
 }
 
 /// Output format on stdout.

@@ -24,14 +24,31 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("internal data error")]
     Polars(#[from] polars::prelude::PolarsError),
+    #[error(transparent)]
+    Screen(#[from] crate::screen::ScreenError),
+    #[error("the plan's constraints are inconsistent")]
+    Plan(#[from] crate::plan::PlanError),
+    #[error(
+        "target not reachable: {requested:.0} {unit} requested, at most {reachable:.0} reachable under the limits"
+    )]
+    Infeasible {
+        requested: f64,
+        reachable: f64,
+        unit: &'static str,
+        limiting: String,
+    },
 }
 
 impl Error {
     /// The exit code a scheduler can act on.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Load(_) => EXIT_DATA,
-            Error::Output(_) | Error::Config(_) | Error::Polars(_) => EXIT_USAGE,
+            Error::Load(_) | Error::Infeasible { .. } => EXIT_DATA,
+            Error::Output(_)
+            | Error::Config(_)
+            | Error::Polars(_)
+            | Error::Screen(_)
+            | Error::Plan(_) => EXIT_USAGE,
         }
     }
 
@@ -41,9 +58,16 @@ impl Error {
             Error::Load(e) => e.hint(),
             Error::Output(e) => e.hint(),
             Error::Config(e) => e.hint(),
-            Error::Polars(_) => {
+            Error::Polars(_) | Error::Screen(_) => {
                 Some("this is a bug in acqplan; please report it with the input".into())
             }
+            Error::Plan(_) => Some(
+                "check the [channels.*] limits in acqplan.toml and the --budget/--target flags"
+                    .into(),
+            ),
+            Error::Infeasible { limiting, .. } => Some(format!(
+                "limits that stop more: {limiting}. Lower the target, raise the budget, or relax those limits; plan.csv holds the most reachable plan"
+            )),
         }
     }
 }

@@ -19,6 +19,7 @@
 //! - [`synth`] makes synthetic history from known curves.
 //! - [`config`] resolves defaults < `acqplan.toml` < flags.
 
+pub mod amount;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -28,6 +29,7 @@ pub mod load;
 pub mod output;
 pub mod plan;
 pub mod report;
+pub mod screen;
 pub mod synth;
 pub mod validate;
 

@@ -5,6 +5,7 @@
 pub mod fit;
 pub mod model;
 pub mod sim;
+pub mod stage;
 
 #[cfg(test)]
 mod tests;

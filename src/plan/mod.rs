@@ -33,6 +33,7 @@ pub mod input;
 pub mod output;
 pub mod segments;
 pub mod solve;
+pub mod stage;
 
 #[cfg(test)]
 mod tests;

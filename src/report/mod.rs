@@ -1,5 +1,8 @@
 //! Tables, exports and (later) charts. Exporters return bytes and do no IO.
 
+pub mod curves_export;
+pub mod flagged_export;
+pub mod plan_export;
 pub mod summary;
 pub mod table;
 

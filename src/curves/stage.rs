@@ -1,0 +1,643 @@
+//! The fit stage: [`ValidatedData`] → daily series per room × channel (or
+//! per channel, rooms pooled) → fitted curves, with pooled channel curves as
+//! shrinkage priors.
+//!
+//! Series are cut out of the polars frame without per-row allocations: rows
+//! are interned to (room, channel) codes in one pass, counting-sorted by
+//! series, and gathered into three contiguous buffers (spend, viewers,
+//! weekday) that every [`SeriesData`] borrows from.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::fit::{FitOptions, FitOutcome, FittedCurve, SeriesData, fit_many, fit_pooled};
+use crate::load::cell::weekday;
+use crate::validate::{ONE_ROOM, ValidatedData};
+
+/// One curve per what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granularity {
+    /// One curve per room × channel.
+    RoomChannel,
+    /// One curve per channel: spend and viewers summed over rooms per day.
+    Channel,
+}
+
+/// Which room and channel a series belongs to (room is `all` when pooled
+/// or when the data had no room column).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SeriesKey {
+    /// Live room id.
+    pub room: String,
+    /// Channel name.
+    pub channel: String,
+}
+
+/// Daily series, ordered by room then channel, each in date order, stored
+/// contiguously.
+#[derive(Clone, Debug, Default)]
+pub struct SeriesSet {
+    /// Key of each series, sorted by (room, channel).
+    pub keys: Vec<SeriesKey>,
+    /// Rooms that make up each series (1 unless pooled by channel).
+    pub rooms_pooled: Vec<usize>,
+    offsets: Vec<usize>,
+    dates: Vec<i32>,
+    spend_cny: Vec<f64>,
+    viewers: Vec<f64>,
+    weekday: Vec<u8>,
+}
+
+impl SeriesSet {
+    /// Number of series.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there are no series.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.offsets[i]..self.offsets[i + 1]
+    }
+
+    /// Days (since 1970-01-01) of series `i`, ascending.
+    pub fn dates(&self, i: usize) -> &[i32] {
+        &self.dates[self.range(i)]
+    }
+
+    /// Spend per day of series `i`, CNY.
+    pub fn spend_cny(&self, i: usize) -> &[f64] {
+        &self.spend_cny[self.range(i)]
+    }
+
+    /// Viewers per day of series `i`.
+    pub fn viewers(&self, i: usize) -> &[f64] {
+        &self.viewers[self.range(i)]
+    }
+
+    /// Weekday (0 = Monday) per day of series `i`.
+    pub fn weekday(&self, i: usize) -> &[u8] {
+        &self.weekday[self.range(i)]
+    }
+
+    /// Series `i` as fitting input, with a reach cap in viewers/day.
+    pub fn series(&self, i: usize, cap_viewers_per_day: Option<f64>) -> SeriesData<'_> {
+        SeriesData {
+            spend_cny: self.spend_cny(i),
+            viewers: self.viewers(i),
+            weekday: self.weekday(i),
+            cap_viewers_per_day,
+        }
+    }
+}
+
+/// Interns strings of a column to dense codes (first-seen order).
+struct Codes<'a> {
+    names: Vec<&'a str>,
+    map: PlHashMap<&'a str, u32>,
+}
+
+impl<'a> Codes<'a> {
+    fn new() -> Self {
+        Codes {
+            names: Vec::new(),
+            map: PlHashMap::default(),
+        }
+    }
+
+    fn code(&mut self, s: &'a str) -> u32 {
+        if let Some(&c) = self.map.get(s) {
+            return c;
+        }
+        let c = self.names.len() as u32;
+        self.names.push(s);
+        self.map.insert(s, c);
+        c
+    }
+
+    /// Rank of each code when names are sorted.
+    fn ranks(&self) -> (Vec<u32>, Vec<&'a str>) {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_by(|&a, &b| self.names[a as usize].cmp(self.names[b as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, &c) in order.iter().enumerate() {
+            rank[c as usize] = r as u32;
+        }
+        let sorted = order.iter().map(|&c| self.names[c as usize]).collect();
+        (rank, sorted)
+    }
+}
+
+/// Codes of a string column, one per row (with a last-value cache: history
+/// files usually repeat a room over consecutive rows).
+fn column_codes<'a>(ca: &'a StringChunked, codes: &mut Codes<'a>, out: &mut Vec<u32>) {
+    let mut last: Option<(&'a str, u32)> = None;
+    for arr in ca.downcast_iter() {
+        for v in arr.iter() {
+            let s = v.unwrap_or("");
+            let c = match last {
+                Some((ls, lc)) if ls == s => lc,
+                _ => {
+                    let c = codes.code(s);
+                    last = Some((s, c));
+                    c
+                }
+            };
+            out.push(c);
+        }
+    }
+}
+
+fn f64_values<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Cow<'a, [f64]>> {
+    let ca = df.column(name)?.f64()?;
+    Ok(match ca.cont_slice() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(ca.iter().map(|v| v.unwrap_or(0.0)).collect()),
+    })
+}
+
+/// Cut validated history into daily series.
+pub fn extract_series(data: &ValidatedData, by: Granularity) -> PolarsResult<SeriesSet> {
+    extract_frame(data.frame(), by)
+}
+
+/// [`extract_series`] on a frame with columns `date` (Date), `room`,
+/// `channel` (String), `spend`, `viewers` (f64).
+fn extract_frame(df: &DataFrame, by: Granularity) -> PolarsResult<SeriesSet> {
+    let n = df.height();
+    let dates_col = df.column("date")?.cast(&DataType::Int32)?;
+    let dates_ca = dates_col.i32()?;
+    let dates: Cow<'_, [i32]> = match dates_ca.cont_slice() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(dates_ca.iter().map(|v| v.unwrap_or(0)).collect()),
+    };
+    let spend = f64_values(df, "spend")?;
+    let viewers = f64_values(df, "viewers")?;
+
+    let mut room_codes = Codes::new();
+    let mut row_room = Vec::with_capacity(n);
+    column_codes(df.column("room")?.str()?, &mut room_codes, &mut row_room);
+    let mut ch_codes = Codes::new();
+    let mut row_ch = Vec::with_capacity(n);
+    column_codes(df.column("channel")?.str()?, &mut ch_codes, &mut row_ch);
+    let (room_rank, mut room_names) = room_codes.ranks();
+    if by == Granularity::Channel {
+        room_names = vec![ONE_ROOM];
+    }
+    let (ch_rank, ch_names) = ch_codes.ranks();
+    let nch = ch_names.len() as u64;
+
+    // Dense series ids for the (room, channel) pairs present.
+    let mut pair_ids: PlHashMap<u64, u32> = PlHashMap::default();
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut row_pair = Vec::with_capacity(n);
+    let mut last: Option<(u64, u32)> = None;
+    for i in 0..n {
+        let room = match by {
+            Granularity::RoomChannel => room_rank[row_room[i] as usize] as u64,
+            Granularity::Channel => 0,
+        };
+        let key = room * nch + ch_rank[row_ch[i] as usize] as u64;
+        let id = match last {
+            Some((k, id)) if k == key => id,
+            _ => {
+                let id = *pair_ids.entry(key).or_insert_with(|| {
+                    pairs.push(key);
+                    (pairs.len() - 1) as u32
+                });
+                last = Some((key, id));
+                id
+            }
+        };
+        row_pair.push(id);
+    }
+    drop(pair_ids);
+    // Order series by (room, channel) name.
+    let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
+    order.sort_by_key(|&p| pairs[p as usize]);
+    let mut pos_of = vec![0u32; pairs.len()];
+    for (pos, &p) in order.iter().enumerate() {
+        pos_of[p as usize] = pos as u32;
+    }
+    // Counting sort of rows by series (stable: file order within a series).
+    let mut start = vec![0usize; pairs.len() + 1];
+    for &p in &row_pair {
+        start[pos_of[p as usize] as usize + 1] += 1;
+    }
+    for i in 0..pairs.len() {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut rows = vec![0u32; n];
+    for (i, &p) in row_pair.iter().enumerate() {
+        let s = pos_of[p as usize] as usize;
+        rows[next[s]] = i as u32;
+        next[s] += 1;
+    }
+    drop(row_pair);
+
+    let mut set = SeriesSet {
+        keys: Vec::with_capacity(pairs.len()),
+        rooms_pooled: Vec::with_capacity(pairs.len()),
+        offsets: Vec::with_capacity(pairs.len() + 1),
+        dates: Vec::with_capacity(n),
+        spend_cny: Vec::with_capacity(n),
+        viewers: Vec::with_capacity(n),
+        weekday: Vec::with_capacity(n),
+    };
+    set.offsets.push(0);
+    // Distinct rooms per series, by stamping each room with the series.
+    let mut stamp = vec![u32::MAX; room_codes.names.len()];
+    for (s, &p) in order.iter().enumerate() {
+        let key = pairs[p as usize];
+        let seg = &mut rows[start[s]..start[s + 1]];
+        if !seg
+            .windows(2)
+            .all(|w| dates[w[0] as usize] <= dates[w[1] as usize])
+        {
+            // Stable, so pooled rows of one date keep file order.
+            seg.sort_by_key(|&r| dates[r as usize]);
+        }
+        let mut last_date: Option<i32> = None;
+        for &r in seg.iter() {
+            let r = r as usize;
+            let d = dates[r];
+            if last_date == Some(d) {
+                // Same date again: only when pooling rooms.
+                *set.spend_cny.last_mut().expect("a day was pushed") += spend[r];
+                *set.viewers.last_mut().expect("a day was pushed") += viewers[r];
+                continue;
+            }
+            last_date = Some(d);
+            set.dates.push(d);
+            set.spend_cny.push(spend[r]);
+            set.viewers.push(viewers[r]);
+            set.weekday.push(weekday(d));
+        }
+        let mut pooled = 0;
+        for &r in seg.iter() {
+            let room = row_room[r as usize] as usize;
+            if stamp[room] != s as u32 {
+                stamp[room] = s as u32;
+                pooled += 1;
+            }
+        }
+        set.rooms_pooled.push(pooled);
+        set.keys.push(SeriesKey {
+            room: room_names[(key / nch.max(1)) as usize].to_string(),
+            channel: ch_names[(key % nch.max(1)) as usize].to_string(),
+        });
+        set.offsets.push(set.dates.len());
+    }
+    Ok(set)
+}
+
+/// Settings of the fit stage.
+#[derive(Clone, Debug)]
+pub struct StageOptions {
+    /// Settings of each fit.
+    pub fit: FitOptions,
+    /// Reach cap per channel, viewers/day per room (for a series pooled over
+    /// rooms, multiplied by the number of rooms in it).
+    pub caps_viewers_per_day: BTreeMap<String, f64>,
+    /// Shrink room × channel fits toward a pooled channel curve (used only
+    /// when a channel has at least two rooms).
+    pub shrink: bool,
+    /// At most this many rooms feed a pooled channel curve: those with the
+    /// most days (ties: room order). The pooled fit costs as much as all its
+    /// rooms' own fits; a few dozen rooms pin its shape down.
+    pub max_pooled_rooms: usize,
+}
+
+impl Default for StageOptions {
+    fn default() -> Self {
+        StageOptions {
+            fit: FitOptions::default(),
+            caps_viewers_per_day: BTreeMap::new(),
+            shrink: false,
+            max_pooled_rooms: 64,
+        }
+    }
+}
+
+/// The fitted (or unusable) curve of one series.
+#[derive(Clone, Debug)]
+pub struct CurveFit {
+    /// Room and channel.
+    pub key: SeriesKey,
+    /// Days in the series (rows, after pooling).
+    pub days_total: usize,
+    /// Reach cap applied, viewers/day.
+    pub cap_viewers_per_day: Option<f64>,
+    /// The fit.
+    pub outcome: FitOutcome,
+}
+
+/// Fitting timings, seconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimings {
+    /// Pooled channel fits (the priors).
+    pub pooled_s: f64,
+    /// Per-series fits.
+    pub fit_s: f64,
+}
+
+/// Reach cap of series `i`, viewers/day.
+fn cap_of(set: &SeriesSet, i: usize, opts: &StageOptions) -> Option<f64> {
+    opts.caps_viewers_per_day
+        .get(&set.keys[i].channel)
+        .map(|c| c * set.rooms_pooled[i].max(1) as f64)
+}
+
+/// Whether [`fit_series`](super::fit::fit_series) could use a prior for this
+/// series: too few positive-spend days for an unpenalised shape, too few
+/// distinct spend levels, or no viewers. Conservative (spend levels within
+/// 1e-6 of each other count as one), so a prior is never wrongly withheld.
+fn may_use_prior(s: &SeriesData<'_>, opts: &FitOptions) -> bool {
+    let mut npos = 0usize;
+    let mut any_viewers = false;
+    let mut levels: Vec<f64> = Vec::with_capacity(opts.min_distinct_spends);
+    for (&sp, &v) in s.spend_cny.iter().zip(s.viewers) {
+        if sp > 0.0 {
+            npos += 1;
+            any_viewers |= v > 0.5;
+            if levels.len() < opts.min_distinct_spends
+                && !levels.iter().any(|&l| (l - sp).abs() <= 1e-6 * l.max(sp))
+            {
+                levels.push(sp);
+            }
+        }
+    }
+    npos < opts.shrink_below_days.max(opts.min_positive_days)
+        || levels.len() < opts.min_distinct_spends.max(2)
+        || !any_viewers
+}
+
+/// Fit every series of `set` (rayon), in the set's order. With
+/// `opts.shrink`, each channel that has two or more rooms, one of which is
+/// thin enough to borrow strength ([`may_use_prior`]), first gets a pooled
+/// curve ([`fit_pooled`]) that serves as the prior of its rooms' fits.
+pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTimings) {
+    let series: Vec<SeriesData<'_>> = (0..set.len())
+        .map(|i| set.series(i, cap_of(set, i, opts)))
+        .collect();
+    let t0 = std::time::Instant::now();
+    // Series indices per channel (BTreeMap: deterministic order).
+    let mut by_channel: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, k) in set.keys.iter().enumerate() {
+        by_channel.entry(k.channel.as_str()).or_default().push(i);
+    }
+    // A pooled fit costs as much as all its rooms' fits together: only
+    // channels where some room could use it get one.
+    let groups: Vec<(&str, Vec<usize>)> = by_channel
+        .into_iter()
+        .filter(|(_, idx)| {
+            opts.shrink
+                && idx.len() >= 2
+                && idx.iter().any(|&i| may_use_prior(&series[i], &opts.fit))
+        })
+        .collect();
+    let pooled: Vec<(&str, FitOutcome)> = groups
+        .par_iter()
+        .map(|(ch, idx)| {
+            let mut chosen = idx.clone();
+            if chosen.len() > opts.max_pooled_rooms.max(2) {
+                // Stable: equal lengths keep room order.
+                chosen.sort_by_key(|&i| std::cmp::Reverse(series[i].spend_cny.len()));
+                chosen.truncate(opts.max_pooled_rooms.max(2));
+                chosen.sort_unstable();
+            }
+            let rooms: Vec<SeriesData<'_>> = chosen.iter().map(|&i| series[i]).collect();
+            (*ch, fit_pooled(&rooms, &opts.fit))
+        })
+        .collect();
+    let prior_of: BTreeMap<&str, &FittedCurve> = pooled
+        .iter()
+        .filter_map(|(ch, o)| o.fitted().map(|f| (*ch, f)))
+        .collect();
+    let priors: Vec<Option<&FittedCurve>> = set
+        .keys
+        .iter()
+        .map(|k| prior_of.get(k.channel.as_str()).copied())
+        .collect();
+    let pooled_s = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
+    let outcomes = fit_many(&series, &opts.fit, &priors);
+    let fit_s = t1.elapsed().as_secs_f64();
+    let fits = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, outcome)| CurveFit {
+            key: set.keys[i].clone(),
+            days_total: set.spend_cny(i).len(),
+            cap_viewers_per_day: series[i].cap_viewers_per_day,
+            outcome,
+        })
+        .collect();
+    (fits, StageTimings { pooled_s, fit_s })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::cell::days_from_civil;
+
+    fn frame(rows: &[(&str, &str, &str, f64, f64)]) -> DataFrame {
+        let dates: Vec<i32> = rows
+            .iter()
+            .map(|r| {
+                let (y, m, d) = (&r.0[0..4], &r.0[5..7], &r.0[8..10]);
+                days_from_civil(y.parse().unwrap(), m.parse().unwrap(), d.parse().unwrap())
+            })
+            .collect();
+        let n = rows.len();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("line".into(), (2..2 + n as u64).collect::<Vec<u64>>()),
+                Int32Chunked::from_vec("date".into(), dates)
+                    .into_date()
+                    .into_series()
+                    .into_column(),
+                Column::new("room".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+                Column::new(
+                    "channel".into(),
+                    rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+                ),
+                Column::new("spend".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+                Column::new(
+                    "viewers".into(),
+                    rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .unwrap()
+    }
+
+    // 2026-11-23 is a Monday.
+    const ROWS: &[(&str, &str, &str, f64, f64)] = &[
+        ("2026-11-25", "r2", "dou", 30.0, 3.0),
+        ("2026-11-23", "r2", "dou", 10.0, 1.0),
+        ("2026-11-24", "r1", "私域", 5.0, 50.0),
+        ("2026-11-23", "r1", "dou", 100.0, 10.0),
+        ("2026-11-24", "r2", "dou", 20.0, 2.0),
+        ("2026-11-29", "r1", "dou", 200.0, 20.0),
+        ("2026-11-24", "r1", "dou", 1.5, 0.25),
+    ];
+
+    #[test]
+    fn series_by_room_and_channel_are_sorted_by_key_then_date() {
+        let set = extract_frame(&frame(ROWS), Granularity::RoomChannel).unwrap();
+        let keys: Vec<(&str, &str)> = set
+            .keys
+            .iter()
+            .map(|k| (k.room.as_str(), k.channel.as_str()))
+            .collect();
+        assert_eq!(keys, [("r1", "dou"), ("r1", "私域"), ("r2", "dou")]);
+        let monday = days_from_civil(2026, 11, 23);
+        assert_eq!(set.dates(0), [monday, monday + 1, monday + 6]);
+        assert_eq!(set.spend_cny(0), [100.0, 1.5, 200.0]);
+        assert_eq!(set.viewers(0), [10.0, 0.25, 20.0]);
+        assert_eq!(set.weekday(0), [0, 1, 6]);
+        assert_eq!(set.spend_cny(1), [5.0]);
+        assert_eq!(set.weekday(1), [1]);
+        assert_eq!(set.spend_cny(2), [10.0, 20.0, 30.0]);
+        assert_eq!(set.viewers(2), [1.0, 2.0, 3.0]);
+        assert_eq!(set.weekday(2), [0, 1, 2]);
+        assert_eq!(set.rooms_pooled, [1, 1, 1]);
+        let s = set.series(2, Some(7.0));
+        assert_eq!(s.cap_viewers_per_day, Some(7.0));
+        assert_eq!(s.viewers, [1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn pooling_by_channel_sums_rooms_per_date() {
+        let set = extract_frame(&frame(ROWS), Granularity::Channel).unwrap();
+        let keys: Vec<(&str, &str)> = set
+            .keys
+            .iter()
+            .map(|k| (k.room.as_str(), k.channel.as_str()))
+            .collect();
+        assert_eq!(keys, [(ONE_ROOM, "dou"), (ONE_ROOM, "私域")]);
+        let monday = days_from_civil(2026, 11, 23);
+        assert_eq!(set.dates(0), [monday, monday + 1, monday + 2, monday + 6]);
+        assert_eq!(set.spend_cny(0), [110.0, 21.5, 30.0, 200.0]);
+        assert_eq!(set.viewers(0), [11.0, 2.25, 3.0, 20.0]);
+        assert_eq!(set.weekday(0), [0, 1, 2, 6]);
+        assert_eq!(set.rooms_pooled, [2, 1]);
+        let opts = StageOptions {
+            caps_viewers_per_day: [("dou".to_string(), 100.0)].into(),
+            ..StageOptions::default()
+        };
+        assert_eq!(cap_of(&set, 0, &opts), Some(200.0));
+        assert_eq!(cap_of(&set, 1, &opts), None);
+    }
+
+    /// A set from simulated series (days numbered from a Monday).
+    fn sim_set(specs: &[(&str, &str, usize, u64)]) -> SeriesSet {
+        use crate::curves::model::Model;
+        use crate::curves::sim::{SynthSpec, generate};
+        let mut set = SeriesSet::default();
+        set.offsets.push(0);
+        for &(room, channel, days, seed) in specs {
+            let truth = Model::Exp {
+                vmax: 5000.0,
+                k_cny: 2000.0,
+            };
+            let spec = SynthSpec {
+                days,
+                ..SynthSpec::new(truth, 1500.0, seed)
+            };
+            let g = generate(&spec);
+            set.keys.push(SeriesKey {
+                room: room.into(),
+                channel: channel.into(),
+            });
+            set.rooms_pooled.push(1);
+            set.dates.extend(0..g.spend_cny.len() as i32);
+            set.spend_cny.extend(&g.spend_cny);
+            set.viewers.extend(&g.viewers);
+            set.weekday.extend(&g.weekday);
+            set.offsets.push(set.dates.len());
+        }
+        set
+    }
+
+    #[test]
+    fn thin_rooms_borrow_from_the_pooled_channel_curve_and_rich_ones_need_not() {
+        let set = sim_set(&[
+            ("r1", "a", 300, 1),
+            ("r2", "a", 30, 2),
+            ("r1", "b", 300, 3),
+            ("r2", "b", 300, 4),
+        ]);
+        let opts = StageOptions {
+            shrink: true,
+            ..StageOptions::default()
+        };
+        let (fits, _) = fit_set(&set, &opts);
+        let shrunk: Vec<bool> = fits
+            .iter()
+            .map(|f| f.outcome.fitted().expect("all fit").shrunk)
+            .collect();
+        assert_eq!(shrunk, [false, true, false, false]);
+        assert!(
+            fits[1]
+                .outcome
+                .fitted()
+                .unwrap()
+                .shrink_reason
+                .as_deref()
+                .unwrap()
+                .contains("pooled channel curve")
+        );
+        // Skipping the pooled fit of channel b changed nothing: the rich
+        // rooms give the same answer with the prior passed in.
+        assert!(!may_use_prior(&set.series(2, None), &opts.fit));
+        let rooms = [set.series(2, None), set.series(3, None)];
+        let pooled = fit_pooled(&rooms, &opts.fit);
+        let prior = pooled.fitted().expect("pooled fit");
+        for (i, s) in rooms.iter().enumerate() {
+            let with = crate::curves::fit::fit_series(s, &opts.fit, Some(prior));
+            assert_eq!(with, fits[2 + i].outcome);
+        }
+        // Without shrinkage the thin room fits on its own.
+        let (alone, _) = fit_set(&set, &StageOptions::default());
+        assert!(!alone[1].outcome.fitted().unwrap().shrunk);
+    }
+
+    #[test]
+    fn constant_spend_may_use_a_prior() {
+        let opts = FitOptions::default();
+        let spend = vec![100.0; 200];
+        let viewers = vec![50.0; 200];
+        let wd: Vec<u8> = (0..200).map(|i| (i % 7) as u8).collect();
+        let s = SeriesData {
+            spend_cny: &spend,
+            viewers: &viewers,
+            weekday: &wd,
+            cap_viewers_per_day: None,
+        };
+        assert!(may_use_prior(&s, &opts));
+        let zero = vec![0.0; 200];
+        let s = SeriesData {
+            viewers: &zero,
+            ..s
+        };
+        assert!(may_use_prior(&s, &opts));
+    }
+
+    #[test]
+    fn empty_frame_has_no_series() {
+        let set = extract_frame(&frame(&[]), Granularity::RoomChannel).unwrap();
+        assert!(set.is_empty());
+        let (fits, _) = fit_set(&set, &StageOptions::default());
+        assert!(fits.is_empty());
+    }
+}

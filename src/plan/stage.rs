@@ -1,0 +1,372 @@
+//! From fitted curves and the history to a planning request, and from a
+//! solved [`Plan`] to the rows a reader sees: expected viewers with a P10–P90
+//! range, extrapolation marks, and the comparison with the last horizon of
+//! history.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::input::Lane;
+use super::output::{LaneBound, Plan};
+use crate::curves::FittedCurve;
+use crate::curves::stage::{CurveFit, Granularity, SeriesKey, SeriesSet};
+use crate::validate::ValidatedData;
+
+/// What the history says about one series beyond its curve.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LaneHistory {
+    /// Highest daily spend seen, CNY/day.
+    pub max_spend_cny_per_day: f64,
+    /// Spend over the last `horizon_days` days of the history, CNY.
+    pub last_spend_cny: f64,
+    /// Viewers over the same days.
+    pub last_viewers: f64,
+}
+
+/// Per series (aligned with `set.keys`): highest daily spend and the totals
+/// of the last `horizon_days` days of the whole history (the last day is the
+/// latest date of any series).
+pub fn lane_histories(set: &SeriesSet, horizon_days: usize) -> Vec<LaneHistory> {
+    let last_day = (0..set.len())
+        .filter_map(|i| set.dates(i).last().copied())
+        .max()
+        .unwrap_or(0);
+    let first_in_window = last_day - horizon_days as i32 + 1;
+    (0..set.len())
+        .map(|i| {
+            let mut h = LaneHistory::default();
+            for ((&d, &s), &v) in set
+                .dates(i)
+                .iter()
+                .zip(set.spend_cny(i))
+                .zip(set.viewers(i))
+            {
+                h.max_spend_cny_per_day = h.max_spend_cny_per_day.max(s);
+                if d >= first_in_window {
+                    h.last_spend_cny += s;
+                    h.last_viewers += v;
+                }
+            }
+            h
+        })
+        .collect()
+}
+
+/// Orders and GMV per viewer (`None` where unknown) of each series key.
+pub type Conversions = BTreeMap<SeriesKey, (Option<f64>, Option<f64>)>;
+
+/// Orders and GMV per viewer of each series key, from the whole history
+/// (`None` where the column is absent or there were no viewers).
+pub fn conversions(data: &ValidatedData, by: Granularity) -> PolarsResult<Conversions> {
+    let df = data.frame();
+    let has = |c: &str| df.column(c).is_ok();
+    let sum_or_null = |c: &str| {
+        if has(c) {
+            col(c).sum()
+        } else {
+            lit(NULL).cast(DataType::Float64)
+        }
+        .alias(c)
+    };
+    let keys = match by {
+        Granularity::RoomChannel => vec![col("room"), col("channel")],
+        Granularity::Channel => vec![col("channel")],
+    };
+    let agg = df
+        .clone()
+        .lazy()
+        .group_by(keys)
+        .agg([
+            col("viewers").sum(),
+            sum_or_null("orders"),
+            sum_or_null("gmv"),
+        ])
+        .collect()?;
+    let channel = agg.column("channel")?.str()?.clone();
+    let room = match by {
+        Granularity::RoomChannel => Some(agg.column("room")?.str()?.clone()),
+        Granularity::Channel => None,
+    };
+    let viewers = agg.column("viewers")?.f64()?.clone();
+    let orders = agg.column("orders")?.f64()?.clone();
+    let gmv = agg.column("gmv")?.f64()?.clone();
+    let mut out = BTreeMap::new();
+    for i in 0..agg.height() {
+        let key = SeriesKey {
+            room: room
+                .as_ref()
+                .and_then(|r| r.get(i))
+                .unwrap_or(crate::validate::ONE_ROOM)
+                .to_string(),
+            channel: channel.get(i).unwrap_or_default().to_string(),
+        };
+        let v = viewers.get(i).unwrap_or(0.0);
+        let per = |x: Option<f64>| x.filter(|_| v > 0.0).map(|x| x / v);
+        out.insert(key, (per(orders.get(i)), per(gmv.get(i))));
+    }
+    Ok(out)
+}
+
+/// Lanes for the planner, with what each came from.
+#[derive(Clone, Debug, Default)]
+pub struct Prepared {
+    /// Usable curves as planner lanes.
+    pub lanes: Vec<Lane>,
+    /// For each lane, its index in the fits (and histories).
+    pub source: Vec<usize>,
+    /// Series left out of the plan, with the reason.
+    pub unusable: Vec<(SeriesKey, String)>,
+}
+
+/// Turn usable fits into lanes; unusable ones are listed with their reason.
+pub fn prepare(fits: &[CurveFit], histories: &[LaneHistory], conv: &Conversions) -> Prepared {
+    let mut p = Prepared::default();
+    for (i, f) in fits.iter().enumerate() {
+        match f.outcome.fitted() {
+            Some(fc) => {
+                let (orders, gmv) = conv.get(&f.key).copied().unwrap_or((None, None));
+                p.lanes.push(Lane {
+                    room: f.key.room.clone(),
+                    channel: f.key.channel.clone(),
+                    curve: fc.curve,
+                    orders_per_viewer: orders,
+                    gmv_cny_per_viewer: gmv,
+                    history_max_spend_cny_per_day: histories
+                        .get(i)
+                        .map(|h| h.max_spend_cny_per_day),
+                });
+                p.source.push(i);
+            }
+            None => p
+                .unusable
+                .push((f.key.clone(), unusable_reason(&f.outcome))),
+        }
+    }
+    p
+}
+
+fn unusable_reason(o: &crate::curves::FitOutcome) -> String {
+    match o {
+        crate::curves::FitOutcome::Unusable { reason } => reason.clone(),
+        crate::curves::FitOutcome::Fitted(_) => String::new(),
+    }
+}
+
+/// One lane of the plan as a reader sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanRow {
+    /// Live room.
+    pub room: String,
+    /// Channel.
+    pub channel: String,
+    /// Spend over the horizon, CNY.
+    pub spend_cny: f64,
+    /// Spend per day, CNY/day.
+    pub spend_cny_per_day: f64,
+    /// Expected viewers over the horizon.
+    pub viewers: f64,
+    /// P10 of viewers over the horizon (curve uncertainty).
+    pub viewers_p10: f64,
+    /// P90 of viewers over the horizon.
+    pub viewers_p90: f64,
+    /// Average cost per viewer at the planned spend, CNY.
+    pub avg_cost_cny_per_viewer: Option<f64>,
+    /// Cost of the next viewer at the planned spend, CNY.
+    pub marginal_cost_cny_per_viewer: Option<f64>,
+    /// Bounds of this lane that bind (`max`, `min`, `cap`, `locked`, …).
+    pub binding: Vec<String>,
+    /// Daily spend beyond 1.5× the highest daily spend in the history.
+    pub extrapolation: bool,
+    /// Spend over the last horizon of history, CNY.
+    pub last_spend_cny: f64,
+    /// Viewers over the last horizon of history.
+    pub last_viewers: f64,
+}
+
+/// The plan against the last horizon of history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Days compared (the plan's horizon).
+    pub days: usize,
+    /// Spend over the last `days` days of history, CNY.
+    pub last_spend_cny: f64,
+    /// Viewers over the same days.
+    pub last_viewers: f64,
+    /// Their average cost per viewer, CNY.
+    pub last_cost_per_viewer_cny: Option<f64>,
+    /// What the plan's expected viewers would have cost at that average, CNY.
+    pub plan_viewers_at_last_cost_cny: Option<f64>,
+    /// That minus the plan's spend, CNY (positive: the plan is cheaper).
+    pub saving_cny: Option<f64>,
+}
+
+/// A plan with everything the outputs show.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanReport {
+    /// The solver's answer.
+    pub plan: Plan,
+    /// One row per lane, in lane order.
+    pub rows: Vec<PlanRow>,
+    /// Sum of the lanes' P10 viewers (a conservative total: the lanes' errors
+    /// are not perfectly correlated).
+    pub viewers_p10_sum: f64,
+    /// Sum of the lanes' P90 viewers.
+    pub viewers_p90_sum: f64,
+    /// Against the last horizon of history.
+    pub comparison: Comparison,
+    /// Series not planned, with the reason.
+    pub unusable: Vec<(String, String, String)>,
+}
+
+fn bound_name(b: &LaneBound) -> String {
+    serde_json::to_value(b)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{b:?}").to_lowercase())
+}
+
+/// Dress a solved plan for the reader.
+pub fn report(
+    plan: Plan,
+    prepared: &Prepared,
+    fits: &[CurveFit],
+    histories: &[LaneHistory],
+    horizon_days: usize,
+) -> PlanReport {
+    let index: BTreeMap<(&str, &str), usize> = prepared
+        .lanes
+        .iter()
+        .zip(&prepared.source)
+        .map(|(l, &i)| ((l.room.as_str(), l.channel.as_str()), i))
+        .collect();
+    let days = plan.horizon_days;
+    let mut rows = Vec::with_capacity(plan.lanes.len());
+    for lp in &plan.lanes {
+        let i = index.get(&(lp.room.as_str(), lp.channel.as_str())).copied();
+        let fitted: Option<&FittedCurve> = i.and_then(|i| fits[i].outcome.fitted());
+        let hist = i
+            .and_then(|i| histories.get(i))
+            .cloned()
+            .unwrap_or_default();
+        let (p10, p90) = fitted.map_or((lp.viewers, lp.viewers), |f| {
+            let (lo, _, hi) = f.band(lp.spend_cny_per_day);
+            (lo * days, hi * days)
+        });
+        rows.push(PlanRow {
+            room: lp.room.clone(),
+            channel: lp.channel.clone(),
+            spend_cny: lp.spend_cny,
+            spend_cny_per_day: lp.spend_cny_per_day,
+            viewers: lp.viewers,
+            viewers_p10: p10.min(lp.viewers),
+            viewers_p90: p90.max(lp.viewers),
+            avg_cost_cny_per_viewer: lp.avg_cost_cny_per_viewer,
+            marginal_cost_cny_per_viewer: lp.marginal_cost_cny_per_viewer,
+            binding: lp.bounds_binding.iter().map(bound_name).collect(),
+            extrapolation: fitted.is_some_and(|f| f.is_extrapolation(lp.spend_cny_per_day)),
+            last_spend_cny: hist.last_spend_cny,
+            last_viewers: hist.last_viewers,
+        });
+    }
+    let last_spend: f64 = histories.iter().map(|h| h.last_spend_cny).sum();
+    let last_viewers: f64 = histories.iter().map(|h| h.last_viewers).sum();
+    let last_cpv = (last_viewers > 0.0).then(|| last_spend / last_viewers);
+    let at_last = last_cpv.map(|c| c * plan.totals.viewers);
+    let comparison = Comparison {
+        days: horizon_days,
+        last_spend_cny: last_spend,
+        last_viewers,
+        last_cost_per_viewer_cny: last_cpv,
+        plan_viewers_at_last_cost_cny: at_last,
+        saving_cny: at_last.map(|c| c - plan.totals.spend_cny),
+    };
+    PlanReport {
+        viewers_p10_sum: rows.iter().map(|r| r.viewers_p10).sum(),
+        viewers_p90_sum: rows.iter().map(|r| r.viewers_p90).sum(),
+        plan,
+        rows,
+        comparison,
+        unusable: prepared
+            .unusable
+            .iter()
+            .map(|(k, r)| (k.room.clone(), k.channel.clone(), r.clone()))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::curves::stage::extract_series;
+    use crate::load::{LoadOptions, load_csv_bytes};
+
+    fn data() -> ValidatedData {
+        let csv = "date,room,channel,spend,viewers,orders,gmv\n\
+                   2026-11-01,r1,a,100,200,2,200\n\
+                   2026-11-02,r1,a,300,500,5,600\n\
+                   2026-11-03,r1,a,200,400,4,400\n\
+                   2026-11-02,r2,a,50,100,0,0\n\
+                   2026-11-03,r1,b,10,30,3,90\n";
+        load_csv_bytes(Path::new("t.csv"), csv.as_bytes(), &LoadOptions::default())
+            .unwrap()
+            .data
+    }
+
+    #[test]
+    fn last_horizon_and_max_spend_per_series() {
+        let set = extract_series(&data(), Granularity::RoomChannel).unwrap();
+        let keys: Vec<(&str, &str)> = set
+            .keys
+            .iter()
+            .map(|k| (k.room.as_str(), k.channel.as_str()))
+            .collect();
+        assert_eq!(keys, vec![("r1", "a"), ("r1", "b"), ("r2", "a")]);
+        let h = lane_histories(&set, 2);
+        // The last two days of the history are 11-02 and 11-03.
+        assert_eq!(
+            h[0],
+            LaneHistory {
+                max_spend_cny_per_day: 300.0,
+                last_spend_cny: 500.0,
+                last_viewers: 900.0
+            }
+        );
+        assert_eq!(
+            h[1],
+            LaneHistory {
+                max_spend_cny_per_day: 10.0,
+                last_spend_cny: 10.0,
+                last_viewers: 30.0
+            }
+        );
+        assert_eq!(
+            h[2],
+            LaneHistory {
+                max_spend_cny_per_day: 50.0,
+                last_spend_cny: 50.0,
+                last_viewers: 100.0
+            }
+        );
+    }
+
+    #[test]
+    fn conversion_per_viewer_by_room_and_pooled() {
+        let d = data();
+        let c = conversions(&d, Granularity::RoomChannel).unwrap();
+        let k = |r: &str, ch: &str| SeriesKey {
+            room: r.into(),
+            channel: ch.into(),
+        };
+        assert_eq!(
+            c[&k("r1", "a")],
+            (Some(11.0 / 1100.0), Some(1200.0 / 1100.0))
+        );
+        assert_eq!(c[&k("r1", "b")], (Some(0.1), Some(3.0)));
+        let pooled = conversions(&d, Granularity::Channel).unwrap();
+        assert_eq!(pooled[&k("all", "a")], (Some(11.0 / 1200.0), Some(1.0)));
+    }
+}

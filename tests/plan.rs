@@ -1,0 +1,292 @@
+//! `acqplan plan` and `acqplan screen` through the real binary, against
+//! answers computed another way.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// Two channels with exact exponential curves v = V (1 − e^(−s/k)), one
+/// room, 120 days of varied spend, no noise and no weekday effect.
+const CHANNELS: [(&str, f64, f64); 2] = [("alpha", 6_000.0, 3_000.0), ("beta", 2_500.0, 800.0)];
+
+fn write_history(dir: &Path) -> std::path::PathBuf {
+    let mut text = String::from("date,channel,spend,viewers\n");
+    for day in 0..120u32 {
+        let date = 20_000 + day as i32; // 2024-10-04 onwards
+        let (y, m, d) = acqplan::load::cell::civil_from_days(date);
+        for (i, (name, vmax, k)) in CHANNELS.iter().enumerate() {
+            // Spend between 0.3k and 1.7k, spread deterministically.
+            let frac = ((day * 37 + i as u32 * 11) % 100) as f64 / 100.0;
+            let spend = (k * (0.3 + 1.4 * frac)).round();
+            let viewers = vmax * (1.0 - (-spend / k).exp());
+            text.push_str(&format!(
+                "{y:04}-{m:02}-{d:02},{name},{spend},{viewers:.4}\n"
+            ));
+        }
+    }
+    let path = dir.join("history.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The exact optimum for a daily target T: equal marginal cost λ, where
+/// V_i/k_i e^(−s_i/k_i) = 1/λ, so Σ V_i − λ⁻¹ Σ k_i = T.
+fn exact(target: f64) -> (f64, f64) {
+    let sum_v: f64 = CHANNELS.iter().map(|c| c.1).sum();
+    let sum_k: f64 = CHANNELS.iter().map(|c| c.2).sum();
+    let lambda = sum_k / (sum_v - target);
+    let cost = CHANNELS
+        .iter()
+        .map(|(_, v, k)| k * (v * lambda / k).ln())
+        .sum();
+    (cost, lambda)
+}
+
+fn plan(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("acqplan")
+        .unwrap()
+        .arg("plan")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn min_cost_plan_matches_the_equal_marginal_cost_optimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_history(dir.path());
+    let target = 5_000.0;
+    let (code, stdout, stderr) = plan(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--target-viewers",
+        "5000",
+        "--horizon-days",
+        "1",
+        "--fake-traffic",
+        "off",
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (cost, lambda) = exact(target);
+    let spend = v["plan"]["totals"]["spend_cny"].as_f64().unwrap();
+    let viewers = v["plan"]["totals"]["viewers"].as_f64().unwrap();
+    let shadow = v["plan"]["target_shadow_price_cny_per_unit"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (spend - cost).abs() / cost < 0.01,
+        "plan {spend} vs exact {cost}"
+    );
+    assert!((viewers - target).abs() / target < 0.005, "{viewers}");
+    assert!(
+        (shadow - lambda).abs() / lambda < 0.03,
+        "shadow {shadow} vs λ {lambda}"
+    );
+    // Each channel's spend matches its own exact share.
+    for row in v["rows"].as_array().unwrap() {
+        let (_, vmax, k) = CHANNELS.iter().find(|c| c.0 == row["channel"]).unwrap();
+        let s_exact = k * (vmax * lambda / k).ln();
+        let s = row["spend_cny"].as_f64().unwrap();
+        assert!(
+            (s - s_exact).abs() / s_exact < 0.03,
+            "{}: {s} vs {s_exact}",
+            row["channel"]
+        );
+        let mc = row["marginal_cost_cny_per_viewer"].as_f64().unwrap();
+        assert!(
+            (mc - lambda).abs() / lambda < 0.03,
+            "{}: marginal {mc} vs {lambda}",
+            row["channel"]
+        );
+    }
+    // The files in the run folder say the same.
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("run/plan.json")).unwrap()).unwrap();
+    assert_eq!(file, v);
+    let csv = std::fs::read_to_string(dir.path().join("run/plan.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 2 + 1,
+        "header, two lanes, total:\n{csv}"
+    );
+    assert!(csv.lines().last().unwrap().starts_with(",total,"), "{csv}");
+}
+
+#[test]
+fn unreachable_target_exits_1_and_names_the_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_history(dir.path());
+    let cfg = dir.path().join("acqplan.toml");
+    std::fs::write(
+        &cfg,
+        "[channels.alpha]\nmax_spend_cny = 2000\n[channels.beta]\nmax_spend_cny = 500\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = plan(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--target-viewers",
+        "8000",
+        "--horizon-days",
+        "1",
+        "--fake-traffic",
+        "off",
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    // Most reachable: each channel at its maximum.
+    let reachable: f64 = CHANNELS
+        .iter()
+        .zip([2000.0, 500.0])
+        .map(|((_, v, k), s)| v * (1.0 - (-s / k).exp()))
+        .sum();
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("error: target not reachable"))
+        .unwrap();
+    let got: f64 = line
+        .split("at most ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (got - reachable).abs() / reachable < 0.01,
+        "{got} vs {reachable}"
+    );
+    assert!(
+        stderr.contains("alpha at its maximum 2,000 CNY"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("beta at its maximum 500 CNY"), "{stderr}");
+    assert!(stdout.contains("INFEASIBLE"), "{stdout}");
+    assert!(
+        dir.path().join("run/plan.csv").exists(),
+        "the most reachable plan is written"
+    );
+}
+
+#[test]
+fn more_budget_never_buys_fewer_viewers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_history(dir.path());
+    let mut last = 0.0;
+    for (i, budget) in ["1k", "3k", "6k", "1万"].iter().enumerate() {
+        let (code, stdout, stderr) = plan(&[
+            "--data",
+            data.to_str().unwrap(),
+            "--budget",
+            budget,
+            "--horizon-days",
+            "1",
+            "--fake-traffic",
+            "off",
+            "--out",
+            dir.path().join(format!("run{i}")).to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let viewers = v["plan"]["totals"]["viewers"].as_f64().unwrap();
+        let spend = v["plan"]["totals"]["spend_cny"].as_f64().unwrap();
+        let b = acqplan::amount::parse_amount(budget).unwrap();
+        assert!(spend <= b * (1.0 + 1e-9), "{spend} > {b}");
+        assert!(viewers > last, "{budget}: {viewers} after {last}");
+        last = viewers;
+    }
+}
+
+#[test]
+fn bad_requests_are_usage_errors_with_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_history(dir.path());
+    let d = data.to_str().unwrap();
+    let (code, _, stderr) = plan(&["--data", d]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no target and no budget")
+            && stderr.contains("hint: pass --target-viewers"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = plan(&["--data", d, "--budget", "lots"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("\"lots\" is not an amount"), "{stderr}");
+    let (code, _, stderr) = plan(&[
+        "--data",
+        d,
+        "--target-viewers",
+        "1k",
+        "--target-orders",
+        "10",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("more than one target"), "{stderr}");
+}
+
+#[test]
+fn screen_finds_the_generators_bot_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("acqplan")
+        .unwrap()
+        .args(["gen", "--rooms", "3", "--days", "200", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let out = Command::cargo_bin("acqplan")
+        .unwrap()
+        .args(["screen", "--data"])
+        .arg(dir.path().join("history.csv"))
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = |r: &csv::StringRecord, d: usize, ro: usize, c: usize| {
+        (r[d].to_string(), r[ro].to_string(), r[c].to_string())
+    };
+    let truth: std::collections::BTreeSet<_> =
+        csv::Reader::from_path(dir.path().join("fake_rows.csv"))
+            .unwrap()
+            .records()
+            .map(|r| key(&r.unwrap(), 0, 1, 2))
+            .collect();
+    let flagged: std::collections::BTreeSet<_> =
+        csv::Reader::from_path(dir.path().join("run/flagged_rows.csv"))
+            .unwrap()
+            .records()
+            .map(|r| key(&r.unwrap(), 1, 2, 3))
+            .collect();
+    let hits = truth.intersection(&flagged).count() as f64;
+    let precision = hits / flagged.len() as f64;
+    let recall = hits / truth.len() as f64;
+    assert!(truth.len() > 50, "{}", truth.len());
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "precision {precision}, recall {recall}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!("{} of 4800 rows flagged", flagged.len())),
+        "{stdout}"
+    );
+}
