@@ -16,6 +16,11 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
+/// Whether the file ends some lines with a lone `\r` (old Mac style).
+fn has_lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
 /// Counts lines as an editor shows them: `\n`, `\r\n` and a lone `\r` each
 /// end a line. (The csv crate ends records at a lone `\r` but counts only
 /// `\n`, and its record positions include skipped blank lines.)
@@ -75,7 +80,12 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
     let width = resolved.headers.len();
     let mut builder = Builder::new(&resolved);
     let mut rows_read = 0usize;
-    let mut lines = LineCounter { pos: 0, line: 1 };
+    // The csv crate's own line numbers are right unless the file has lone
+    // `\r` line ends or blank lines; count lines ourselves only then.
+    let mut lines = (has_lone_cr(bytes)
+        || memchr::memmem::find(bytes, b"\n\n").is_some()
+        || memchr::memmem::find(bytes, b"\n\r\n").is_some())
+    .then_some(LineCounter { pos: 0, line: 1 });
     loop {
         let more = reader.read_byte_record(&mut record).map_err(unreadable)?;
         if !more {
@@ -90,7 +100,10 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
         let raw = || {
             String::from_utf8_lossy(trim_line_end(&bytes[start..end.min(bytes.len())])).into_owned()
         };
-        let line = lines.line_at(bytes, start);
+        let line = match &mut lines {
+            Some(counter) => counter.line_at(bytes, start),
+            None => record.position().map_or(0, |p| p.line()),
+        };
         // A line holding only spaces carries no data.
         if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -100,16 +113,21 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
             builder.reject_field_count(line, record.len(), raw);
             continue;
         }
-        if let Some(i) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
-            builder.reject_not_utf8(line, i, raw);
-            continue;
+        // Check UTF-8 once for the whole record (the buffer is reused).
+        match ::csv::StringRecord::from_byte_record(std::mem::take(&mut record)) {
+            Ok(text) => {
+                let cell = |i: usize| match &text[i] {
+                    t if t.trim().is_empty() => Cell::Empty,
+                    t => Cell::Text(t),
+                };
+                builder.push(line, cell, raw);
+                record = text.into_byte_record();
+            }
+            Err(e) => {
+                builder.reject_not_utf8(line, e.utf8_error().field(), raw);
+                record = e.into_byte_record();
+            }
         }
-        let cell = |i: usize| match std::str::from_utf8(&record[i]) {
-            Ok(t) if !t.trim().is_empty() => Cell::Text(t),
-            // Blank, or (never, as checked above) not UTF-8.
-            _ => Cell::Empty,
-        };
-        builder.push(line, cell, raw);
     }
     finish(path, SourceKind::Csv, builder, rows_read, opts)
 }

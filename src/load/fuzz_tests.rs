@@ -155,3 +155,32 @@ fn blank_lines_and_lone_carriage_returns_keep_line_numbers_true() {
     assert_eq!(ok.rejected[0].raw, "2026-11-02,r1,x,bad,2");
     assert_eq!(ok.rejected[1].raw, "2026-11-03,r1,x,1,-2");
 }
+
+#[test]
+fn blank_lines_in_lf_and_crlf_files_keep_line_numbers_true() {
+    for nl in ["\n", "\r\n"] {
+        let text = [
+            "date,room,channel,spend,viewers",
+            "2026-11-01,r1,x,1,2",
+            "",
+            "2026-11-02,r1,x,bad,2",
+            "",
+        ]
+        .join(nl);
+        let err = load_csv_bytes(Path::new("x.csv"), text.as_bytes(), &LoadOptions::default())
+            .unwrap_err();
+        let LoadError::Invalid { report } = err else {
+            panic!("{err}")
+        };
+        assert_eq!(report.defects[0].line, 4, "{nl:?}");
+    }
+    // Without blank lines or lone CRs the csv crate's own count is used.
+    let text =
+        "date,room,channel,spend,viewers\r\n2026-11-01,r1,x,1,2\r\n2026-11-02,r1,x,bad,2\r\n";
+    let err =
+        load_csv_bytes(Path::new("x.csv"), text.as_bytes(), &LoadOptions::default()).unwrap_err();
+    let LoadError::Invalid { report } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(report.defects[0].line, 3);
+}
