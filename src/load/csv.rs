@@ -16,11 +16,6 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
-/// Whether the file ends some lines with a lone `\r` (old Mac style).
-fn has_lone_cr(bytes: &[u8]) -> bool {
-    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
-}
-
 /// Counts lines as an editor shows them: `\n`, `\r\n` and a lone `\r` each
 /// end a line. (The csv crate ends records at a lone `\r` but counts only
 /// `\n`, and its record positions include skipped blank lines.)
@@ -80,11 +75,12 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
     let width = resolved.headers.len();
     let mut builder = Builder::new(&resolved);
     let mut rows_read = 0usize;
-    // The csv crate's own line numbers are right unless the file has lone
-    // `\r` line ends or blank lines; count lines ourselves only then.
-    let mut lines = (has_lone_cr(bytes)
-        || memchr::memmem::find(bytes, b"\n\n").is_some()
-        || memchr::memmem::find(bytes, b"\n\r\n").is_some())
+    // The csv crate's own line numbers are right only for `\n` line ends
+    // without blank lines (with `\r\n` they lag by one, a lone `\r` is not
+    // counted, and skipped blank lines shift them); count lines ourselves
+    // otherwise.
+    let mut lines = (memchr::memchr(b'\r', bytes).is_some()
+        || memchr::memmem::find(bytes, b"\n\n").is_some())
     .then_some(LineCounter { pos: 0, line: 1 });
     loop {
         let more = reader.read_byte_record(&mut record).map_err(unreadable)?;

@@ -174,7 +174,7 @@ fn blank_lines_in_lf_and_crlf_files_keep_line_numbers_true() {
         };
         assert_eq!(report.defects[0].line, 4, "{nl:?}");
     }
-    // Without blank lines or lone CRs the csv crate's own count is used.
+    // CRLF without blank lines (the csv crate's own count lags here).
     let text =
         "date,room,channel,spend,viewers\r\n2026-11-01,r1,x,1,2\r\n2026-11-02,r1,x,bad,2\r\n";
     let err =
