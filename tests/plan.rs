@@ -10,18 +10,34 @@ use assert_cmd::Command;
 const CHANNELS: [(&str, f64, f64); 2] = [("alpha", 6_000.0, 3_000.0), ("beta", 2_500.0, 800.0)];
 
 fn write_history(dir: &Path) -> std::path::PathBuf {
-    let mut text = String::from("date,channel,spend,viewers\n");
+    write_rooms(dir, &[])
+}
+
+/// The same two curves in every room of `rooms` (no room column if empty).
+fn write_rooms(dir: &Path, rooms: &[&str]) -> std::path::PathBuf {
+    let mut text = String::from(if rooms.is_empty() {
+        "date,channel,spend,viewers\n"
+    } else {
+        "date,room,channel,spend,viewers\n"
+    });
+    let room_cells: Vec<String> = if rooms.is_empty() {
+        vec![String::new()]
+    } else {
+        rooms.iter().map(|r| format!("{r},")).collect()
+    };
     for day in 0..120u32 {
         let date = 20_000 + day as i32; // 2024-10-04 onwards
         let (y, m, d) = acqplan::load::cell::civil_from_days(date);
-        for (i, (name, vmax, k)) in CHANNELS.iter().enumerate() {
-            // Spend between 0.3k and 1.7k, spread deterministically.
-            let frac = ((day * 37 + i as u32 * 11) % 100) as f64 / 100.0;
-            let spend = (k * (0.3 + 1.4 * frac)).round();
-            let viewers = vmax * (1.0 - (-spend / k).exp());
-            text.push_str(&format!(
-                "{y:04}-{m:02}-{d:02},{name},{spend},{viewers:.4}\n"
-            ));
+        for (r, room) in room_cells.iter().enumerate() {
+            for (i, (name, vmax, k)) in CHANNELS.iter().enumerate() {
+                // Spend between 0.3k and 1.7k, spread deterministically.
+                let frac = ((day * 37 + i as u32 * 11 + r as u32 * 29) % 100) as f64 / 100.0;
+                let spend = (k * (0.3 + 1.4 * frac)).round();
+                let viewers = vmax * (1.0 - (-spend / k).exp());
+                text.push_str(&format!(
+                    "{y:04}-{m:02}-{d:02},{room}{name},{spend},{viewers:.4}\n"
+                ));
+            }
         }
     }
     let path = dir.join("history.csv");
@@ -288,5 +304,63 @@ fn screen_finds_the_generators_bot_rows() {
     assert!(
         stdout.contains(&format!("{} of 4800 rows flagged", flagged.len())),
         "{stdout}"
+    );
+}
+
+#[test]
+fn room_targets_are_each_met_at_their_own_optimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_rooms(dir.path(), &["r1", "r2"]);
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(&targets, "room,target_viewers\nr1,5000\nr2,3k\n").unwrap();
+    let (code, stdout, stderr) = plan(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--room-targets",
+        targets.to_str().unwrap(),
+        "--horizon-days",
+        "1",
+        "--fake-traffic",
+        "off",
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // Nothing couples the rooms, so each is its own two-channel optimum.
+    for (room, target) in [("r1", 5000.0), ("r2", 3000.0)] {
+        let r = v["plan"]["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["room"] == room)
+            .unwrap();
+        let (cost, lambda) = exact(target);
+        let spend = r["spend_cny"].as_f64().unwrap();
+        assert!(
+            (spend - cost).abs() / cost < 0.01,
+            "{room}: {spend} vs {cost}"
+        );
+        assert!(r["reached"].as_f64().unwrap() >= target * 0.999, "{room}");
+        let sp = r["shadow_price_cny_per_unit"].as_f64().unwrap();
+        assert!(
+            (sp - lambda).abs() / lambda < 0.03,
+            "{room}: {sp} vs {lambda}"
+        );
+    }
+    // A bad row in the targets file is named by line.
+    std::fs::write(&targets, "room,target_viewers\nr1,5000\nr2,lots\n").unwrap();
+    let (code, _, stderr) = plan(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--room-targets",
+        targets.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("targets.csv`, line 3: \"lots\" is not an amount"),
+        "{stderr}"
     );
 }

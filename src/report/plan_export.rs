@@ -169,6 +169,21 @@ pub fn plan_table(r: &PlanReport) -> String {
             p.metric.unit()
         ));
     }
+    for room in p.rooms.iter().filter(|r| r.target.is_some()) {
+        s.push_str(&format!(
+            "room {}: target {}, reached {} for {} CNY{}\n",
+            room.room,
+            opt(room.target, 0),
+            thousands(room.reached, 0),
+            thousands(room.spend_cny, 0),
+            room.shadow_price_cny_per_unit
+                .map_or(String::new(), |sp| format!(
+                    " (next {} costs {} CNY)",
+                    p.metric.unit().trim_end_matches('s'),
+                    thousands(sp, 2)
+                ))
+        ));
+    }
     for b in &p.binding {
         s.push_str(&format!("binding: {}\n", b.description));
     }
