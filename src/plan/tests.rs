@@ -265,7 +265,24 @@ proptest! {
         let (cost, _lam) = lambda_solver(&req).unwrap();
         let got = plan.totals.spend_cny;
         prop_assert!(got >= cost * (1.0 - 1e-9) - 1e-6, "plan {got} below exact optimum {cost}");
-        prop_assert!(rel(got, cost) <= 1e-3, "plan {got} vs exact {cost}: {}", rel(got, cost));
+        // The 0.1 % guarantee holds above each lane's first segment; within it
+        // (Hill a < 1 and power b < 1 rise infinitely steeply at 0) the chord
+        // can overpay by at most the segment's width, so tiny plans get that
+        // absolute slack (documented in SegmentOptions::low_floor_cny_per_day).
+        let slack: f64 = req
+            .lanes
+            .iter()
+            .map(|l| {
+                let top = planned_range_cny_per_day(&l.curve, l.history_max_spend_cny_per_day, &req.segments)
+                    .unwrap_or(0.0);
+                H * (req.segments.low_fraction * top).max(req.segments.low_floor_cny_per_day)
+            })
+            .sum();
+        prop_assert!(
+            rel(got, cost) <= 1e-3 || got - cost <= slack,
+            "plan {got} vs exact {cost}: {} (slack {slack})",
+            rel(got, cost)
+        );
         // The plan meets the target on the true curves too (p ≤ f).
         prop_assert!(plan.totals.metric_value >= req.target.unwrap() * (1.0 - 1e-9));
     }
