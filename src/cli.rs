@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Shown under every subcommand's help.
+const EXIT_CODES: &str =
+    "Exit codes: 0 ok; 1 bad input data or an infeasible plan; 2 usage or internal error.";
+
 /// Plan how a live-stream business buys traffic: load campaign history,
 /// screen fake viewers, fit channel cost curves, solve for the cheapest plan.
 ///
@@ -14,6 +18,13 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// No progress bars and no progress notes on stderr (warnings and
+    /// errors still show).
+    #[arg(short, long, global = true, display_order = 900)]
+    pub quiet: bool,
+    /// Print the time of each stage on stderr.
+    #[arg(short, long, global = true, display_order = 900)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -24,12 +35,14 @@ pub enum Command {
     ///   acqplan validate --data data/history.csv
     ///   acqplan validate --data export.xlsx --column spend=总花费
     ///   acqplan validate --data data/messy.csv --skip-bad-rows --out reports/check
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Validate(ValidateArgs),
     /// Generate synthetic history from known curves (with the truth beside it).
     ///
     /// Examples:
     ///   acqplan gen --sample --out data
     ///   acqplan gen --rooms 500 --days 730 --parquet --out /tmp/big
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Gen(GenArgs),
     /// Fit a response curve viewers(spend) per room × channel (or per
     /// channel) and write curves.csv / curves.json into the run folder.
@@ -38,6 +51,7 @@ pub enum Command {
     ///   acqplan fit --data data/history.csv
     ///   acqplan fit --data data/history.csv --by channel --format json
     ///   acqplan fit --data export.xlsx --cap wechat_private=5000 --out reports/test --force
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Fit(FitArgs),
     /// Screen the history for fake (bot) traffic: score every row, write
     /// flagged_rows.csv with the reasons, and say how much each channel's
@@ -46,6 +60,7 @@ pub enum Command {
     /// Examples:
     ///   acqplan screen --data data/history.csv
     ///   acqplan screen --data data/history.csv --threshold 6 --out reports/screen
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Screen(ScreenArgs),
     /// Plan next horizon's spend: screen, fit, then solve the LP for the
     /// cheapest plan reaching a target (or the most viewers for a budget)
@@ -58,7 +73,37 @@ pub enum Command {
     ///   acqplan plan --data data/history.csv --budget 80万
     ///   acqplan plan --data data/history.csv --target-viewers 900k --budget 100万 --horizon-days 7
     ///   acqplan plan --data data/history.csv --room-targets targets.csv
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Plan(PlanArgs),
+    /// The weekly batch: validate → screen → fit → plan → report in one go,
+    /// with the target, budget, horizon, data and output root from
+    /// acqplan.toml (`[plan]`), overridden by flags. Writes everything
+    /// `plan` writes plus manifest.json; exits 1 if the target is
+    /// unreachable.
+    ///
+    /// Examples:
+    ///   acqplan run
+    ///   acqplan run --config team/acqplan.toml --out reports/2026-W48-rerun --force
+    ///   acqplan run --budget 80万 --budget 100万 --budget 120万
+    ///   acqplan run --scale douyin_qianchuan=1.2 --exclude red_packet
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Run(PlanArgs),
+    /// Viewers, spend and marginal cost across a range of budgets: fits once,
+    /// solves the most-viewers plan per budget, writes frontier.csv.
+    ///
+    /// Examples:
+    ///   acqplan frontier --data data/history.csv --budgets 50万..300万 --steps 12
+    ///   acqplan frontier --budgets 100k..2M --steps 20 --exclude red_packet --format json
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Frontier(FrontierArgs),
+    /// Print the resolved settings and where each came from (default, the
+    /// config file, or a flag). Takes the same flags as `run`.
+    ///
+    /// Examples:
+    ///   acqplan config
+    ///   acqplan config --config team/acqplan.toml --budget 90万 --horizon-days 14
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Config(ConfigArgs),
 }
 
 /// Where the history comes from and how to read it.
@@ -108,9 +153,6 @@ pub struct FitArgs {
     /// Print the curves as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Print stage timings on stderr.
-    #[arg(short, long)]
-    pub verbose: bool,
 }
 
 /// How curves are fitted (shared by `fit` and `plan`).
@@ -128,8 +170,8 @@ pub struct CurveArgs {
     pub caps: Vec<String>,
     /// Suspected fake traffic: `exclude` it from the curves (default), only
     /// `flag` it, or `off` (no screening).
-    #[arg(long, value_name = "POLICY", default_value = "exclude")]
-    pub fake_traffic: crate::screen::FakeTraffic,
+    #[arg(long, value_name = "POLICY")]
+    pub fake_traffic: Option<crate::screen::FakeTraffic>,
 }
 
 #[derive(Debug, Args)]
@@ -156,30 +198,11 @@ pub struct PlanArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub curves: CurveArgs,
-    /// Viewers to reach over the horizon: 1200000, 1.2M, 120万.
-    #[arg(long, value_name = "N")]
-    pub target_viewers: Option<String>,
-    /// Orders to reach over the horizon (orders per viewer from history).
-    #[arg(long, value_name = "N")]
-    pub target_orders: Option<String>,
-    /// GMV to reach over the horizon, CNY (GMV per viewer from history).
-    #[arg(long, value_name = "CNY")]
-    pub target_gmv: Option<String>,
-    /// Budget over the horizon, CNY: 800000, 80万, 0.8M. Alone: the most
-    /// viewers for it; with a target: the cheapest plan within it.
-    #[arg(long, value_name = "CNY")]
-    pub budget: Option<String>,
-    /// CSV with `room,target_viewers`: every room reaches its own target in
-    /// one solve, with shared channel limits.
-    #[arg(long, value_name = "FILE")]
-    pub room_targets: Option<PathBuf>,
-    /// Days the plan covers; daily spend is horizon spend / days.
-    #[arg(long, default_value_t = 7)]
-    pub horizon_days: usize,
-    /// Leave a channel out of the plan. Repeatable.
-    #[arg(long, value_name = "CHANNEL")]
-    pub exclude: Vec<String>,
-    /// Run folder (default: reports/<ISO year-week>).
+    #[command(flatten)]
+    pub goal: GoalArgs,
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Run folder (default: <out_root>/<ISO year-week>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Replace an existing run folder's files.
@@ -188,19 +211,101 @@ pub struct PlanArgs {
     /// Print the plan as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Print stage timings on stderr.
-    #[arg(short, long)]
-    pub verbose: bool,
+}
+
+/// What the plan must reach. Any of these flags replaces the goal of
+/// `[plan]` in acqplan.toml as a whole.
+#[derive(Debug, Args, Default)]
+pub struct GoalArgs {
+    /// Viewers to reach over the horizon: 1200000, 1.2M, 120万. Repeat to
+    /// compare several targets (the first is the plan written).
+    #[arg(long, value_name = "N")]
+    pub target_viewers: Vec<String>,
+    /// Orders to reach over the horizon (orders per viewer from history).
+    #[arg(long, value_name = "N")]
+    pub target_orders: Option<String>,
+    /// GMV to reach over the horizon, CNY (GMV per viewer from history).
+    #[arg(long, value_name = "CNY")]
+    pub target_gmv: Option<String>,
+    /// Budget over the horizon, CNY: 800000, 80万, 0.8M. Alone: the most
+    /// viewers for it; with a target: the cheapest plan within it. Repeat to
+    /// compare several budgets (the first is the plan written; all go to
+    /// whatif.csv).
+    #[arg(long, value_name = "CNY")]
+    pub budget: Vec<String>,
+    /// CSV with `room,target_viewers`: every room reaches its own target in
+    /// one solve, with shared channel limits.
+    #[arg(long, value_name = "FILE")]
+    pub room_targets: Option<PathBuf>,
+}
+
+/// The world the plan assumes: horizon and what-if changes to channels.
+#[derive(Debug, Args, Default)]
+pub struct ScenarioArgs {
+    /// Days the plan covers; daily spend is horizon spend / days
+    /// (default: `[plan] horizon_days`, else 7).
+    #[arg(long, value_name = "DAYS")]
+    pub horizon_days: Option<usize>,
+    /// Leave a channel out of the plan. Repeatable.
+    #[arg(long, value_name = "CHANNEL")]
+    pub exclude: Vec<String>,
+    /// What if a channel got dearer: `douyin_qianchuan=1.2` makes each of its
+    /// viewers cost 20 % more (its curve's spend axis stretched by 1.2).
+    /// Repeatable.
+    #[arg(long, value_name = "CHANNEL=FACTOR")]
+    pub scale: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FrontierArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub curves: CurveArgs,
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Budget range over the horizon, CNY: `50万..300万`.
+    #[arg(long, value_name = "LOW..HIGH")]
+    pub budgets: String,
+    /// Budgets in the range, evenly spaced, ends included.
+    #[arg(long, default_value_t = 12)]
+    pub steps: usize,
+    /// Run folder (default: <out_root>/<ISO year-week>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing run folder's files.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the frontier as a table or as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub curves: CurveArgs,
+    #[command(flatten)]
+    pub goal: GoalArgs,
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Print the settings as a table or as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// What one curve covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 pub enum By {
     /// One curve per room × channel.
     #[value(name = "room,channel")]
+    #[serde(rename = "room,channel")]
     RoomChannel,
     /// One curve per channel, rooms pooled.
     #[value(name = "channel")]
+    #[serde(rename = "channel")]
     Channel,
 }
 

@@ -1,66 +1,144 @@
-//! What each subcommand does. The binary only parses flags and maps errors.
+//! What each subcommand does. The binary only parses flags, draws progress
+//! and maps errors.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-
-use std::collections::BTreeMap;
+use serde::Serialize;
 
 use crate::amount::parse_amount;
 use crate::cli::{
-    By, Command, CurveArgs, DataArgs, FitArgs, Format, GenArgs, PlanArgs, ScreenArgs, ValidateArgs,
+    By, Command, ConfigArgs, DataArgs, FitArgs, Format, FrontierArgs, GenArgs, PlanArgs,
+    ScreenArgs, ValidateArgs,
 };
-use crate::config::{ConfigError, FileConfig, column_map, reach_caps, read_file_config};
+use crate::config::{ConfigError, Settings, read_file_config};
+use crate::curves::Model;
 use crate::curves::stage::{
     CurveFit, Granularity, SeriesSet, StageOptions, extract_series, fit_set,
 };
 use crate::error::Error;
 use crate::load::{LoadOptions, Loaded, load};
+use crate::output::manifest::{InputInfo, RowCounts, StageClock, hash_file, write_manifest};
+use crate::output::progress::{NoProgress, Progress};
 use crate::output::{default_run_dir, prepare_run_dir, today, write_atomic};
-use crate::plan::stage::{conversions, lane_histories, prepare, report as plan_report};
-use crate::plan::{ChannelLimits, Metric, PlanRequest, solve};
+use crate::plan::stage::{
+    LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
+};
+use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus, solve};
 use crate::report::flagged_export::flagged_rows_csv;
 use crate::report::plan_export::{plan_csv, plan_json, plan_table};
+use crate::report::table::{Align, Table, thousands};
 use crate::report::{curves_export::CurvesFile, rejected_rows_csv, summary::summarise};
 use crate::screen::{FakeTraffic, ScreenOptions, ScreenResult, screen};
 use crate::synth::{GenOptions, Headers, generate};
 
-/// Run one command; tables go to `out`, messages to `err`.
+/// Flags that apply to every subcommand.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Globals {
+    /// `-v`: stage timings on stderr.
+    pub verbose: bool,
+    /// `--quiet`: no progress notes on stderr.
+    pub quiet: bool,
+}
+
+/// Run one command; tables go to `out`, messages to `err`, no progress.
 pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
+    run_with(command, Globals::default(), out, err, &NoProgress)
+}
+
+/// Run one command, reporting stage starts and ends to `progress`.
+pub fn run_with(
+    command: Command,
+    globals: Globals,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    progress: &dyn Progress,
+) -> Result<(), Error> {
+    let mut io = Io {
+        out,
+        err,
+        globals,
+        clock: StageClock::new(progress),
+    };
     match command {
-        Command::Validate(args) => validate(args, out, err),
-        Command::Gen(args) => gen_cmd(args, err),
-        Command::Fit(args) => fit(args, out, err),
-        Command::Screen(args) => screen_cmd(args, out, err),
-        Command::Plan(args) => plan_cmd(args, out, err),
+        Command::Validate(args) => validate(args, &mut io),
+        Command::Gen(args) => gen_cmd(args, io.err),
+        Command::Fit(args) => fit(args, &mut io),
+        Command::Screen(args) => screen_cmd(args, &mut io),
+        Command::Plan(args) => plan_cmd("plan", args, &mut io),
+        Command::Run(args) => plan_cmd("run", args, &mut io),
+        Command::Frontier(args) => frontier_cmd(args, &mut io),
+        Command::Config(args) => config_cmd(args, &mut io),
     }
 }
 
-/// Load the history named by flags or config, reporting skipped rows.
-fn load_history(args: &DataArgs) -> Result<(Loaded, Option<PathBuf>), Error> {
-    let (file_cfg, _) = read_file_config(args.config.as_deref())?;
-    load_with(args, &file_cfg)
+/// Where a command writes, and its stage clock.
+struct Io<'a> {
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    globals: Globals,
+    clock: StageClock<'a>,
 }
 
-/// Load the history with an already read config file.
-fn load_with(args: &DataArgs, file_cfg: &FileConfig) -> Result<(Loaded, Option<PathBuf>), Error> {
-    let path = args
-        .data
-        .clone()
-        .or(file_cfg.data.clone())
-        .ok_or(ConfigError::NoData)?;
+impl Io<'_> {
+    /// A progress note on stderr (not under `--quiet`).
+    fn note(&mut self, text: std::fmt::Arguments<'_>) {
+        if !self.globals.quiet {
+            let _ = writeln!(self.err, "{text}");
+        }
+    }
+
+    /// End the clock; with `-v`, print the timings.
+    fn finish(&mut self) {
+        self.clock.end();
+        if self.globals.verbose {
+            let _ = writeln!(self.err, "{}", self.clock.summary());
+        }
+    }
+}
+
+/// Settings of a command: the config file (`--config` or ./acqplan.toml)
+/// and the flags.
+fn settings(
+    data: &DataArgs,
+    curves: Option<&crate::cli::CurveArgs>,
+    scenario: Option<&crate::cli::ScenarioArgs>,
+    goal: Option<&crate::cli::GoalArgs>,
+) -> Result<Settings, Error> {
+    let (file, path) = read_file_config(data.config.as_deref())?;
+    Ok(Settings::resolve(
+        &file,
+        path.as_deref(),
+        data,
+        curves,
+        scenario,
+        goal,
+    )?)
+}
+
+/// Load the history the settings name and hash its bytes.
+fn load_stage(
+    s: &Settings,
+    skip_bad_rows: bool,
+    io: &mut Io<'_>,
+) -> Result<(Loaded, InputInfo), Error> {
+    let path = s.data.value.clone().ok_or(ConfigError::NoData)?;
+    io.clock.start("load");
     let opts = LoadOptions {
-        columns: column_map(file_cfg, &args.columns)?,
-        skip_bad_rows: args.skip_bad_rows,
+        columns: s.column_map(),
+        skip_bad_rows,
     };
-    Ok((load(&path, &opts)?, file_cfg.out_root.clone()))
+    let loaded = load(&path, &opts)?;
+    let input = hash_file(&path)?;
+    Ok((loaded, input))
 }
 
 /// The run folder: `--out`, else `<out_root>/<ISO year-week>`.
-fn run_dir(out: &Option<PathBuf>, out_root: Option<PathBuf>) -> PathBuf {
+fn run_dir(out: &Option<PathBuf>, s: &Settings) -> PathBuf {
     out.clone()
-        .unwrap_or_else(|| default_run_dir(&out_root.unwrap_or_else(|| "reports".into()), today()))
+        .unwrap_or_else(|| default_run_dir(&s.out_root.value, today()))
 }
 
 /// Write rejected_rows.csv into `dir` (already prepared) if rows were skipped.
@@ -80,86 +158,111 @@ fn write_rejected(loaded: &Loaded, dir: &Path, err: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-fn validate(args: ValidateArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
-    let (loaded, out_root) = load_history(&args.data)?;
-    if !loaded.rejected.is_empty() {
-        let dir = run_dir(&args.out, out_root);
-        prepare_run_dir(&dir, args.force)?;
-        write_rejected(&loaded, &dir, err)?;
-    }
+fn validate(args: ValidateArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(&args.data, None, None, None)?;
+    let (loaded, input) = load_stage(&s, args.data.skip_bad_rows, io)?;
     let summary = summarise(&loaded.data)?;
+    if loaded.rejected.is_empty() {
+        io.finish();
+    } else {
+        // Only skipped rows make `validate` write a run folder.
+        let dir = run_dir(&args.out, &s);
+        prepare_run_dir(&dir, args.force)?;
+        write_rejected(&loaded, &dir, io.err)?;
+        let rows = RowCounts {
+            read: loaded.rows_read,
+            rejected: loaded.rejected.len(),
+            flagged: 0,
+            used: None,
+        };
+        finish_run(io, "validate", &dir, &input, rows, &s)?;
+    }
     let text = match args.format {
         Format::Table => summary.render(),
         Format::Json => serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n",
     };
-    let _ = out.write_all(text.as_bytes());
+    let _ = io.out.write_all(text.as_bytes());
     Ok(())
 }
 
-/// What `fit` and `plan` share: the history loaded into its run folder,
-/// screened, and fitted.
+/// What `fit`, `plan`, `run` and `frontier` share: the history loaded into
+/// its run folder, screened, and fitted.
 struct Fitted {
     loaded: Loaded,
+    input: InputInfo,
     screened: ScreenResult,
     set: SeriesSet,
     fits: Vec<CurveFit>,
     by: Granularity,
     dir: PathBuf,
-    timings: Vec<(&'static str, f64)>,
+    rows_used: usize,
+}
+
+impl Fitted {
+    fn rows(&self) -> RowCounts {
+        RowCounts {
+            read: self.loaded.rows_read,
+            rejected: self.loaded.rejected.len(),
+            flagged: self.screened.flagged_count(),
+            used: Some(self.rows_used),
+        }
+    }
+
+    fn granularity_name(&self) -> &'static str {
+        match self.by {
+            Granularity::RoomChannel => "room_channel",
+            Granularity::Channel => "channel",
+        }
+    }
 }
 
 /// Load → run folder → screen → fit, writing rejected_rows.csv,
 /// flagged_rows.csv, curves.csv and curves.json into the run folder.
 fn screen_and_fit(
-    data_args: &DataArgs,
-    curve_args: &CurveArgs,
+    s: &Settings,
+    skip_bad_rows: bool,
     out_dir: &Option<PathBuf>,
     force: bool,
-    file_cfg: &FileConfig,
-    err: &mut dyn Write,
+    io: &mut Io<'_>,
 ) -> Result<Fitted, Error> {
-    let mut timings = Vec::new();
-    let mut clock = std::time::Instant::now();
-    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
-        timings.push((name, clock.elapsed().as_secs_f64()));
-        clock = std::time::Instant::now();
-    };
-    let caps = reach_caps(file_cfg, &curve_args.caps)?;
-    let (loaded, out_root) = load_with(data_args, file_cfg)?;
-    lap("load", &mut timings);
-    let dir = run_dir(out_dir, out_root);
+    let caps = s.caps();
+    let dir = run_dir(out_dir, s);
+    // Refuse an occupied folder before any work.
+    if !force && dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        prepare_run_dir(&dir, force)?;
+    }
+    let (loaded, input) = load_stage(s, skip_bad_rows, io)?;
     prepare_run_dir(&dir, force)?;
-    write_rejected(&loaded, &dir, err)?;
+    write_rejected(&loaded, &dir, io.err)?;
 
+    io.clock.start("screen");
     let screened = screen(
         &loaded.data,
         &ScreenOptions {
-            policy: curve_args.fake_traffic,
+            policy: s.fake_traffic.value,
             ..ScreenOptions::default()
         },
     )?;
-    write_flagged(&screened, &dir, err)?;
+    write_flagged(&screened, &dir, io.err)?;
     let data = screened.curve_input(&loaded.data)?;
-    lap("screen", &mut timings);
 
-    let by = match curve_args.by {
+    io.clock.start("fit");
+    let by = match s.by.value {
         Some(By::Channel) => Granularity::Channel,
         Some(By::RoomChannel) => Granularity::RoomChannel,
         None if data.has_room() => Granularity::RoomChannel,
         None => Granularity::Channel,
     };
     let set = extract_series(&data, by)?;
-    lap("series", &mut timings);
     for channel in caps.keys() {
         if !set.keys.iter().any(|k| &k.channel == channel) {
             let _ = writeln!(
-                err,
+                io.err,
                 "warning: reach cap given for channel `{channel}`, which is not in the data"
             );
         }
     }
-    let _ = writeln!(
-        err,
+    io.note(format_args!(
         "fitting {} curves ({}) on {} rows…",
         set.len(),
         match by {
@@ -167,43 +270,35 @@ fn screen_and_fit(
             Granularity::Channel => "per channel, rooms pooled",
         },
         data.len()
-    );
+    ));
     let opts = StageOptions {
         caps_viewers_per_day: caps,
         shrink: by == Granularity::RoomChannel,
         ..StageOptions::default()
     };
-    let (fits, fit_timings) = fit_set(&set, &opts);
-    timings.push(("pooled priors", fit_timings.pooled_s));
-    timings.push(("fits", fit_timings.fit_s));
-    let export_clock = std::time::Instant::now();
-    let file = CurvesFile::new(
-        match by {
-            Granularity::RoomChannel => "room_channel",
-            Granularity::Channel => "channel",
-        },
-        &fits,
-    );
-    write_atomic(&dir.join("curves.csv"), &file.csv())?;
-    write_atomic(&dir.join("curves.json"), &file.json())?;
-    if file.unusable > 0 {
-        let _ = writeln!(
-            err,
-            "warning: {} of {} curves have no usable fit; see the reason column",
-            file.unusable,
-            file.curves.len()
-        );
-    }
-    timings.push(("curves export", export_clock.elapsed().as_secs_f64()));
-    Ok(Fitted {
+    let (fits, _) = fit_set(&set, &opts);
+    let f = Fitted {
+        rows_used: data.len(),
         loaded,
+        input,
         screened,
         set,
         fits,
         by,
         dir,
-        timings,
-    })
+    };
+    let file = CurvesFile::new(f.granularity_name(), &f.fits);
+    write_atomic(&f.dir.join("curves.csv"), &file.csv())?;
+    write_atomic(&f.dir.join("curves.json"), &file.json())?;
+    if file.unusable > 0 {
+        let _ = writeln!(
+            io.err,
+            "warning: {} of {} curves have no usable fit; see the reason column",
+            file.unusable,
+            file.curves.len()
+        );
+    }
+    Ok(f)
 }
 
 /// Write flagged_rows.csv (when screening ran) and say what screening found.
@@ -228,69 +323,70 @@ fn write_flagged(s: &ScreenResult, dir: &Path, err: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-fn print_timings(err: &mut dyn Write, timings: &[(&'static str, f64)]) {
-    let parts: Vec<String> = timings
-        .iter()
-        .map(|(n, t)| format!("{n} {t:.2} s"))
-        .collect();
-    let total: f64 = timings.iter().map(|(_, t)| t).sum();
-    let _ = writeln!(err, "timings: {}, total {total:.2} s", parts.join(", "));
+/// End the clock, write manifest.json, print timings with `-v`.
+fn finish_run(
+    io: &mut Io<'_>,
+    command: &'static str,
+    dir: &Path,
+    input: &InputInfo,
+    rows: RowCounts,
+    s: &Settings,
+) -> Result<(), Error> {
+    io.finish();
+    write_manifest(dir, command, Some(input), rows, s, io.clock.stages())?;
+    Ok(())
 }
 
-fn fit(args: FitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
-    let (file_cfg, _) = read_file_config(args.data.config.as_deref())?;
-    let f = screen_and_fit(
-        &args.data,
-        &args.curves,
-        &args.out,
-        args.force,
-        &file_cfg,
-        err,
-    )?;
-    let _ = writeln!(
-        err,
-        "wrote curves.csv and curves.json to {}",
+fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(&args.data, Some(&args.curves), None, None)?;
+    let f = screen_and_fit(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
+    finish_run(io, "fit", &f.dir, &f.input, f.rows(), &s)?;
+    io.note(format_args!(
+        "wrote curves.csv, curves.json, manifest.json to {}",
         f.dir.display()
-    );
-    if args.verbose {
-        print_timings(err, &f.timings);
-    }
-    let file = CurvesFile::new(
-        match f.by {
-            Granularity::RoomChannel => "room_channel",
-            Granularity::Channel => "channel",
-        },
-        &f.fits,
-    );
+    ));
+    let file = CurvesFile::new(f.granularity_name(), &f.fits);
     let _ = match args.format {
-        Format::Table => out.write_all(file.table().as_bytes()),
-        Format::Json => out.write_all(&file.json()),
+        Format::Table => io.out.write_all(file.table().as_bytes()),
+        Format::Json => io.out.write_all(&file.json()),
     };
     Ok(())
 }
 
-fn screen_cmd(args: ScreenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
-    let (loaded, out_root) = load_history(&args.data)?;
-    let dir = run_dir(&args.out, out_root);
+fn screen_cmd(args: ScreenArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(&args.data, None, None, None)?;
+    let dir = run_dir(&args.out, &s);
+    if !args.force && dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        prepare_run_dir(&dir, args.force)?;
+    }
+    let (loaded, input) = load_stage(&s, args.data.skip_bad_rows, io)?;
     prepare_run_dir(&dir, args.force)?;
-    write_rejected(&loaded, &dir, err)?;
-    let s = screen(
+    write_rejected(&loaded, &dir, io.err)?;
+    io.clock.start("screen");
+    let r = screen(
         &loaded.data,
         &ScreenOptions {
             policy: FakeTraffic::Flag,
             threshold: args.threshold,
         },
     )?;
-    write_flagged(&s, &dir, err)?;
+    write_flagged(&r, &dir, io.err)?;
+    let rows = RowCounts {
+        read: loaded.rows_read,
+        rejected: loaded.rejected.len(),
+        flagged: r.flagged_count(),
+        used: None,
+    };
+    finish_run(io, "screen", &dir, &input, rows, &s)?;
     let text = match args.format {
         Format::Table => {
             let mut t = format!(
                 "{} of {} rows flagged as fake traffic (signals: {})\n\n",
-                s.flagged_count(),
+                r.flagged_count(),
                 loaded.data.len(),
-                s.signals_text()
+                r.signals_text()
             );
-            for c in &s.channels {
+            for c in &r.channels {
                 t.push_str(&c.line());
                 t.push('\n');
             }
@@ -299,15 +395,15 @@ fn screen_cmd(args: ScreenArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res
         Format::Json => {
             serde_json::to_string_pretty(&serde_json::json!({
                 "rows": loaded.data.len(),
-                "flagged": s.flagged_count(),
-                "signals": s.signals,
-                "channels": s.channels,
+                "flagged": r.flagged_count(),
+                "signals": r.signals,
+                "channels": r.channels,
             }))
             .expect("screen result serialises")
                 + "\n"
         }
     };
-    let _ = out.write_all(text.as_bytes());
+    let _ = io.out.write_all(text.as_bytes());
     Ok(())
 }
 
@@ -318,19 +414,6 @@ fn summarise_list(items: &[String], n: usize) -> String {
         s.push_str(&format!("; and {} more (see plan.json)", items.len() - n));
     }
     s
-}
-
-/// Parse an amount flag, naming the flag on error.
-fn amount(flag: &'static str, v: &Option<String>) -> Result<Option<f64>, ConfigError> {
-    v.as_ref()
-        .map(|s| {
-            parse_amount(s).map_err(|message| ConfigError::BadAmount {
-                flag,
-                given: s.clone(),
-                message,
-            })
-        })
-        .transpose()
 }
 
 /// `room,target_viewers` rows.
@@ -371,103 +454,376 @@ fn read_room_targets(path: &Path) -> Result<BTreeMap<String, f64>, ConfigError> 
     Ok(out)
 }
 
-fn plan_cmd(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
-    let (file_cfg, _) = read_file_config(args.data.config.as_deref())?;
-    // Check the request before any work.
-    let targets = [
-        (
-            Metric::Viewers,
-            amount("--target-viewers", &args.target_viewers)?,
-        ),
-        (
-            Metric::Orders,
-            amount("--target-orders", &args.target_orders)?,
-        ),
-        (Metric::GmvCny, amount("--target-gmv", &args.target_gmv)?),
-    ];
-    let given: Vec<(Metric, f64)> = targets
-        .iter()
-        .filter_map(|(m, v)| v.map(|v| (*m, v)))
-        .collect();
-    if given.len() > 1 {
-        return Err(ConfigError::ManyTargets {
-            given: given
-                .iter()
-                .map(|(m, v)| format!("{v} {}", m.unit()))
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-        .into());
+/// A curve whose viewers cost `factor` times as much: the spend axis is
+/// stretched, `v'(s) = v(s / factor)`.
+pub fn scale_cost(model: Model, factor: f64) -> Model {
+    match model {
+        Model::Exp { vmax, k_cny } => Model::Exp {
+            vmax,
+            k_cny: k_cny * factor,
+        },
+        Model::Hill { vmax, k_cny, a } => Model::Hill {
+            vmax,
+            k_cny: k_cny * factor,
+            a,
+        },
+        Model::Power { c, b } => Model::Power {
+            c: c * factor.powf(-b),
+            b,
+        },
     }
-    let budget = amount("--budget", &args.budget)?;
-    let room_targets = match &args.room_targets {
+}
+
+/// Fitted lanes ready to solve for any target or budget (fit once, solve
+/// many: what-if and frontier).
+struct Planner<'f> {
+    fitted: &'f Fitted,
+    prepared: Prepared,
+    histories: Vec<LaneHistory>,
+    horizon_days: usize,
+    metric: Metric,
+    channels: BTreeMap<String, ChannelLimits>,
+    room_targets: BTreeMap<String, f64>,
+    cost_scale: BTreeMap<String, f64>,
+}
+
+impl<'f> Planner<'f> {
+    fn new(
+        f: &'f Fitted,
+        s: &Settings,
+        room_targets: BTreeMap<String, f64>,
+        err: &mut dyn Write,
+    ) -> Result<Self, Error> {
+        let horizon_days = s.horizon_days.value;
+        let histories = lane_histories(&f.set, horizon_days);
+        let data = f.screened.curve_input(&f.loaded.data)?;
+        let conv = conversions(&data, f.by)?;
+        let mut prepared = prepare(&f.fits, &histories, &conv);
+        let cost_scale: BTreeMap<String, f64> = s
+            .cost_scale
+            .iter()
+            .map(|(c, v)| (c.clone(), v.value))
+            .collect();
+        for (channel, factor) in &cost_scale {
+            let mut found = false;
+            for lane in prepared.lanes.iter_mut().filter(|l| &l.channel == channel) {
+                found = true;
+                lane.curve.model = scale_cost(lane.curve.model, *factor);
+                lane.history_max_spend_cny_per_day =
+                    lane.history_max_spend_cny_per_day.map(|x| x * factor);
+            }
+            if !found {
+                let _ = writeln!(
+                    err,
+                    "warning: --scale given for channel `{channel}`, which has no usable curve"
+                );
+            }
+        }
+        let mut channels = s.limits();
+        // Limits for channels the data does not have would be rejected by the
+        // planner as unknown; say so and drop them.
+        channels.retain(|name, _| {
+            let known = prepared.lanes.iter().any(|l| &l.channel == name);
+            if !known {
+                let _ = writeln!(
+                    err,
+                    "warning: settings for channel `{name}`, which has no usable curve, are ignored"
+                );
+            }
+            known
+        });
+        Ok(Planner {
+            fitted: f,
+            prepared,
+            histories,
+            horizon_days,
+            metric: s.metric.value,
+            channels,
+            room_targets,
+            cost_scale,
+        })
+    }
+
+    /// The plan for one target and/or budget.
+    fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
+        let request = PlanRequest {
+            lanes: self.prepared.lanes.clone(),
+            horizon_days: self.horizon_days as f64,
+            metric: self.metric,
+            target,
+            room_targets: self.room_targets.clone(),
+            budget_cny,
+            channels: self.channels.clone(),
+            ..PlanRequest::default()
+        };
+        let plan = solve(&request)?;
+        let mut r = plan_report(
+            plan,
+            &self.prepared,
+            &self.fitted.fits,
+            &self.histories,
+            self.horizon_days,
+        );
+        self.rescale_bands(&mut r);
+        Ok(r)
+    }
+
+    /// Uncertainty bands and extrapolation flags of scaled channels, read
+    /// from the fitted curve at the unscaled spend.
+    fn rescale_bands(&self, r: &mut PlanReport) {
+        if self.cost_scale.is_empty() {
+            return;
+        }
+        let days = self.horizon_days as f64;
+        for row in &mut r.rows {
+            let Some(&factor) = self.cost_scale.get(&row.channel) else {
+                continue;
+            };
+            let fitted = self
+                .prepared
+                .lanes
+                .iter()
+                .zip(&self.prepared.source)
+                .find(|(l, _)| l.room == row.room && l.channel == row.channel)
+                .and_then(|(_, &i)| self.fitted.fits[i].outcome.fitted());
+            if let Some(fc) = fitted {
+                let spend = row.spend_cny_per_day / factor;
+                let (lo, _, hi) = fc.band(spend);
+                row.viewers_p10 = (lo * days).min(row.viewers);
+                row.viewers_p90 = (hi * days).max(row.viewers);
+                row.extrapolation = fc.is_extrapolation(spend);
+            }
+        }
+        r.viewers_p10_sum = r.rows.iter().map(|x| x.viewers_p10).sum();
+        r.viewers_p90_sum = r.rows.iter().map(|x| x.viewers_p90).sum();
+    }
+}
+
+/// One row of a what-if comparison or of the frontier.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WhatIf {
+    /// What varies: `budget_cny` or `target_<unit>`.
+    pub varied: String,
+    /// Its value in this row.
+    pub value: f64,
+    /// Planned spend over the horizon, CNY.
+    pub spend_cny: f64,
+    /// Expected viewers over the horizon.
+    pub viewers: f64,
+    /// Expected value of the target metric (viewers, orders or GMV CNY).
+    pub metric_value: f64,
+    /// Average cost per viewer, CNY.
+    pub avg_cost_cny_per_viewer: Option<f64>,
+    /// Cost of one more unit of the metric at the optimum, CNY: the target's
+    /// shadow price, or 1 / the budget's shadow price.
+    pub marginal_cost_cny_per_unit: Option<f64>,
+    /// `optimal` or `infeasible`.
+    pub status: &'static str,
+}
+
+impl WhatIf {
+    fn new(varied: String, value: f64, r: &PlanReport) -> Self {
+        let p = &r.plan;
+        let marginal = match p.mode {
+            PlanMode::MinSpend => p.target_shadow_price_cny_per_unit,
+            PlanMode::MaxMetric => p
+                .budget_shadow_price_units_per_cny
+                .filter(|x| *x > 1e-12)
+                .map(|x| 1.0 / x),
+        };
+        WhatIf {
+            varied,
+            value,
+            spend_cny: p.totals.spend_cny,
+            viewers: p.totals.viewers,
+            metric_value: p.totals.metric_value,
+            avg_cost_cny_per_viewer: p.totals.avg_cost_cny_per_viewer,
+            marginal_cost_cny_per_unit: marginal.filter(|x| x.is_finite()),
+            status: match p.status {
+                PlanStatus::Optimal => "optimal",
+                PlanStatus::Infeasible => "infeasible",
+            },
+        }
+    }
+}
+
+fn csv_num(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{:.*}", decimals, x + 0.0),
+        _ => String::new(),
+    }
+}
+
+/// whatif.csv / frontier.csv (bytes, no IO).
+pub fn whatif_csv(rows: &[WhatIf]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "varied",
+        "value",
+        "spend_cny",
+        "viewers",
+        "metric_value",
+        "avg_cost_cny_per_viewer",
+        "marginal_cost_cny_per_unit",
+        "status",
+    ])
+    .expect("writing to memory");
+    for r in rows {
+        w.write_record([
+            r.varied.as_str(),
+            &csv_num(Some(r.value), 2),
+            &csv_num(Some(r.spend_cny), 2),
+            &csv_num(Some(r.viewers), 1),
+            &csv_num(Some(r.metric_value), 2),
+            &csv_num(r.avg_cost_cny_per_viewer, 4),
+            &csv_num(r.marginal_cost_cny_per_unit, 4),
+            r.status,
+        ])
+        .expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// The comparison table on stdout.
+pub fn whatif_table(rows: &[WhatIf]) -> String {
+    let varied = rows.first().map_or("value", |r| r.varied.as_str());
+    let mut t = Table::new(&[
+        (varied, Align::Right),
+        ("spend_cny", Align::Right),
+        ("viewers", Align::Right),
+        ("avg_cpv", Align::Right),
+        ("marginal", Align::Right),
+        ("status", Align::Left),
+    ]);
+    for r in rows {
+        t.row(vec![
+            thousands(r.value, 0),
+            thousands(r.spend_cny, 0),
+            thousands(r.viewers, 0),
+            r.avg_cost_cny_per_viewer
+                .map_or("-".into(), |x| format!("{x:.2}")),
+            r.marginal_cost_cny_per_unit
+                .map_or("-".into(), |x| format!("{x:.2}")),
+            r.status.into(),
+        ]);
+    }
+    t.render()
+}
+
+/// What `acqplan run` hands to the report stage once plan.csv and
+/// plan.json are written.
+pub struct RunOutputs<'a> {
+    /// The run folder.
+    pub dir: &'a Path,
+    /// The resolved settings.
+    pub settings: &'a Settings,
+    /// The series the curves were fitted on (history points for charts).
+    pub series: &'a SeriesSet,
+    /// The fitted curves, in series order.
+    pub fits: &'a [CurveFit],
+    /// The main plan.
+    pub plan: &'a PlanReport,
+    /// Every what-if variant, the main plan first (one row when no what-if).
+    pub whatif: &'a [WhatIf],
+}
+
+/// The report stage of `acqplan run`: called after the plan is written.
+/// Charts (src/report/charts) and the email body hook in here; each file
+/// must go through [`write_atomic`] into `outputs.dir`. Writes nothing yet.
+pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<(), Error> {
+    let _ = outputs;
+    Ok(())
+}
+
+/// The solves a request asks for: one per compared target or budget.
+fn variants(s: &Settings) -> Vec<(Option<f64>, Option<f64>)> {
+    let t = &s.targets.value;
+    let b = &s.budgets_cny.value;
+    if t.len() > 1 {
+        t.iter().map(|&t| (Some(t), b.first().copied())).collect()
+    } else if b.len() > 1 {
+        b.iter().map(|&b| (t.first().copied(), Some(b))).collect()
+    } else {
+        vec![(t.first().copied(), b.first().copied())]
+    }
+}
+
+fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(
+        &args.data,
+        Some(&args.curves),
+        Some(&args.scenario),
+        Some(&args.goal),
+    )?;
+    // Check the request before any work.
+    let room_targets = match &args.goal.room_targets {
         Some(p) => read_room_targets(p)?,
         None => BTreeMap::new(),
     };
-    if given.is_empty() && budget.is_none() && room_targets.is_empty() {
+    if s.targets.value.is_empty() && s.budgets_cny.value.is_empty() && room_targets.is_empty() {
         return Err(ConfigError::NoGoal.into());
     }
-    let horizon = args.horizon_days.max(1);
-
-    let mut f = screen_and_fit(
-        &args.data,
-        &args.curves,
-        &args.out,
-        args.force,
-        &file_cfg,
-        err,
-    )?;
-    let clock = std::time::Instant::now();
-    let histories = lane_histories(&f.set, horizon);
-    let data = f.screened.curve_input(&f.loaded.data)?;
-    let conv = conversions(&data, f.by)?;
-    let prepared = prepare(&f.fits, &histories, &conv);
-    let mut channels: BTreeMap<String, ChannelLimits> = file_cfg
-        .channels
-        .iter()
-        .map(|(name, c)| (name.clone(), c.limits()))
-        .collect();
-    for name in &args.exclude {
-        channels.entry(name.clone()).or_default().excluded = true;
-    }
-    // Limits for channels the data does not have would be rejected by the
-    // planner as unknown; say so and drop them.
-    channels.retain(|name, _| {
-        let known = prepared.lanes.iter().any(|l| &l.channel == name);
-        if !known {
-            let _ = writeln!(
-                err,
-                "warning: settings for channel `{name}`, which has no usable curve, are ignored"
-            );
-        }
-        known
-    });
-    let request = PlanRequest {
-        lanes: prepared.lanes.clone(),
-        horizon_days: horizon as f64,
-        metric: given.first().map_or(Metric::Viewers, |(m, _)| *m),
-        target: given.first().map(|(_, v)| *v),
-        room_targets,
-        budget_cny: budget,
-        channels,
-        ..PlanRequest::default()
+    let variants = variants(&s);
+    let varied = if s.targets.value.len() > 1 {
+        format!("target_{}", s.metric.value.unit())
+    } else {
+        "budget_cny".to_string()
     };
-    let plan = solve(&request)?;
-    f.timings.push(("plan", clock.elapsed().as_secs_f64()));
-    let report = plan_report(plan, &prepared, &f.fits, &histories, horizon);
-    write_atomic(&f.dir.join("plan.csv"), &plan_csv(&report))?;
-    write_atomic(&f.dir.join("plan.json"), &plan_json(&report))?;
-    let _ = writeln!(
-        err,
-        "wrote plan.csv, plan.json, curves.csv, curves.json to {}",
-        f.dir.display()
-    );
-    if args.verbose {
-        print_timings(err, &f.timings);
+
+    let f = screen_and_fit(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
+    io.clock.start("plan");
+    let planner = Planner::new(&f, &s, room_targets, io.err)?;
+    let mut reports = Vec::with_capacity(variants.len());
+    let mut whatif = Vec::with_capacity(variants.len());
+    for &(target, budget) in &variants {
+        let r = planner.solve(target, budget)?;
+        let value = if varied == "budget_cny" {
+            budget
+        } else {
+            target
+        };
+        whatif.push(WhatIf::new(varied.clone(), value.unwrap_or(0.0), &r));
+        reports.push(r);
     }
+    let report = &reports[0];
+    write_atomic(&f.dir.join("plan.csv"), &plan_csv(report))?;
+    write_atomic(&f.dir.join("plan.json"), &plan_json(report))?;
+    if whatif.len() > 1 {
+        write_atomic(&f.dir.join("whatif.csv"), &whatif_csv(&whatif))?;
+    }
+    if command == "run" {
+        io.clock.start("report");
+        report_stage(&RunOutputs {
+            dir: &f.dir,
+            settings: &s,
+            series: &f.set,
+            fits: &f.fits,
+            plan: report,
+            whatif: &whatif,
+        })?;
+    }
+    finish_run(io, command, &f.dir, &f.input, f.rows(), &s)?;
+    io.note(format_args!(
+        "wrote plan.csv, plan.json, curves.csv, curves.json{}, manifest.json to {}",
+        if whatif.len() > 1 { ", whatif.csv" } else { "" },
+        f.dir.display()
+    ));
     let _ = match args.format {
-        Format::Table => out.write_all(plan_table(&report).as_bytes()),
-        Format::Json => out.write_all(&plan_json(&report)),
+        Format::Table => {
+            let mut text = plan_table(report);
+            if whatif.len() > 1 {
+                text.push_str("\nwhat-if (the first row is the plan above):\n\n");
+                text.push_str(&whatif_table(&whatif));
+            }
+            io.out.write_all(text.as_bytes())
+        }
+        Format::Json if whatif.len() > 1 => {
+            let v = serde_json::json!({ "plan": report, "whatif": whatif });
+            let mut bytes = serde_json::to_vec_pretty(&v).expect("plan serialises");
+            bytes.push(b'\n');
+            io.out.write_all(&bytes)
+        }
+        Format::Json => io.out.write_all(&plan_json(report)),
     };
     match &report.plan.infeasibility {
         Some(inf) => Err(Error::Infeasible {
@@ -478,6 +834,74 @@ fn plan_cmd(args: PlanArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
         }),
         None => Ok(()),
     }
+}
+
+/// `LOW..HIGH` with `steps` budgets, ends included.
+pub fn budget_range(given: &str, steps: usize) -> Result<Vec<f64>, ConfigError> {
+    let bad = |message: String| ConfigError::BadRange {
+        given: given.to_string(),
+        message,
+    };
+    let (lo, hi) = given
+        .split_once("..")
+        .ok_or_else(|| bad("not of the form LOW..HIGH".into()))?;
+    let lo = parse_amount(lo).map_err(bad)?;
+    let hi = parse_amount(hi).map_err(bad)?;
+    if lo >= hi {
+        return Err(bad(format!("low end {lo} is not below high end {hi}")));
+    }
+    if steps < 2 {
+        return Err(bad(format!("--steps {steps}: need at least 2")));
+    }
+    Ok((0..steps)
+        .map(|i| lo + (hi - lo) * i as f64 / (steps - 1) as f64)
+        .collect())
+}
+
+fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(&args.data, Some(&args.curves), Some(&args.scenario), None)?;
+    let budgets = budget_range(&args.budgets, args.steps)?;
+    let f = screen_and_fit(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
+    io.clock.start("frontier");
+    let planner = Planner::new(&f, &s, BTreeMap::new(), io.err)?;
+    let mut rows = Vec::with_capacity(budgets.len());
+    for &b in &budgets {
+        let r = planner.solve(None, Some(b))?;
+        rows.push(WhatIf::new("budget_cny".into(), b, &r));
+    }
+    write_atomic(&f.dir.join("frontier.csv"), &whatif_csv(&rows))?;
+    finish_run(io, "frontier", &f.dir, &f.input, f.rows(), &s)?;
+    io.note(format_args!(
+        "wrote frontier.csv, curves.csv, curves.json, manifest.json to {}",
+        f.dir.display()
+    ));
+    let _ = match args.format {
+        Format::Table => io.out.write_all(whatif_table(&rows).as_bytes()),
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(&rows).expect("frontier serialises");
+            bytes.push(b'\n');
+            io.out.write_all(&bytes)
+        }
+    };
+    Ok(())
+}
+
+fn config_cmd(args: ConfigArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(
+        &args.data,
+        Some(&args.curves),
+        Some(&args.scenario),
+        Some(&args.goal),
+    )?;
+    let _ = match args.format {
+        Format::Table => io.out.write_all(s.table().as_bytes()),
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(&s).expect("settings serialise");
+            bytes.push(b'\n');
+            io.out.write_all(&bytes)
+        }
+    };
+    Ok(())
 }
 
 fn history_frame(h: &crate::synth::History) -> PolarsResult<DataFrame> {

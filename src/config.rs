@@ -1,15 +1,29 @@
 //! Standing settings: defaults < `acqplan.toml` < command-line flags.
+//!
+//! [`Settings::resolve`] turns the file and the flags into one resolved
+//! config; every value remembers where it came from ([`Source`]), which
+//! `acqplan config` prints and manifest.json records.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::amount::parse_amount;
+use crate::cli::{By, CurveArgs, DataArgs, GoalArgs, ScenarioArgs};
 use crate::load::{ColumnMap, Field};
+use crate::plan::Metric;
+use crate::screen::FakeTraffic;
+
+/// Days a plan covers unless told otherwise.
+pub const DEFAULT_HORIZON_DAYS: usize = 7;
+/// Where run folders go unless told otherwise.
+pub const DEFAULT_OUT_ROOT: &str = "reports";
 
 /// The config file as written by the team.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// History file (relative paths are relative to the config file).
@@ -23,10 +37,558 @@ pub struct FileConfig {
     /// `[channels.wechat_private]` `reach_cap_per_day = 5000`.
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelConfig>,
+    /// The standing request of `plan` and `run` (`[plan]`).
+    #[serde(default)]
+    pub plan: PlanConfig,
+}
+
+/// `[plan]`: the team's standing target, budget and horizon. Any goal flag
+/// (`--target-*`, `--budget`) replaces the whole goal of the file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    /// Viewers to reach over the horizon: `1200000` or `"1.2M"`.
+    pub target_viewers: Option<AmountValue>,
+    /// Orders to reach over the horizon.
+    pub target_orders: Option<AmountValue>,
+    /// GMV to reach over the horizon, CNY.
+    pub target_gmv: Option<AmountValue>,
+    /// Budget over the horizon, CNY: `800000` or `"80万"`.
+    pub budget: Option<AmountValue>,
+    /// Days the plan covers.
+    pub horizon_days: Option<usize>,
+}
+
+/// An amount in the config file: a number or text such as `"80万"`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum AmountValue {
+    /// `budget = 800000`
+    Number(f64),
+    /// `budget = "80万"`
+    Text(String),
+}
+
+impl AmountValue {
+    fn value(&self, path: &Path, key: &'static str) -> Result<f64, ConfigError> {
+        let bad = |message: String| ConfigError::BadFileValue {
+            path: path.into(),
+            key,
+            message,
+        };
+        match self {
+            AmountValue::Number(v) if v.is_finite() && *v >= 0.0 => Ok(*v),
+            AmountValue::Number(v) => Err(bad(format!("{v} is not an amount ≥ 0"))),
+            AmountValue::Text(t) => parse_amount(t).map_err(bad),
+        }
+    }
+}
+
+/// Where a resolved setting came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Built-in default.
+    Default,
+    /// The config file at this path.
+    File(PathBuf),
+    /// A command-line flag.
+    Flag(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(p) => write!(f, "file {}", p.display()),
+            Source::Flag(flag) => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+impl Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A resolved value and where it came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Setting<T> {
+    /// The value in force.
+    pub value: T,
+    /// Default, file or flag.
+    pub source: Source,
+}
+
+impl<T> Setting<T> {
+    fn new(value: T, source: Source) -> Self {
+        Setting { value, source }
+    }
+}
+
+/// Everything a run uses, resolved: defaults < `acqplan.toml` < flags.
+#[derive(Clone, Debug, Serialize)]
+pub struct Settings {
+    /// The config file read, if any.
+    pub config_file: Setting<Option<PathBuf>>,
+    /// History file.
+    pub data: Setting<Option<PathBuf>>,
+    /// Root of the default run folders.
+    pub out_root: Setting<PathBuf>,
+    /// Header per contract column, on top of the built-in aliases.
+    pub columns: BTreeMap<String, Setting<String>>,
+    /// Curve keys; `None` = room,channel when the data has rooms.
+    pub by: Setting<Option<By>>,
+    /// Fake-traffic policy.
+    pub fake_traffic: Setting<FakeTraffic>,
+    /// Reach caps, viewers/day per room, per channel.
+    pub caps_viewers_per_day: BTreeMap<String, Setting<f64>>,
+    /// Days the plan covers.
+    pub horizon_days: Setting<usize>,
+    /// What the targets count.
+    pub metric: Setting<Metric>,
+    /// Targets over the horizon (several: a what-if comparison).
+    pub targets: Setting<Vec<f64>>,
+    /// Budgets over the horizon, CNY (several: a what-if comparison).
+    pub budgets_cny: Setting<Vec<f64>>,
+    /// Channels left out of plans.
+    pub excluded: BTreeMap<String, Setting<bool>>,
+    /// Cost factor per channel: 1.2 = every viewer costs 20 % more.
+    pub cost_scale: BTreeMap<String, Setting<f64>>,
+    /// Spend limits per channel from the file.
+    pub channel_limits: BTreeMap<String, Setting<ChannelConfig>>,
+}
+
+impl Settings {
+    /// Resolve the file and the flags of one command. Commands without
+    /// curve, scenario or goal flags pass `None`.
+    pub fn resolve(
+        file: &FileConfig,
+        file_path: Option<&Path>,
+        data: &DataArgs,
+        curves: Option<&CurveArgs>,
+        scenario: Option<&ScenarioArgs>,
+        goal: Option<&GoalArgs>,
+    ) -> Result<Settings, ConfigError> {
+        let from_file = || Source::File(file_path.map(Path::to_path_buf).unwrap_or_default());
+        let fp = file_path.unwrap_or(Path::new("acqplan.toml"));
+        let pick = |flag: Option<PathBuf>, name: &'static str, f: Option<PathBuf>| match (flag, f) {
+            (Some(v), _) => Setting::new(Some(v), Source::Flag(name)),
+            (None, Some(v)) => Setting::new(Some(v), from_file()),
+            (None, None) => Setting::new(None, Source::Default),
+        };
+        let data_path = pick(data.data.clone(), "--data", file.data.clone());
+        let out_root = match &file.out_root {
+            Some(r) => Setting::new(r.clone(), from_file()),
+            None => Setting::new(PathBuf::from(DEFAULT_OUT_ROOT), Source::Default),
+        };
+
+        let mut columns = BTreeMap::new();
+        for (name, header) in &file.columns {
+            let field = Field::from_name(name).ok_or_else(|| ConfigError::UnknownColumn {
+                given: name.clone(),
+            })?;
+            columns.insert(
+                field.name().to_string(),
+                Setting::new(header.clone(), from_file()),
+            );
+        }
+        for (field, header) in parse_column_flags(&data.columns)? {
+            columns.insert(
+                field.name().to_string(),
+                Setting::new(header, Source::Flag("--column")),
+            );
+        }
+
+        let mut caps = BTreeMap::new();
+        for (channel, c) in &file.channels {
+            if let Some(v) = c.reach_cap_per_day {
+                caps.insert(
+                    channel.clone(),
+                    Setting::new(check_cap(channel, v, v.to_string())?, from_file()),
+                );
+            }
+        }
+        let (mut by, mut fake) = (
+            Setting::new(None, Source::Default),
+            Setting::new(FakeTraffic::default(), Source::Default),
+        );
+        if let Some(c) = curves {
+            for (channel, v) in parse_cap_flags(&c.caps)? {
+                caps.insert(channel, Setting::new(v, Source::Flag("--cap")));
+            }
+            if let Some(b) = c.by {
+                by = Setting::new(Some(b), Source::Flag("--by"));
+            }
+            if let Some(f) = c.fake_traffic {
+                fake = Setting::new(f, Source::Flag("--fake-traffic"));
+            }
+        }
+
+        let horizon = match (
+            scenario.and_then(|s| s.horizon_days),
+            file.plan.horizon_days,
+        ) {
+            (Some(d), _) => Setting::new(d, Source::Flag("--horizon-days")),
+            (None, Some(d)) => Setting::new(d, from_file()),
+            (None, None) => Setting::new(DEFAULT_HORIZON_DAYS, Source::Default),
+        };
+        if horizon.value == 0 {
+            return Err(ConfigError::BadHorizon);
+        }
+
+        let mut excluded = BTreeMap::new();
+        let mut limits = BTreeMap::new();
+        for (channel, c) in &file.channels {
+            if c.excluded {
+                excluded.insert(channel.clone(), Setting::new(true, from_file()));
+            }
+            limits.insert(channel.clone(), Setting::new(c.clone(), from_file()));
+        }
+        let mut cost_scale = BTreeMap::new();
+        if let Some(s) = scenario {
+            for channel in &s.exclude {
+                excluded.insert(
+                    channel.clone(),
+                    Setting::new(true, Source::Flag("--exclude")),
+                );
+            }
+            for (channel, f) in parse_scale_flags(&s.scale)? {
+                cost_scale.insert(channel, Setting::new(f, Source::Flag("--scale")));
+            }
+        }
+
+        // The goal: flags replace the file's goal as a whole.
+        let flag_goal = goal.is_some_and(|g| {
+            !g.target_viewers.is_empty()
+                || g.target_orders.is_some()
+                || g.target_gmv.is_some()
+                || !g.budget.is_empty()
+        });
+        let (metric, targets, budgets) = if flag_goal {
+            let g = goal.expect("flag goal implies goal flags");
+            let mut given: Vec<(Metric, Vec<f64>, &'static str)> = Vec::new();
+            if !g.target_viewers.is_empty() {
+                given.push((
+                    Metric::Viewers,
+                    amounts("--target-viewers", &g.target_viewers)?,
+                    "--target-viewers",
+                ));
+            }
+            if let Some(t) = &g.target_orders {
+                given.push((
+                    Metric::Orders,
+                    amounts("--target-orders", std::slice::from_ref(t))?,
+                    "--target-orders",
+                ));
+            }
+            if let Some(t) = &g.target_gmv {
+                given.push((
+                    Metric::GmvCny,
+                    amounts("--target-gmv", std::slice::from_ref(t))?,
+                    "--target-gmv",
+                ));
+            }
+            if given.len() > 1 {
+                return Err(ConfigError::ManyTargets {
+                    given: given.iter().map(|g| g.2).collect::<Vec<_>>().join(", "),
+                });
+            }
+            let budgets = amounts("--budget", &g.budget)?;
+            let bsrc = if budgets.is_empty() {
+                Source::Default
+            } else {
+                Source::Flag("--budget")
+            };
+            match given.pop() {
+                Some((m, t, flag)) => (
+                    Setting::new(m, Source::Flag(flag)),
+                    Setting::new(t, Source::Flag(flag)),
+                    Setting::new(budgets, bsrc),
+                ),
+                None => (
+                    Setting::new(Metric::Viewers, Source::Default),
+                    Setting::new(Vec::new(), Source::Default),
+                    Setting::new(budgets, bsrc),
+                ),
+            }
+        } else {
+            let p = &file.plan;
+            let mut given = Vec::new();
+            for (m, v, key) in [
+                (Metric::Viewers, &p.target_viewers, "target_viewers"),
+                (Metric::Orders, &p.target_orders, "target_orders"),
+                (Metric::GmvCny, &p.target_gmv, "target_gmv"),
+            ] {
+                if let Some(v) = v {
+                    given.push((m, v.value(fp, key)?, key));
+                }
+            }
+            if given.len() > 1 {
+                return Err(ConfigError::ManyTargets {
+                    given: given
+                        .iter()
+                        .map(|g| format!("[plan] {}", g.2))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            let budgets = match &p.budget {
+                Some(b) => Setting::new(vec![b.value(fp, "budget")?], from_file()),
+                None => Setting::new(Vec::new(), Source::Default),
+            };
+            match given.pop() {
+                Some((m, t, _)) => (
+                    Setting::new(m, from_file()),
+                    Setting::new(vec![t], from_file()),
+                    budgets,
+                ),
+                None => (
+                    Setting::new(Metric::Viewers, Source::Default),
+                    Setting::new(Vec::new(), Source::Default),
+                    budgets,
+                ),
+            }
+        };
+        if targets.value.len() > 1 && budgets.value.len() > 1 {
+            return Err(ConfigError::TwoVaried);
+        }
+
+        Ok(Settings {
+            config_file: Setting::new(
+                file_path.map(Path::to_path_buf),
+                if data.config.is_some() {
+                    Source::Flag("--config")
+                } else {
+                    Source::Default
+                },
+            ),
+            data: data_path,
+            out_root,
+            columns,
+            by,
+            fake_traffic: fake,
+            caps_viewers_per_day: caps,
+            horizon_days: horizon,
+            metric,
+            targets,
+            budgets_cny: budgets,
+            excluded,
+            cost_scale,
+            channel_limits: limits,
+        })
+    }
+
+    /// The column map for the loader.
+    pub fn column_map(&self) -> ColumnMap {
+        let mut map = ColumnMap::new();
+        for (name, s) in &self.columns {
+            if let Some(f) = Field::from_name(name) {
+                map.insert(f, s.value.clone());
+            }
+        }
+        map
+    }
+
+    /// Reach caps, viewers/day per room.
+    pub fn caps(&self) -> BTreeMap<String, f64> {
+        self.caps_viewers_per_day
+            .iter()
+            .map(|(c, s)| (c.clone(), s.value))
+            .collect()
+    }
+
+    /// The planner's limits per channel: the file's, with exclusions.
+    pub fn limits(&self) -> BTreeMap<String, crate::plan::ChannelLimits> {
+        let mut out: BTreeMap<String, crate::plan::ChannelLimits> = self
+            .channel_limits
+            .iter()
+            .map(|(n, c)| (n.clone(), c.value.limits()))
+            .collect();
+        for (name, e) in &self.excluded {
+            out.entry(name.clone()).or_default().excluded = e.value;
+        }
+        out
+    }
+
+    /// `acqplan config`: one line per setting with its source.
+    pub fn table(&self) -> String {
+        use crate::report::table::{Align, Table};
+        let mut t = Table::new(&[
+            ("setting", Align::Left),
+            ("value", Align::Left),
+            ("source", Align::Left),
+        ]);
+        let mut row = |k: String, v: String, s: &Source| t.row(vec![k, v, s.to_string()]);
+        let list = |v: &[f64]| {
+            if v.is_empty() {
+                "(none)".to_string()
+            } else {
+                v.iter()
+                    .map(|x| format!("{x}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        row(
+            "config".into(),
+            self.config_file
+                .value
+                .as_ref()
+                .map_or("(none)".into(), |p| p.display().to_string()),
+            &self.config_file.source,
+        );
+        row(
+            "data".into(),
+            self.data
+                .value
+                .as_ref()
+                .map_or("(none)".into(), |p| p.display().to_string()),
+            &self.data.source,
+        );
+        row(
+            "out_root".into(),
+            self.out_root.value.display().to_string(),
+            &self.out_root.source,
+        );
+        for (name, s) in &self.columns {
+            row(format!("columns.{name}"), s.value.clone(), &s.source);
+        }
+        row(
+            "by".into(),
+            match self.by.value {
+                None => "auto (room,channel when the data has rooms)".into(),
+                Some(By::RoomChannel) => "room,channel".into(),
+                Some(By::Channel) => "channel".into(),
+            },
+            &self.by.source,
+        );
+        row(
+            "fake_traffic".into(),
+            self.fake_traffic.value.name().into(),
+            &self.fake_traffic.source,
+        );
+        row(
+            "horizon_days".into(),
+            self.horizon_days.value.to_string(),
+            &self.horizon_days.source,
+        );
+        row(
+            format!("target_{}", self.metric.value.unit()),
+            list(&self.targets.value),
+            &self.targets.source,
+        );
+        row(
+            "budget_cny".into(),
+            list(&self.budgets_cny.value),
+            &self.budgets_cny.source,
+        );
+        for (name, s) in &self.caps_viewers_per_day {
+            row(
+                format!("channels.{name}.reach_cap_per_day"),
+                format!("{}", s.value),
+                &s.source,
+            );
+        }
+        for (name, s) in &self.channel_limits {
+            let c = &s.value;
+            for (key, v) in [
+                ("min_spend_cny", c.min_spend_cny),
+                ("max_spend_cny", c.max_spend_cny),
+                ("max_share", c.max_share),
+                ("locked_spend_cny", c.locked_spend_cny),
+            ] {
+                if let Some(v) = v {
+                    row(format!("channels.{name}.{key}"), format!("{v}"), &s.source);
+                }
+            }
+        }
+        for (name, s) in &self.excluded {
+            row(
+                format!("channels.{name}.excluded"),
+                s.value.to_string(),
+                &s.source,
+            );
+        }
+        for (name, s) in &self.cost_scale {
+            row(
+                format!("channels.{name}.cost_scale"),
+                format!("{}", s.value),
+                &s.source,
+            );
+        }
+        t.render()
+    }
+}
+
+/// Parse repeated amount flags, naming the flag on error.
+fn amounts(flag: &'static str, given: &[String]) -> Result<Vec<f64>, ConfigError> {
+    given
+        .iter()
+        .map(|s| {
+            parse_amount(s).map_err(|message| ConfigError::BadAmount {
+                flag,
+                given: s.clone(),
+                message,
+            })
+        })
+        .collect()
+}
+
+/// Parse `--scale CHANNEL=FACTOR` flags.
+pub fn parse_scale_flags(flags: &[String]) -> Result<Vec<(String, f64)>, ConfigError> {
+    flags
+        .iter()
+        .map(|f| {
+            let bad = || ConfigError::BadScale { given: f.clone() };
+            let (channel, value) = f
+                .rsplit_once('=')
+                .filter(|(c, _)| !c.is_empty())
+                .ok_or_else(bad)?;
+            let v: f64 = value.trim().parse().map_err(|_| bad())?;
+            if v.is_finite() && v > 0.0 {
+                Ok((channel.to_string(), v))
+            } else {
+                Err(bad())
+            }
+        })
+        .collect()
+}
+
+fn check_cap(channel: &str, value: f64, shown: String) -> Result<f64, ConfigError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(ConfigError::BadCap {
+            channel: channel.to_string(),
+            value: shown,
+        })
+    }
+}
+
+/// Parse `--cap CHANNEL=VIEWERS_PER_DAY` flags.
+fn parse_cap_flags(flags: &[String]) -> Result<Vec<(String, f64)>, ConfigError> {
+    flags
+        .iter()
+        .map(|f| {
+            let (channel, value) = f
+                .rsplit_once('=')
+                .filter(|(c, _)| !c.is_empty())
+                .ok_or_else(|| ConfigError::BadCapFlag { given: f.clone() })?;
+            let v: f64 = value.trim().parse().map_err(|_| ConfigError::BadCap {
+                channel: channel.to_string(),
+                value: value.to_string(),
+            })?;
+            Ok((
+                channel.to_string(),
+                check_cap(channel, v, value.to_string())?,
+            ))
+        })
+        .collect()
 }
 
 /// Standing settings of one channel (`[channels.<name>]`).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelConfig {
     /// Hard reach cap per room, viewers/day: e.g. 5,000 contacts per
@@ -99,6 +661,20 @@ pub enum ConfigError {
     NoGoal,
     #[error("more than one target: {given}")]
     ManyTargets { given: String },
+    #[error("config `{}`: `{key}`: {message}", path.display())]
+    BadFileValue {
+        path: PathBuf,
+        key: &'static str,
+        message: String,
+    },
+    #[error("`--scale {given}` is not of the form CHANNEL=FACTOR with a factor > 0")]
+    BadScale { given: String },
+    #[error("the horizon must be at least 1 day")]
+    BadHorizon,
+    #[error("several targets and several budgets at once")]
+    TwoVaried,
+    #[error("`--budgets {given}`: {message}")]
+    BadRange { given: String, message: String },
 }
 
 impl ConfigError {
@@ -121,10 +697,23 @@ impl ConfigError {
                 "the file needs a header `room,target_viewers` and one row per room with a number ≥ 0".into()
             }
             ConfigError::NoGoal => {
-                "pass --target-viewers N (cheapest plan reaching N), --budget B (most viewers for B), or both".into()
+                "pass --target-viewers N (cheapest plan reaching N), --budget B (most viewers for B), or both; or set `[plan] target_viewers` / `budget` in acqplan.toml".into()
             }
             ConfigError::ManyTargets { .. } => {
                 "give one of --target-viewers, --target-orders, --target-gmv (a budget may go with it)".into()
+            }
+            ConfigError::BadFileValue { .. } => {
+                "amounts are numbers or text with k, M, 万, 亿: budget = \"80万\", target_viewers = \"1.2M\"".into()
+            }
+            ConfigError::BadScale { .. } => {
+                "write e.g. --scale douyin_qianchuan=1.2 (that channel's viewers cost 20 % more)".into()
+            }
+            ConfigError::BadHorizon => "pass --horizon-days 7, or set `[plan] horizon_days = 7`".into(),
+            ConfigError::TwoVaried => {
+                "compare several --budget values with one target, or several --target-viewers with one budget".into()
+            }
+            ConfigError::BadRange { .. } => {
+                "write e.g. --budgets 50万..300万 --steps 12 (low below high, at least 2 steps)".into()
             }
             ConfigError::BadCapFlag { .. } | ConfigError::BadCap { .. } => {
                 "write e.g. --cap wechat_private=5000, or in acqplan.toml `[channels.wechat_private]` `reach_cap_per_day = 5000`".into()

@@ -8,6 +8,9 @@ use thiserror::Error;
 
 use crate::load::cell::{civil_from_days, days_from_civil, weekday};
 
+pub mod manifest;
+pub mod progress;
+
 /// Why an output could not be written.
 #[derive(Debug, Error)]
 pub enum OutputError {
@@ -125,6 +128,28 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.csv")]);
+    }
+
+    #[test]
+    fn failed_write_leaves_no_partial_or_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The rename fails after the temp file was written in full: the
+        // target is a folder that holds a file.
+        let target = dir.path().join("plan.csv");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep"), b"k").unwrap();
+        let e = write_atomic(&target, b"room,channel\n").unwrap_err();
+        assert!(matches!(e, OutputError::Io { .. }), "{e}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("plan.csv")]);
+        // Parent is a file: nothing can be created at all.
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(write_atomic(&file.join("a.csv"), b"1").is_err());
+        assert_eq!(std::fs::read(&file).unwrap(), b"x");
     }
 
     #[test]

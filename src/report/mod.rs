@@ -1,5 +1,6 @@
 //! Tables, exports and (later) charts. Exporters return bytes and do no IO.
 
+pub mod charts;
 pub mod curves_export;
 pub mod flagged_export;
 pub mod plan_export;

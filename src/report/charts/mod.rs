@@ -1,0 +1,630 @@
+//! PNG charts of a plan run, drawn with plotters into an RGB buffer and
+//! encoded with fixed PNG settings, so the same input gives the same bytes.
+//! Pure: every function returns PNG bytes and does no IO.
+//!
+//! | file | what it shows | size, px |
+//! |---|---|---|
+//! | `curves.png` | per lane: daily history, screened fake rows (×), fitted curve with P10–P90 band, last period's and the plan's daily spend | [`curves_size`] |
+//! | `marginal_cost.png` | marginal cost per viewer vs spend/day for every lane, the plan's shadow price, each lane's planned spend | [`MARGINAL_COST_SIZE`] |
+//! | `allocation.png` | last period vs recommended spend per channel, with expected viewers | [`allocation_size`] |
+//! | `frontier.png` | expected viewers vs budget, the target, the plan, what-if budgets | [`FRONTIER_SIZE`] |
+//! | `summary.png` | the headline numbers, top three moves and small versions of the charts | [`SUMMARY_SIZE`] |
+//!
+//! Each channel keeps one colour in every chart (by channel-name order).
+//! Text uses the embedded WenQuanYi Micro Hei font, so Chinese channel names
+//! render; a character the font lacks is drawn as `?`.
+
+mod font;
+mod plots;
+mod summary;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use rayon::prelude::*;
+
+pub use font::{FONT_FAMILY, MISSING_GLYPH, has_glyph, printable};
+
+use crate::curves::FittedCurve;
+use crate::curves::stage::{CurveFit, SeriesSet};
+use crate::plan::stage::{PlanReport, PlanRow, lane_histories};
+use crate::plan::{Metric, PlanRequest, PlanStatus, solve};
+use crate::screen::ScreenResult;
+
+/// Size of `marginal_cost.png`, px.
+pub const MARGINAL_COST_SIZE: (u32, u32) = (1200, 700);
+/// Size of `frontier.png`, px.
+pub const FRONTIER_SIZE: (u32, u32) = (1200, 700);
+/// Size of `summary.png`, px (no wider than 1,600 for email).
+pub const SUMMARY_SIZE: (u32, u32) = (1600, 1000);
+/// Panels per row of `curves.png`.
+pub const CURVES_COLUMNS: usize = 4;
+/// Budgets solved for the frontier.
+pub const FRONTIER_POINTS: usize = 12;
+/// Frontier budgets run from this multiple of the plan's spend…
+pub const FRONTIER_LOW: f64 = 0.3;
+/// …to this one.
+pub const FRONTIER_HIGH: f64 = 2.0;
+
+/// What the charts draw from, borrowed from a plan run.
+#[derive(Clone, Copy)]
+pub struct ChartInput<'a> {
+    /// The plan as reported (rows in lane order).
+    pub report: &'a PlanReport,
+    /// The curve fits (aligned with `series.keys`).
+    pub fits: &'a [CurveFit],
+    /// The daily history the curves were fitted on.
+    pub series: &'a SeriesSet,
+    /// Fake-traffic screening, to mark the rows set aside.
+    pub screen: Option<&'a ScreenResult>,
+    /// The request the plan solved; needed for the frontier (re-solved at
+    /// other budgets). Without it the frontier shows only the plan.
+    pub request: Option<&'a PlanRequest>,
+    /// What-if budgets of the run, CNY over the horizon, marked on the
+    /// frontier.
+    pub what_if_budgets_cny: &'a [f64],
+    /// When the plan is for, e.g. `2026-W48` or `2026-11-30 – 12-06`; shown
+    /// in every title.
+    pub label: &'a str,
+    /// Most panels in `curves.png`: each channel's heaviest lane (planned or
+    /// last-period spend) first, then the next heaviest lanes.
+    pub max_panels: usize,
+}
+
+impl<'a> ChartInput<'a> {
+    /// Input with no screening, no request, no what-ifs, no label and at most
+    /// 12 panels.
+    pub fn new(report: &'a PlanReport, fits: &'a [CurveFit], series: &'a SeriesSet) -> Self {
+        ChartInput {
+            report,
+            fits,
+            series,
+            screen: None,
+            request: None,
+            what_if_budgets_cny: &[],
+            label: "",
+            max_panels: 12,
+        }
+    }
+}
+
+/// Why a chart could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// plotters failed while drawing.
+    #[error("could not draw `{chart}`: {message}")]
+    Draw {
+        /// File name of the chart.
+        chart: &'static str,
+        /// plotters' message.
+        message: String,
+    },
+    /// The PNG encoder failed.
+    #[error("could not encode `{chart}` as PNG")]
+    Encode {
+        /// File name of the chart.
+        chart: &'static str,
+        /// The encoder's error.
+        #[source]
+        source: png::EncodingError,
+    },
+    /// The embedded font could not be parsed.
+    #[error(
+        "the embedded chart font could not be loaded; rebuild acqplan with `assets/fonts/wqy-microhei.ttc` intact"
+    )]
+    Font,
+}
+
+/// One rendered chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chart {
+    /// File name, e.g. `curves.png`.
+    pub file_name: &'static str,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+}
+
+/// One point of the budget frontier.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrontierPoint {
+    /// Budget asked, CNY over the horizon.
+    pub budget_cny: f64,
+    /// Spend of the max-viewers plan, CNY (≤ budget).
+    pub spend_cny: f64,
+    /// Expected viewers over the horizon.
+    pub viewers: f64,
+}
+
+/// Expected viewers against budget.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Frontier {
+    /// From about 0.3× to 2× the plan's spend, budget ascending; budgets
+    /// that cannot be planned (e.g. below locked spend) are left out.
+    pub points: Vec<FrontierPoint>,
+    /// The run's what-if budgets, in the order given (unplannable left out).
+    pub what_if: Vec<FrontierPoint>,
+}
+
+/// Solve the plan's request (as max viewers for a budget) at
+/// [`FRONTIER_POINTS`] budgets from [`FRONTIER_LOW`]× to [`FRONTIER_HIGH`]×
+/// the plan's spend, and at each what-if budget. Empty without a request.
+pub fn frontier(input: &ChartInput<'_>) -> Frontier {
+    let Some(req) = input.request else {
+        return Frontier::default();
+    };
+    let totals = &input.report.plan.totals;
+    let base = if totals.spend_cny > 0.0 {
+        totals.spend_cny
+    } else {
+        input.report.comparison.last_spend_cny
+    };
+    let solve_at = |budget: f64| -> Option<FrontierPoint> {
+        if !(budget.is_finite() && budget > 0.0) {
+            return None;
+        }
+        let mut r = req.clone();
+        r.metric = Metric::Viewers;
+        r.target = None;
+        r.room_targets.clear();
+        r.budget_cny = Some(budget);
+        let p = solve(&r).ok()?;
+        (p.status == PlanStatus::Optimal).then_some(FrontierPoint {
+            budget_cny: budget,
+            spend_cny: p.totals.spend_cny,
+            viewers: p.totals.viewers,
+        })
+    };
+    let budgets: Vec<f64> = if base > 0.0 && base.is_finite() {
+        (0..FRONTIER_POINTS)
+            .map(|i| {
+                let t = i as f64 / (FRONTIER_POINTS - 1) as f64;
+                base * (FRONTIER_LOW + (FRONTIER_HIGH - FRONTIER_LOW) * t)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let all: Vec<f64> = budgets
+        .iter()
+        .chain(input.what_if_budgets_cny)
+        .copied()
+        .collect();
+    let solved: Vec<Option<FrontierPoint>> = all.par_iter().map(|&b| solve_at(b)).collect();
+    let (grid, what_if) = solved.split_at(budgets.len());
+    Frontier {
+        points: grid.iter().flatten().copied().collect(),
+        what_if: what_if.iter().flatten().copied().collect(),
+    }
+}
+
+/// Each channel's colour (RGB) in every chart, channels in name order.
+pub fn channel_colours(input: &ChartInput<'_>) -> Vec<(String, (u8, u8, u8))> {
+    let v = View::new(input);
+    let mut out: Vec<(String, (u8, u8, u8))> = v
+        .lanes
+        .iter()
+        .map(|l| (l.channel.to_string(), (l.colour.0, l.colour.1, l.colour.2)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The three channels whose spend changes most against the last period,
+/// in words, e.g. `Raise 抖音千川 by 16,273 CNY (42,898 → 59,171 CNY),
+/// 77,113 → 104,313 viewers` (as on `summary.png`; also fit for an email).
+pub fn top_moves(input: &ChartInput<'_>) -> Vec<String> {
+    View::new(input).top_moves()
+}
+
+/// Width and height of `curves.png` for `panels` panels, px.
+pub fn curves_size(panels: usize) -> (u32, u32) {
+    let panels = panels.max(1);
+    let cols = panels.min(CURVES_COLUMNS);
+    let rows = panels.div_ceil(CURVES_COLUMNS);
+    let width = if cols == 1 { 640 } else { cols as u32 * 400 };
+    (width, plots::CURVES_HEADER_PX + rows as u32 * 330)
+}
+
+/// Width and height of `allocation.png` for `channels` channels, px.
+pub fn allocation_size(channels: usize) -> (u32, u32) {
+    (1200, (150 + 60 * channels.max(1) as u32).max(400))
+}
+
+/// Panels `curves.png` shows for this input.
+pub fn curves_panels(input: &ChartInput<'_>) -> usize {
+    View::new(input).panel_lanes().len()
+}
+
+/// The (room, channel) of each `curves.png` panel, in drawing order.
+pub fn curves_panel_lanes(input: &ChartInput<'_>) -> Vec<(String, String)> {
+    View::new(input)
+        .panel_lanes()
+        .iter()
+        .map(|l| (l.room.to_string(), l.channel.to_string()))
+        .collect()
+}
+
+/// Channels `allocation.png` shows for this input.
+pub fn allocation_channels(input: &ChartInput<'_>) -> usize {
+    View::new(input).channel_allocations().len()
+}
+
+/// `curves.png`.
+pub fn curves_png(input: &ChartInput<'_>) -> Result<Vec<u8>, ChartError> {
+    let v = View::new(input);
+    let lanes = v.panel_lanes();
+    render("curves.png", curves_size(lanes.len()), |root| {
+        plots::draw_curves(root, &v, &lanes)
+    })
+}
+
+/// `marginal_cost.png`.
+pub fn marginal_cost_png(input: &ChartInput<'_>) -> Result<Vec<u8>, ChartError> {
+    let v = View::new(input);
+    render("marginal_cost.png", MARGINAL_COST_SIZE, |root| {
+        plots::draw_marginal_cost(root, &v, 1.0, true)
+    })
+}
+
+/// `allocation.png`.
+pub fn allocation_png(input: &ChartInput<'_>) -> Result<Vec<u8>, ChartError> {
+    let v = View::new(input);
+    let rows = v.channel_allocations();
+    render("allocation.png", allocation_size(rows.len()), |root| {
+        plots::draw_allocation(root, &v, &rows, 1.0, true)
+    })
+}
+
+/// `frontier.png`, from a [`frontier`] computed for the same input.
+pub fn frontier_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, ChartError> {
+    let v = View::new(input);
+    render("frontier.png", FRONTIER_SIZE, |root| {
+        plots::draw_frontier(root, &v, f, 1.0, true)
+    })
+}
+
+/// `summary.png`, from a [`frontier`] computed for the same input.
+pub fn summary_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, ChartError> {
+    let v = View::new(input);
+    render("summary.png", SUMMARY_SIZE, |root| {
+        summary::draw_summary(root, &v, f)
+    })
+}
+
+/// Every chart, in the order of the table above (the frontier is solved
+/// once and shared).
+pub fn render_all(input: &ChartInput<'_>) -> Result<Vec<Chart>, ChartError> {
+    let f = frontier(input);
+    Ok(vec![
+        Chart {
+            file_name: "curves.png",
+            png: curves_png(input)?,
+        },
+        Chart {
+            file_name: "marginal_cost.png",
+            png: marginal_cost_png(input)?,
+        },
+        Chart {
+            file_name: "allocation.png",
+            png: allocation_png(input)?,
+        },
+        Chart {
+            file_name: "frontier.png",
+            png: frontier_png(input, &f)?,
+        },
+        Chart {
+            file_name: "summary.png",
+            png: summary_png(input, &f)?,
+        },
+    ])
+}
+
+/// `text` drawn as is (no `?` substitution) in black on white at `size_px`,
+/// on a `width` × `height` image: lets a caller check which glyphs ink.
+pub fn text_png(
+    text: &str,
+    size_px: f64,
+    (width, height): (u32, u32),
+) -> Result<Vec<u8>, ChartError> {
+    render("text.png", (width, height), |root| {
+        root.draw_text(
+            text,
+            &(FONT_FAMILY, size_px).into_font().color(&BLACK),
+            (4, 4),
+        )
+        .map_err(|e| e.to_string())
+    })
+}
+
+/// Draw into a white RGB buffer and encode it.
+fn render<F>(chart: &'static str, (w, h): (u32, u32), draw: F) -> Result<Vec<u8>, ChartError>
+where
+    F: FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+{
+    if !font::ensure_registered() {
+        return Err(ChartError::Font);
+    }
+    let mut buf = vec![255u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        let err = |message: String| ChartError::Draw { chart, message };
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        draw(&root).map_err(err)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    encode_png(&buf, w, h).map_err(|source| ChartError::Encode { chart, source })
+}
+
+/// RGB8 → PNG with fixed settings (default deflate level, adaptive
+/// per-row filter: deterministic, ~5× smaller than fast settings).
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::with_capacity(rgb.len() / 8);
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Default);
+        enc.set_filter(png::FilterType::Sub);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        let mut wr = enc.write_header()?;
+        wr.write_image_data(rgb)?;
+        wr.finish()?;
+    }
+    Ok(out)
+}
+
+/// Channel colours, by channel-name order (cycled, darker, past 12).
+const PALETTE: [RGBColor; 12] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(100, 100, 100),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(0, 70, 140),
+    RGBColor(170, 110, 0),
+];
+
+fn palette(i: usize) -> RGBColor {
+    let c = PALETTE[i % PALETTE.len()];
+    if i < PALETTE.len() {
+        c
+    } else {
+        RGBColor(c.0 / 2, c.1 / 2, c.2 / 2)
+    }
+}
+
+/// One fitted series as the charts see it.
+pub(crate) struct LaneView<'a> {
+    pub room: &'a str,
+    pub channel: &'a str,
+    /// Name the room in labels (more than one room charted).
+    pub show_room: bool,
+    pub colour: RGBColor,
+    pub fitted: Option<&'a FittedCurve>,
+    /// Index in the series set.
+    pub series: Option<usize>,
+    pub row: Option<&'a PlanRow>,
+    /// Average daily spend over the last period, CNY/day.
+    pub last_spend_per_day: f64,
+    pub last_spend_cny: f64,
+    pub last_viewers: f64,
+    pub history_max_spend: f64,
+}
+
+impl LaneView<'_> {
+    pub fn planned_per_day(&self) -> Option<f64> {
+        self.row.map(|r| r.spend_cny_per_day)
+    }
+
+    pub fn name(&self) -> String {
+        if !self.show_room || self.room == crate::validate::ONE_ROOM || self.room.is_empty() {
+            printable(self.channel)
+        } else {
+            printable(&format!("{} · {}", self.channel, self.room))
+        }
+    }
+
+    fn weight(&self) -> f64 {
+        self.row
+            .map_or(0.0, |r| r.spend_cny)
+            .max(self.last_spend_cny)
+    }
+}
+
+/// Per channel: last period vs plan, summed over rooms.
+pub(crate) struct ChannelAlloc<'a> {
+    pub channel: &'a str,
+    pub colour: RGBColor,
+    pub last_spend_cny: f64,
+    pub last_viewers: f64,
+    pub plan_spend_cny: f64,
+    pub plan_viewers: f64,
+}
+
+/// Everything derived once from the input.
+pub(crate) struct View<'a> {
+    pub input: &'a ChartInput<'a>,
+    pub lanes: Vec<LaneView<'a>>,
+    /// Plan horizon, days.
+    pub days: f64,
+}
+
+impl<'a> View<'a> {
+    fn new(input: &'a ChartInput<'a>) -> Self {
+        let report = input.report;
+        let names: BTreeSet<&str> = input
+            .fits
+            .iter()
+            .map(|f| f.key.channel.as_str())
+            .chain(report.rows.iter().map(|r| r.channel.as_str()))
+            .collect();
+        let colours: BTreeMap<&str, RGBColor> = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (n, palette(i)))
+            .collect();
+        let days = if report.plan.horizon_days > 0.0 {
+            report.plan.horizon_days
+        } else {
+            report.comparison.days.max(1) as f64
+        };
+        let last_days = report.comparison.days.max(1);
+        let hist = lane_histories(input.series, last_days);
+        let series_index: BTreeMap<(&str, &str), usize> = input
+            .series
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| ((k.room.as_str(), k.channel.as_str()), i))
+            .collect();
+        let rows: BTreeMap<(&str, &str), &PlanRow> = report
+            .rows
+            .iter()
+            .map(|r| ((r.room.as_str(), r.channel.as_str()), r))
+            .collect();
+        let show_room = input
+            .fits
+            .iter()
+            .map(|f| f.key.room.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+            > 1;
+        let lanes = input
+            .fits
+            .iter()
+            .map(|f| {
+                let key = (f.key.room.as_str(), f.key.channel.as_str());
+                let series = series_index.get(&key).copied();
+                let h = series
+                    .and_then(|i| hist.get(i))
+                    .cloned()
+                    .unwrap_or_default();
+                LaneView {
+                    room: key.0,
+                    channel: key.1,
+                    show_room,
+                    colour: colours[key.1],
+                    fitted: f.outcome.fitted(),
+                    series,
+                    row: rows.get(&key).copied(),
+                    last_spend_per_day: h.last_spend_cny / last_days as f64,
+                    last_spend_cny: h.last_spend_cny,
+                    last_viewers: h.last_viewers,
+                    history_max_spend: h.max_spend_cny_per_day,
+                }
+            })
+            .collect();
+        View { input, lanes, days }
+    }
+
+    /// Lanes for the panels, at most `max_panels`: first each channel's
+    /// lane with the most planned or last-period spend (so every channel
+    /// shows), then the next heaviest lanes; in channel then room order.
+    pub fn panel_lanes(&self) -> Vec<&LaneView<'a>> {
+        self.heaviest_lanes(self.input.max_panels.max(1))
+    }
+
+    /// Like [`View::panel_lanes`] but up to `limit` lanes.
+    pub fn heaviest_lanes(&self, limit: usize) -> Vec<&LaneView<'a>> {
+        let mut ranked: Vec<(usize, &LaneView)> = self.lanes.iter().enumerate().collect();
+        ranked.sort_by(|(_, a), (_, b)| {
+            b.weight()
+                .total_cmp(&a.weight())
+                .then_with(|| (a.channel, a.room).cmp(&(b.channel, b.room)))
+        });
+        let mut seen = BTreeSet::new();
+        let mut taken = vec![false; self.lanes.len()];
+        let mut out: Vec<&LaneView> = Vec::new();
+        for &(i, l) in &ranked {
+            if out.len() < limit && seen.insert(l.channel) {
+                taken[i] = true;
+                out.push(l);
+            }
+        }
+        for &(i, l) in &ranked {
+            if out.len() < limit && !taken[i] {
+                out.push(l);
+            }
+        }
+        out.sort_by(|a, b| (a.channel, a.room).cmp(&(b.channel, b.room)));
+        out
+    }
+
+    /// Per channel, sorted by planned spend (largest first), then name.
+    pub fn channel_allocations(&self) -> Vec<ChannelAlloc<'a>> {
+        let mut by: BTreeMap<&str, ChannelAlloc> = BTreeMap::new();
+        for l in &self.lanes {
+            let e = by.entry(l.channel).or_insert(ChannelAlloc {
+                channel: l.channel,
+                colour: l.colour,
+                last_spend_cny: 0.0,
+                last_viewers: 0.0,
+                plan_spend_cny: 0.0,
+                plan_viewers: 0.0,
+            });
+            e.last_spend_cny += l.last_spend_cny;
+            e.last_viewers += l.last_viewers;
+            if let Some(r) = l.row {
+                e.plan_spend_cny += r.spend_cny;
+                e.plan_viewers += r.viewers;
+            }
+        }
+        let mut out: Vec<ChannelAlloc> = by.into_values().collect();
+        out.sort_by(|a, b| {
+            b.plan_spend_cny
+                .total_cmp(&a.plan_spend_cny)
+                .then_with(|| a.channel.cmp(b.channel))
+        });
+        out
+    }
+
+    /// CNY for one more viewer at the plan (viewer-metric plans only).
+    pub fn shadow_price(&self) -> Option<f64> {
+        let plan = &self.input.report.plan;
+        if plan.metric != Metric::Viewers {
+            return None;
+        }
+        plan.target_shadow_price_cny_per_unit
+            .or_else(|| {
+                plan.budget_shadow_price_units_per_cny
+                    .filter(|&u| u > 0.0)
+                    .map(|u| 1.0 / u)
+            })
+            .filter(|p| p.is_finite() && *p > 0.0)
+    }
+
+    /// Screened rows (spend, viewers) for a lane.
+    pub fn flagged_points(&self, lane: &LaneView) -> Vec<(f64, f64)> {
+        let Some(s) = self.input.screen else {
+            return Vec::new();
+        };
+        let pooled = lane.room == crate::validate::ONE_ROOM;
+        s.flagged_rows
+            .iter()
+            .filter(|r| r.channel == lane.channel && (pooled || r.room == lane.room))
+            .map(|r| (r.spend_cny, r.viewers))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect()
+    }
+
+    /// "over 7 days" etc.
+    pub fn horizon_text(&self) -> String {
+        format!("{} days", crate::plan::fmt_num(self.days))
+    }
+
+    /// Label with a leading separator, or nothing.
+    pub fn when(&self) -> String {
+        if self.input.label.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", printable(self.input.label))
+        }
+    }
+}
