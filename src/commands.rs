@@ -27,6 +27,7 @@ use crate::plan::stage::{
     LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
 };
 use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus, solve};
+use crate::report::charts::{ChartInput, render_all};
 use crate::report::flagged_export::flagged_rows_csv;
 use crate::report::plan_export::{plan_csv, plan_json, plan_table};
 use crate::report::table::{Align, Table, thousands};
@@ -544,9 +545,9 @@ impl<'f> Planner<'f> {
         })
     }
 
-    /// The plan for one target and/or budget.
-    fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
-        let request = PlanRequest {
+    /// The planning request for one target and/or budget.
+    fn request(&self, target: Option<f64>, budget_cny: Option<f64>) -> PlanRequest {
+        PlanRequest {
             lanes: self.prepared.lanes.clone(),
             horizon_days: self.horizon_days as f64,
             metric: self.metric,
@@ -555,8 +556,12 @@ impl<'f> Planner<'f> {
             budget_cny,
             channels: self.channels.clone(),
             ..PlanRequest::default()
-        };
-        let plan = solve(&request)?;
+        }
+    }
+
+    /// The plan for one target and/or budget.
+    fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
+        let plan = solve(&self.request(target, budget_cny))?;
         let mut r = plan_report(
             plan,
             &self.prepared,
@@ -725,14 +730,44 @@ pub struct RunOutputs<'a> {
     pub plan: &'a PlanReport,
     /// Every what-if variant, the main plan first (one row when no what-if).
     pub whatif: &'a [WhatIf],
+    /// What screening found.
+    pub screen: &'a ScreenResult,
+    /// The main plan's request (the frontier re-solves it at other budgets).
+    pub request: &'a PlanRequest,
 }
 
-/// The report stage of `acqplan run`: called after the plan is written.
-/// Charts (src/report/charts) and the email body hook in here; each file
-/// must go through [`write_atomic`] into `outputs.dir`. Writes nothing yet.
-pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<(), Error> {
-    let _ = outputs;
-    Ok(())
+/// The report stage of `plan` and `run`, after the plan is written: the
+/// PNG charts (curves, marginal cost, allocation, frontier, summary), each
+/// written atomically into the run folder. Returns the files written.
+pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Vec<&'static str>, Error> {
+    let what_if_budgets: Vec<f64> = outputs
+        .whatif
+        .iter()
+        .skip(1)
+        .filter(|w| w.varied == "budget_cny")
+        .map(|w| w.value)
+        .collect();
+    // The plan covers the days after the history ends; taking the date from
+    // the data (not the clock) keeps the same input rendering the same bytes.
+    let next_day = (0..outputs.series.len())
+        .filter_map(|i| outputs.series.dates(i).last().copied())
+        .max()
+        .map_or(0, |d| d + 1);
+    let label = format!("from {}", crate::load::cell::format_date(next_day));
+    let input = ChartInput {
+        screen: Some(outputs.screen),
+        request: Some(outputs.request),
+        what_if_budgets_cny: &what_if_budgets,
+        label: &label,
+        ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
+    };
+    let charts = render_all(&input)?;
+    let mut names = Vec::with_capacity(charts.len());
+    for c in charts {
+        write_atomic(&outputs.dir.join(c.file_name), &c.png)?;
+        names.push(c.file_name);
+    }
+    Ok(names)
 }
 
 /// The solves a request asks for: one per compared target or budget.
@@ -791,21 +826,23 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
     if whatif.len() > 1 {
         write_atomic(&f.dir.join("whatif.csv"), &whatif_csv(&whatif))?;
     }
-    if command == "run" {
-        io.clock.start("report");
-        report_stage(&RunOutputs {
-            dir: &f.dir,
-            settings: &s,
-            series: &f.set,
-            fits: &f.fits,
-            plan: report,
-            whatif: &whatif,
-        })?;
-    }
+    io.clock.start("report");
+    let main_request = planner.request(variants[0].0, variants[0].1);
+    let charts = report_stage(&RunOutputs {
+        dir: &f.dir,
+        settings: &s,
+        series: &f.set,
+        fits: &f.fits,
+        plan: report,
+        whatif: &whatif,
+        screen: &f.screened,
+        request: &main_request,
+    })?;
     finish_run(io, command, &f.dir, &f.input, f.rows(), &s)?;
     io.note(format_args!(
-        "wrote plan.csv, plan.json, curves.csv, curves.json{}, manifest.json to {}",
+        "wrote plan.csv, plan.json, curves.csv, curves.json{}, {}, manifest.json to {}",
         if whatif.len() > 1 { ", whatif.csv" } else { "" },
+        charts.join(", "),
         f.dir.display()
     ));
     let _ = match args.format {

@@ -26,6 +26,8 @@ pub enum Error {
     Polars(#[from] polars::prelude::PolarsError),
     #[error(transparent)]
     Screen(#[from] crate::screen::ScreenError),
+    #[error("could not draw the charts")]
+    Chart(#[from] crate::report::charts::ChartError),
     #[error("the plan's constraints are inconsistent")]
     Plan(#[from] crate::plan::PlanError),
     #[error(
@@ -48,6 +50,7 @@ impl Error {
             | Error::Config(_)
             | Error::Polars(_)
             | Error::Screen(_)
+            | Error::Chart(_)
             | Error::Plan(_) => EXIT_USAGE,
         }
     }
@@ -58,7 +61,7 @@ impl Error {
             Error::Load(e) => e.hint(),
             Error::Output(e) => e.hint(),
             Error::Config(e) => e.hint(),
-            Error::Polars(_) | Error::Screen(_) => {
+            Error::Polars(_) | Error::Screen(_) | Error::Chart(_) => {
                 Some("this is a bug in acqplan; please report it with the input".into())
             }
             Error::Plan(_) => Some(

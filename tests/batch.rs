@@ -133,11 +133,16 @@ fn run_takes_data_target_and_horizon_from_the_config_file() {
     assert_eq!(
         names(&tmp.path().join("run")),
         [
+            "allocation.png",
             "curves.csv",
             "curves.json",
+            "curves.png",
+            "frontier.png",
             "manifest.json",
+            "marginal_cost.png",
             "plan.csv",
-            "plan.json"
+            "plan.json",
+            "summary.png"
         ]
     );
     let m = read_json(&tmp.path().join("run/manifest.json"));
