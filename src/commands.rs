@@ -278,6 +278,20 @@ fn screen_and_fit(
         ..StageOptions::default()
     };
     let (fits, _) = fit_set(&set, &opts);
+    if s.fake_traffic.value == FakeTraffic::Exclude && screened.flagged_count() > 0 {
+        // How much setting the flagged rows aside moved each channel's
+        // fitted cost per viewer: refit with them left in and compare.
+        let unscreened = extract_series(&loaded.data, by)?;
+        let (with_flagged, _) = fit_set(&unscreened, &opts);
+        let impact = screening_impact(&screened, &with_flagged, &fits);
+        write_atomic(
+            &dir.join("screening_impact.csv"),
+            &screening_impact_csv(&impact),
+        )?;
+        for line in impact.iter().map(ScreeningImpact::line) {
+            io.note(format_args!("{line}"));
+        }
+    }
     let f = Fitted {
         rows_used: data.len(),
         loaded,
@@ -300,6 +314,114 @@ fn screen_and_fit(
         );
     }
     Ok(f)
+}
+
+/// One channel's fitted cost per viewer with and without the flagged rows.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ScreeningImpact {
+    /// Channel.
+    pub channel: String,
+    /// Rows of the channel flagged as fake traffic.
+    pub flagged_rows: usize,
+    /// Fitted cost per viewer at the lanes' median spend, flagged rows kept, CNY.
+    pub fitted_cost_per_viewer_with_flagged_cny: Option<f64>,
+    /// The same with the flagged rows set aside (what the plan uses), CNY.
+    pub fitted_cost_per_viewer_screened_cny: Option<f64>,
+}
+
+impl ScreeningImpact {
+    /// Relative change from screening, e.g. `0.36` for +36 %.
+    pub fn change(&self) -> Option<f64> {
+        match (
+            self.fitted_cost_per_viewer_with_flagged_cny,
+            self.fitted_cost_per_viewer_screened_cny,
+        ) {
+            (Some(a), Some(b)) if a > 0.0 => Some(b / a - 1.0),
+            _ => None,
+        }
+    }
+
+    /// `douyin_qianchuan: 12 rows set aside; fitted cost per viewer 0.64 → 0.87 CNY (+36 %)`.
+    pub fn line(&self) -> String {
+        let c = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
+        format!(
+            "{}: {} rows set aside; fitted cost per viewer {} → {} CNY{}",
+            self.channel,
+            self.flagged_rows,
+            c(self.fitted_cost_per_viewer_with_flagged_cny),
+            c(self.fitted_cost_per_viewer_screened_cny),
+            self.change()
+                .map_or(String::new(), |x| format!(" ({:+.1} %)", 100.0 * x))
+        )
+    }
+}
+
+/// Per channel: Σ median spend / Σ fitted viewers at it, over the fitted lanes.
+fn fitted_cost_per_channel(fits: &[CurveFit]) -> BTreeMap<&str, f64> {
+    let mut sums: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for f in fits {
+        let Some(fc) = f.outcome.fitted() else {
+            continue;
+        };
+        if let Some(p50) = fc.spend_summaries.iter().find(|x| x.percentile == 50) {
+            let e = sums.entry(f.key.channel.as_str()).or_default();
+            e.0 += p50.spend_cny;
+            e.1 += p50.viewers_per_day;
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, (_, v))| *v > 0.0)
+        .map(|(c, (s, v))| (c, s / v))
+        .collect()
+}
+
+/// Compare the fits with and without the flagged rows, channel by channel
+/// (only channels with flagged rows).
+fn screening_impact(
+    screened: &ScreenResult,
+    with_flagged: &[CurveFit],
+    screened_fits: &[CurveFit],
+) -> Vec<ScreeningImpact> {
+    let mut flagged: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &screened.flagged_rows {
+        *flagged.entry(r.channel.as_str()).or_default() += 1;
+    }
+    let before = fitted_cost_per_channel(with_flagged);
+    let after = fitted_cost_per_channel(screened_fits);
+    flagged
+        .into_iter()
+        .map(|(channel, n)| ScreeningImpact {
+            channel: channel.to_string(),
+            flagged_rows: n,
+            fitted_cost_per_viewer_with_flagged_cny: before.get(channel).copied(),
+            fitted_cost_per_viewer_screened_cny: after.get(channel).copied(),
+        })
+        .collect()
+}
+
+/// `screening_impact.csv`.
+fn screening_impact_csv(rows: &[ScreeningImpact]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let num = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.4}"));
+    w.write_record([
+        "channel",
+        "flagged_rows",
+        "fitted_cost_per_viewer_with_flagged_cny",
+        "fitted_cost_per_viewer_screened_cny",
+        "change",
+    ])
+    .expect("writing to memory");
+    for r in rows {
+        w.write_record([
+            r.channel.clone(),
+            r.flagged_rows.to_string(),
+            num(r.fitted_cost_per_viewer_with_flagged_cny),
+            num(r.fitted_cost_per_viewer_screened_cny),
+            num(r.change()),
+        ])
+        .expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
 }
 
 /// Write flagged_rows.csv (when screening ran) and say what screening found.

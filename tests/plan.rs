@@ -364,3 +364,93 @@ fn room_targets_are_each_met_at_their_own_optimum() {
         "{stderr}"
     );
 }
+
+/// With heavy bot traffic (15 % of rows), setting the flagged rows aside
+/// brings each channel's fitted cost per viewer back to the true curves',
+/// and screening_impact.csv says by how much it moved.
+#[test]
+fn screening_restores_the_true_fitted_cost_per_viewer() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("acqplan")
+        .unwrap()
+        .args([
+            "gen",
+            "--rooms",
+            "3",
+            "--days",
+            "240",
+            "--fake-rate",
+            "0.15",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let out = Command::cargo_bin("acqplan")
+        .unwrap()
+        .args(["fit", "--data"])
+        .arg(dir.path().join("history.csv"))
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(p)).unwrap()).unwrap()
+    };
+    let truth = read("truth.json");
+    let curves = read("run/curves.json");
+    // True cost per viewer per channel at the fitted lanes' median spend.
+    let mut true_cpv: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    for c in curves["curves"].as_array().unwrap() {
+        let p50 = &c["at_spend"][1];
+        assert_eq!(p50["percentile"], 50);
+        let s = p50["spend_cny"].as_f64().unwrap();
+        let t = truth["curves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["room"] == c["room"] && t["channel"] == c["channel"])
+            .unwrap();
+        let curve: acqplan::curves::Curve = serde_json::from_value(t["curve"].clone()).unwrap();
+        let e = true_cpv
+            .entry(c["channel"].as_str().unwrap().to_string())
+            .or_default();
+        e.0 += s;
+        e.1 += curve.value(s);
+    }
+    let text = std::fs::read_to_string(dir.path().join("run/screening_impact.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(rows.len(), 8, "{text}");
+    for r in &rows {
+        let (s, v) = true_cpv[&r[0]];
+        let truth = s / v;
+        let before: f64 = r[2].parse().unwrap();
+        let after: f64 = r[3].parse().unwrap();
+        assert!(r[1].parse::<usize>().unwrap() > 50, "{text}");
+        assert!(after > before * 1.05, "{}: {before} -> {after}", &r[0]);
+        assert!(
+            (after / truth - 1.0).abs() < 0.08,
+            "{}: screened {after} vs true {truth}",
+            &r[0]
+        );
+        assert!(
+            before / truth - 1.0 < -0.08,
+            "{}: unscreened {before} vs true {truth}",
+            &r[0]
+        );
+    }
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("rows set aside; fitted cost per viewer"),
+        "{stderr}"
+    );
+}
