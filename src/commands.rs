@@ -27,7 +27,7 @@ use crate::plan::stage::{
     LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
 };
 use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus, solve};
-use crate::report::charts::{ChartInput, render_all};
+use crate::report::charts::{ChartInput, Frontier, FrontierPoint, frontier_png, render_all};
 use crate::report::flagged_export::flagged_rows_csv;
 use crate::report::plan_export::{plan_csv, plan_json, plan_table};
 use crate::report::table::{Align, Table, thousands};
@@ -1024,14 +1024,41 @@ fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Error> {
     io.clock.start("frontier");
     let planner = Planner::new(&f, &s, BTreeMap::new(), io.err)?;
     let mut rows = Vec::with_capacity(budgets.len());
+    let mut reports = Vec::with_capacity(budgets.len());
     for &b in &budgets {
         let r = planner.solve(None, Some(b))?;
         rows.push(WhatIf::new("budget_cny".into(), b, &r));
+        reports.push(r);
     }
     write_atomic(&f.dir.join("frontier.csv"), &whatif_csv(&rows))?;
+    // The chart marks the middle budget's plan as "the plan".
+    let mid = budgets.len() / 2;
+    let request = planner.request(None, Some(budgets[mid]));
+    let label = format!("{} budgets", budgets.len());
+    let input = ChartInput {
+        screen: Some(&f.screened),
+        request: Some(&request),
+        label: &label,
+        ..ChartInput::new(&reports[mid], &f.fits, &f.set)
+    };
+    let frontier = Frontier {
+        points: rows
+            .iter()
+            .map(|w| FrontierPoint {
+                budget_cny: w.value,
+                spend_cny: w.spend_cny,
+                viewers: w.viewers,
+            })
+            .collect(),
+        what_if: Vec::new(),
+    };
+    write_atomic(
+        &f.dir.join("frontier.png"),
+        &frontier_png(&input, &frontier)?,
+    )?;
     finish_run(io, "frontier", &f.dir, &f.input, f.rows(), &s)?;
     io.note(format_args!(
-        "wrote frontier.csv, curves.csv, curves.json, manifest.json to {}",
+        "wrote frontier.csv, frontier.png, curves.csv, curves.json, manifest.json to {}",
         f.dir.display()
     ));
     let _ = match args.format {

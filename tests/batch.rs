@@ -539,6 +539,12 @@ fn frontier_across_budgets_matches_the_exact_optimum() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.lines().count(), 2 + 4, "{stdout}");
     let rows = csv_rows(&tmp.path().join("f/frontier.csv"));
+    // The chart beside it is a real PNG of the documented size.
+    let png = std::fs::read(tmp.path().join("f/frontier.png")).unwrap();
+    let (w, h) = acqplan::report::charts::FRONTIER_SIZE;
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), w);
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), h);
     let budgets: Vec<f64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
     assert_eq!(budgets, [2000.0, 3000.0, 4000.0, 5000.0]);
     let mut last = (0.0, 0.0);
