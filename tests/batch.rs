@@ -1,60 +1,13 @@
 //! The weekly batch through the real binary: `run`, `config`, what-if,
 //! `frontier`, manifest.json, byte-identical reruns and safe writes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// Two channels with exact exponential curves v = V (1 − e^(−s/k)), one
-/// room, 120 days (as in tests/plan.rs).
-const CHANNELS: [(&str, f64, f64); 2] = [("alpha", 6_000.0, 3_000.0), ("beta", 2_500.0, 800.0)];
-
-fn write_history(dir: &Path) -> PathBuf {
-    let mut text = String::from("date,channel,spend,viewers\n");
-    for day in 0..120u32 {
-        let date = 20_000 + day as i32;
-        let (y, m, d) = acqplan::load::cell::civil_from_days(date);
-        for (i, (name, vmax, k)) in CHANNELS.iter().enumerate() {
-            let frac = ((day * 37 + i as u32 * 11) % 100) as f64 / 100.0;
-            let spend = (k * (0.3 + 1.4 * frac)).round();
-            let viewers = vmax * (1.0 - (-spend / k).exp());
-            text.push_str(&format!(
-                "{y:04}-{m:02}-{d:02},{name},{spend},{viewers:.4}\n"
-            ));
-        }
-    }
-    let path = dir.join("history.csv");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// Exact cheapest spend and marginal cost λ for a daily target over
-/// channels `(V, k)`: Σ V − λ⁻¹ Σ k = T.
-fn exact_min_cost(channels: &[(f64, f64)], target: f64) -> (f64, f64) {
-    let sum_v: f64 = channels.iter().map(|c| c.0).sum();
-    let sum_k: f64 = channels.iter().map(|c| c.1).sum();
-    let lambda = sum_k / (sum_v - target);
-    let cost = channels
-        .iter()
-        .map(|(v, k)| k * (v * lambda / k).ln())
-        .sum();
-    (cost, lambda)
-}
-
-/// Exact most viewers and marginal cost λ for a daily budget B:
-/// s_i = k_i ln(V_i λ / k_i), Σ s_i = B.
-fn exact_max_viewers(channels: &[(f64, f64)], budget: f64) -> (f64, f64) {
-    let sum_k: f64 = channels.iter().map(|c| c.1).sum();
-    let sum_v: f64 = channels.iter().map(|c| c.0).sum();
-    let ln_lambda = (budget - channels.iter().map(|(v, k)| k * (v / k).ln()).sum::<f64>()) / sum_k;
-    let lambda = ln_lambda.exp();
-    (sum_v - sum_k / lambda, lambda)
-}
-
-fn exp_channels() -> Vec<(f64, f64)> {
-    CHANNELS.iter().map(|c| (c.1, c.2)).collect()
-}
+mod common;
+use common::{exact_max_viewers, exact_min_cost, exp_channels, write_history};
 
 fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("acqplan")

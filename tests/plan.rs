@@ -1,61 +1,14 @@
 //! `acqplan plan` and `acqplan screen` through the real binary, against
 //! answers computed another way.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 
-/// Two channels with exact exponential curves v = V (1 − e^(−s/k)), one
-/// room, 120 days of varied spend, no noise and no weekday effect.
-const CHANNELS: [(&str, f64, f64); 2] = [("alpha", 6_000.0, 3_000.0), ("beta", 2_500.0, 800.0)];
+mod common;
+use common::{CHANNELS, exact_min_cost, exp_channels, write_history, write_rooms};
 
-fn write_history(dir: &Path) -> std::path::PathBuf {
-    write_rooms(dir, &[])
-}
-
-/// The same two curves in every room of `rooms` (no room column if empty).
-fn write_rooms(dir: &Path, rooms: &[&str]) -> std::path::PathBuf {
-    let mut text = String::from(if rooms.is_empty() {
-        "date,channel,spend,viewers\n"
-    } else {
-        "date,room,channel,spend,viewers\n"
-    });
-    let room_cells: Vec<String> = if rooms.is_empty() {
-        vec![String::new()]
-    } else {
-        rooms.iter().map(|r| format!("{r},")).collect()
-    };
-    for day in 0..120u32 {
-        let date = 20_000 + day as i32; // 2024-10-04 onwards
-        let (y, m, d) = acqplan::load::cell::civil_from_days(date);
-        for (r, room) in room_cells.iter().enumerate() {
-            for (i, (name, vmax, k)) in CHANNELS.iter().enumerate() {
-                // Spend between 0.3k and 1.7k, spread deterministically.
-                let frac = ((day * 37 + i as u32 * 11 + r as u32 * 29) % 100) as f64 / 100.0;
-                let spend = (k * (0.3 + 1.4 * frac)).round();
-                let viewers = vmax * (1.0 - (-spend / k).exp());
-                text.push_str(&format!(
-                    "{y:04}-{m:02}-{d:02},{room}{name},{spend},{viewers:.4}\n"
-                ));
-            }
-        }
-    }
-    let path = dir.join("history.csv");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// The exact optimum for a daily target T: equal marginal cost λ, where
-/// V_i/k_i e^(−s_i/k_i) = 1/λ, so Σ V_i − λ⁻¹ Σ k_i = T.
+/// The exact optimum for a daily target over the fixture's channels.
 fn exact(target: f64) -> (f64, f64) {
-    let sum_v: f64 = CHANNELS.iter().map(|c| c.1).sum();
-    let sum_k: f64 = CHANNELS.iter().map(|c| c.2).sum();
-    let lambda = sum_k / (sum_v - target);
-    let cost = CHANNELS
-        .iter()
-        .map(|(_, v, k)| k * (v * lambda / k).ln())
-        .sum();
-    (cost, lambda)
+    exact_min_cost(&exp_channels(), target)
 }
 
 fn plan(args: &[&str]) -> (i32, String, String) {

@@ -1,9 +1,10 @@
 //! insta snapshots of every `--help` and of the plan table for a fixture
 //! with a known answer.
 
-use std::path::Path;
-
 use assert_cmd::Command;
+
+mod common;
+use common::write_history;
 
 const SUBCOMMANDS: [&str; 9] = [
     "", "validate", "gen", "fit", "screen", "plan", "run", "frontier", "config",
@@ -39,28 +40,6 @@ fn exit_codes_are_documented_in_help() {
     for sub in ["plan", "run"] {
         assert!(help(sub).contains("exits 1"), "{sub}");
     }
-}
-
-/// Two channels with exact exponential curves (as in tests/plan.rs).
-const CHANNELS: [(&str, f64, f64); 2] = [("alpha", 6_000.0, 3_000.0), ("beta", 2_500.0, 800.0)];
-
-fn write_history(dir: &Path) -> std::path::PathBuf {
-    let mut text = String::from("date,channel,spend,viewers\n");
-    for day in 0..120u32 {
-        let date = 20_000 + day as i32;
-        let (y, m, d) = acqplan::load::cell::civil_from_days(date);
-        for (i, (name, vmax, k)) in CHANNELS.iter().enumerate() {
-            let frac = ((day * 37 + i as u32 * 11) % 100) as f64 / 100.0;
-            let spend = (k * (0.3 + 1.4 * frac)).round();
-            let viewers = vmax * (1.0 - (-spend / k).exp());
-            text.push_str(&format!(
-                "{y:04}-{m:02}-{d:02},{name},{spend},{viewers:.4}\n"
-            ));
-        }
-    }
-    let path = dir.join("history.csv");
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 #[test]
