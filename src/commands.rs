@@ -27,9 +27,12 @@ use crate::plan::stage::{
     LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
 };
 use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus, solve};
-use crate::report::charts::{ChartInput, Frontier, FrontierPoint, frontier_png, render_all};
+use crate::report::charts::{
+    ChartInput, Frontier, FrontierPoint, frontier_png, render_all, top_moves,
+};
 use crate::report::flagged_export::flagged_rows_csv;
 use crate::report::plan_export::{plan_csv, plan_json, plan_table};
+use crate::report::summary_text::{SummaryContext, summary_txt};
 use crate::report::table::{Align, Table, thousands};
 use crate::report::{curves_export::CurvesFile, rejected_rows_csv, summary::summarise};
 use crate::screen::{FakeTraffic, ScreenOptions, ScreenResult, screen};
@@ -884,11 +887,24 @@ pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Vec<&'static str>, Error
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
     let charts = render_all(&input)?;
-    let mut names = Vec::with_capacity(charts.len());
+    let mut names = Vec::with_capacity(charts.len() + 1);
     for c in charts {
         write_atomic(&outputs.dir.join(c.file_name), &c.png)?;
         names.push(c.file_name);
     }
+    let moves = top_moves(&input);
+    let body = summary_txt(
+        outputs.plan,
+        &SummaryContext {
+            label: &label,
+            moves: &moves,
+            fake_rows: outputs.screen.flagged_count(),
+            request: Some(outputs.request),
+            charts: &names,
+        },
+    );
+    write_atomic(&outputs.dir.join("summary.txt"), body.as_bytes())?;
+    names.push("summary.txt");
     Ok(names)
 }
 

@@ -95,7 +95,8 @@ fn run_takes_data_target_and_horizon_from_the_config_file() {
             "marginal_cost.png",
             "plan.csv",
             "plan.json",
-            "summary.png"
+            "summary.png",
+            "summary.txt"
         ]
     );
     let m = read_json(&tmp.path().join("run/manifest.json"));

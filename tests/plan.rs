@@ -407,3 +407,49 @@ fn screening_restores_the_true_fitted_cost_per_viewer() {
         "{stderr}"
     );
 }
+
+#[test]
+fn summary_txt_states_the_plan_and_its_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_history(dir.path());
+    let (code, stdout, stderr) = plan(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--target-viewers",
+        "2000",
+        "--exclude",
+        "beta",
+        "--horizon-days",
+        "1",
+        "--fake-traffic",
+        "off",
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let body = std::fs::read_to_string(dir.path().join("run/summary.txt")).unwrap();
+    // Alpha alone: 2,000 = 6,000 (1 − e^(−s/3,000)) ⇒ s = 3,000 ln 1.5.
+    let exact = 3_000.0 * 1.5f64.ln();
+    let spend = v["plan"]["totals"]["spend_cny"].as_f64().unwrap();
+    assert!((spend - exact).abs() / exact < 0.01, "{spend} vs {exact}");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "Traffic plan, 1 day from 2025-02-01", "{body}");
+    assert_eq!(lines[2], "Target: 2,000 viewers in 1 day.");
+    assert!(
+        lines[3].starts_with(&format!(
+            "Plan: {} CNY for {} viewers",
+            acqplan::report::table::thousands(spend, 0),
+            acqplan::report::table::thousands(v["plan"]["totals"]["viewers"].as_f64().unwrap(), 0)
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains("- Channel beta was excluded from the plan."),
+        "{body}"
+    );
+    assert!(!body.contains("fake traffic"), "screening was off: {body}");
+    assert!(body.contains("\nTop moves:\n- "), "{body}");
+}

@@ -5,6 +5,7 @@ pub mod curves_export;
 pub mod flagged_export;
 pub mod plan_export;
 pub mod summary;
+pub mod summary_text;
 pub mod table;
 
 use crate::validate::Rejected;

@@ -1,0 +1,140 @@
+//! `summary.txt`: the plain-text body of the weekly planning email.
+
+use super::table::thousands;
+use crate::plan::stage::PlanReport;
+use crate::plan::{PlanMode, PlanRequest, PlanStatus};
+
+/// What the email body says beyond the plan itself.
+#[derive(Clone, Debug, Default)]
+pub struct SummaryContext<'a> {
+    /// Title suffix, e.g. `from 2026-10-27`.
+    pub label: &'a str,
+    /// The top moves in words (see `report::charts::top_moves`).
+    pub moves: &'a [String],
+    /// Rows set aside as suspected fake traffic.
+    pub fake_rows: usize,
+    /// The request the plan answers (excluded channels are read from it).
+    pub request: Option<&'a PlanRequest>,
+    /// The PNGs attached, in order.
+    pub charts: &'a [&'a str],
+}
+
+/// The email body.
+pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
+    let p = &r.plan;
+    let unit = p.metric.unit();
+    let days = if p.horizon_days == 1.0 {
+        "1 day".to_string()
+    } else {
+        format!("{} days", p.horizon_days)
+    };
+    let mut s = format!("Traffic plan, {days} {}\n\n", cx.label);
+    match p.mode {
+        PlanMode::MinSpend => {
+            if let Some(inf) = &p.infeasibility {
+                s.push_str(&format!(
+                    "Target: {} {unit} — NOT REACHABLE: at most {} under the limits.\n",
+                    thousands(inf.requested, 0),
+                    thousands(inf.max_reachable, 0)
+                ));
+            } else if let Some(t) = cx.request.and_then(|q| q.target) {
+                s.push_str(&format!("Target: {} {unit} in {days}.\n", thousands(t, 0)));
+            } else {
+                s.push_str("Target: every room's own target (see plan.json).\n");
+            }
+        }
+        PlanMode::MaxMetric => {
+            if let Some(b) = cx.request.and_then(|q| q.budget_cny) {
+                s.push_str(&format!("Budget: {} CNY for {days}.\n", thousands(b, 0)));
+            }
+        }
+    }
+    let t = &p.totals;
+    s.push_str(&format!(
+        "Plan: {} CNY for {} viewers ({} CNY per viewer; P10–P90 {}–{} viewers).\n",
+        thousands(t.spend_cny, 0),
+        thousands(t.viewers, 0),
+        t.avg_cost_cny_per_viewer
+            .map_or("-".into(), |c| format!("{c:.2}")),
+        thousands(r.viewers_p10_sum, 0),
+        thousands(r.viewers_p90_sum, 0)
+    ));
+    let c = &r.comparison;
+    if let (Some(saving), Some(cpv)) = (c.saving_cny, c.last_cost_per_viewer_cny) {
+        let verb = if saving >= 0.0 {
+            "Saving"
+        } else {
+            "Extra cost"
+        };
+        s.push_str(&format!(
+            "{verb}: {} CNY against the same viewers at the last {} days' {cpv:.2} CNY per viewer.\n",
+            thousands(saving.abs(), 0),
+            c.days
+        ));
+    }
+    if let Some(sp) = p.target_shadow_price_cny_per_unit {
+        s.push_str(&format!(
+            "One more {} would cost {} CNY (the target's shadow price).\n",
+            unit.trim_end_matches('s'),
+            thousands(sp, 2)
+        ));
+    }
+    if let Some(sp) = p.budget_shadow_price_units_per_cny {
+        s.push_str(&format!(
+            "One more CNY would buy {sp:.3} {unit} (the budget's shadow price).\n"
+        ));
+    }
+    if !cx.moves.is_empty() {
+        s.push_str("\nTop moves:\n");
+        for m in cx.moves {
+            s.push_str(&format!("- {m}\n"));
+        }
+    }
+    let mut warnings = Vec::new();
+    if p.status == PlanStatus::Infeasible
+        && let Some(inf) = &p.infeasibility
+    {
+        warnings.push(format!(
+            "The target cannot be met; limited by: {}.",
+            inf.limiting
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    if cx.fake_rows > 0 {
+        warnings.push(format!(
+            "{} rows of suspected fake traffic were set aside (flagged_rows.csv).",
+            thousands(cx.fake_rows as f64, 0)
+        ));
+    }
+    for row in r.rows.iter().filter(|x| x.extrapolation) {
+        warnings.push(format!(
+            "Extrapolation: {} × {} plans {} CNY/day, beyond 1.5× its highest day in the history.",
+            row.room,
+            row.channel,
+            thousands(row.spend_cny_per_day, 0)
+        ));
+    }
+    if let Some(q) = cx.request {
+        for (name, _) in q.channels.iter().filter(|(_, l)| l.excluded) {
+            warnings.push(format!("Channel {name} was excluded from the plan."));
+        }
+    }
+    for (room, channel, reason) in &r.unusable {
+        warnings.push(format!("Not planned: {room} × {channel}: {reason}."));
+    }
+    if !warnings.is_empty() {
+        s.push_str("\nWarnings:\n");
+        for w in warnings {
+            s.push_str(&format!("- {w}\n"));
+        }
+    }
+    if !cx.charts.is_empty() {
+        s.push_str(&format!("\nCharts: {}.\n", cx.charts.join(", ")));
+    }
+    s.push_str("Details: plan.csv and plan.json in the run folder.\n");
+    s
+}
