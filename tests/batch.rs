@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
-use common::{exact_max_viewers, exact_min_cost, exp_channels, write_history};
+use common::{exact_max_viewers, exact_min_cost, exp_channels, outcome, write_history};
 
 fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("acqplan")
@@ -16,11 +16,7 @@ fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .args(args)
         .output()
         .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    outcome(out)
 }
 
 fn read_json(path: &Path) -> Value {

@@ -4,6 +4,9 @@
 use std::path::Path;
 
 use assert_cmd::Command;
+
+mod common;
+use common::outcome;
 use predicates::prelude::*;
 
 fn acqplan() -> Command {
@@ -17,11 +20,7 @@ fn fixture(name: &str) -> String {
 /// Run `validate` on a fixture and return (exit code, stdout, stderr).
 fn validate(args: &[&str]) -> (i32, String, String) {
     let out = acqplan().arg("validate").args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    outcome(out)
 }
 
 /// Assert a defect fixture fails with exit 1 naming `place: message`.

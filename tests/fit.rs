@@ -5,6 +5,9 @@ use std::path::Path;
 
 use acqplan::curves::{Curve, Model};
 use assert_cmd::Command;
+
+mod common;
+use common::outcome;
 use serde_json::Value;
 
 fn acqplan() -> Command {
@@ -14,11 +17,7 @@ fn acqplan() -> Command {
 /// Run and return (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = acqplan().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    outcome(out)
 }
 
 /// `gen --rooms 2 --days 180 --fake-rate 0` into `dir`, plus a config with

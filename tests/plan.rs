@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 
 mod common;
-use common::{CHANNELS, exact_min_cost, exp_channels, write_history, write_rooms};
+use common::{CHANNELS, exact_min_cost, exp_channels, outcome, write_history, write_rooms};
 
 /// The exact optimum for a daily target over the fixture's channels.
 fn exact(target: f64) -> (f64, f64) {
@@ -18,11 +18,7 @@ fn plan(args: &[&str]) -> (i32, String, String) {
         .args(args)
         .output()
         .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    outcome(out)
 }
 
 #[test]

@@ -73,3 +73,12 @@ pub fn exact_max_viewers(channels: &[(f64, f64)], budget: f64) -> (f64, f64) {
     let lambda = ln_lambda.exp();
     (sum_v - sum_k / lambda, lambda)
 }
+
+/// A finished command as (exit code, stdout, stderr); -1 when killed.
+pub fn outcome(out: std::process::Output) -> (i32, String, String) {
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
