@@ -33,7 +33,7 @@ use crate::report::charts::{
 use crate::report::flagged_export::flagged_rows_csv;
 use crate::report::plan_export::{plan_csv, plan_json, plan_table};
 use crate::report::summary_text::{SummaryContext, summary_txt};
-use crate::report::table::{Align, Table, thousands};
+use crate::report::table::{Align, Table, csv_num, thousands};
 use crate::report::{curves_export::CurvesFile, rejected_rows_csv, summary::summarise};
 use crate::screen::{FakeTraffic, ScreenOptions, ScreenResult, screen};
 use crate::synth::{GenOptions, Headers, generate};
@@ -405,7 +405,7 @@ fn screening_impact(
 /// `screening_impact.csv`.
 fn screening_impact_csv(rows: &[ScreeningImpact]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let num = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.4}"));
+    let num = |v| csv_num(v, 4);
     w.write_record([
         "channel",
         "flagged_rows",
@@ -774,13 +774,6 @@ impl WhatIf {
                 PlanStatus::Infeasible => "infeasible",
             },
         }
-    }
-}
-
-fn csv_num(v: Option<f64>, decimals: usize) -> String {
-    match v {
-        Some(x) if x.is_finite() => format!("{:.*}", decimals, x + 0.0),
-        _ => String::new(),
     }
 }
 

@@ -1,16 +1,8 @@
 //! plan.csv, plan.json and the plan table for stdout (bytes and text, no IO).
 
-use super::table::{Align, Table, thousands};
+use super::table::{Align, Table, csv_num as num, thousands};
 use crate::plan::stage::PlanReport;
 use crate::plan::{PlanMode, PlanStatus};
-
-/// Format a number for CSV: fixed decimals, empty when absent or not finite.
-fn num(v: Option<f64>, decimals: usize) -> String {
-    match v {
-        Some(x) if x.is_finite() => format!("{:.*}", decimals, x + 0.0),
-        _ => String::new(),
-    }
-}
 
 /// `plan.json`: the whole report, pretty-printed.
 pub fn plan_json(r: &PlanReport) -> Vec<u8> {

@@ -74,6 +74,15 @@ impl Table {
     }
 }
 
+/// A number for a CSV cell: fixed decimals, `-0` as `0`, empty when absent
+/// or not finite.
+pub fn csv_num(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{:.*}", decimals, x + 0.0),
+        _ => String::new(),
+    }
+}
+
 /// `1234567.8` → `1,234,568` (rounded to `decimals` places, grouped).
 pub fn thousands(v: f64, decimals: usize) -> String {
     if !v.is_finite() {
