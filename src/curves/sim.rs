@@ -1,40 +1,9 @@
 //! Deterministic synthetic daily histories from a known curve, for the curve
-//! fitting tests and benchmarks (no external RNG crate needed). The
-//! crate-level `synth` module makes whole input files; this one makes bare
-//! series.
+//! fitting tests and benchmarks. The crate-level `synth` module makes whole
+//! input files; this one makes bare series, with the same generator.
 
 use crate::curves::model::Model;
-
-/// SplitMix64 generator with Box–Muller normals.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in the open interval (0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    /// Standard normal.
-    pub fn normal(&mut self) -> f64 {
-        let (u1, u2) = (self.uniform(), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
-}
+use crate::synth::Rng;
 
 /// How to simulate one series.
 #[derive(Clone, Debug)]

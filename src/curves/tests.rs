@@ -104,98 +104,167 @@ fn rel(a: f64, b: f64) -> f64 {
     (a / b - 1.0).abs()
 }
 
-/// Fixed seeds 1200..1207. Note: the marginal cost's standard error here is
-/// ~8 % (see `accuracy_over_many_seeds`), so the 15 % bound is ~2 SE and about
-/// half of all 8-seed sets contain one channel beyond it for any estimator;
-/// the first set tried (1000..1007) had channel 7 at +21 %. This test pins
-/// one passing set; the distributional test below is the real check.
+/// How well one channel's truth is recovered over many fresh series.
+#[derive(Debug)]
+struct Recovery {
+    /// Mean of ln(fitted / true) viewers at the median positive spend.
+    bias_value: f64,
+    /// Mean of ln(fitted / true) marginal cost there.
+    bias_marginal: f64,
+    /// Series whose viewers there are within 5 % of the truth.
+    within_value: usize,
+    /// Series whose marginal cost there is within 15 % of the truth.
+    within_marginal: usize,
+    /// Series with both.
+    within_both: usize,
+    /// Series fitted.
+    draws: usize,
+}
+
+/// Fit `draws` fresh series (180 days, noise σ 0.2, the given spend log-sd)
+/// of every test channel; seeds `seed_base + 1000·channel + draw`.
+fn recovery(spend_sigma: f64, draws: u64, seed_base: u64) -> Vec<Recovery> {
+    let opts = FitOptions::default();
+    channels()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (truth, spend))| {
+            let mut r = Recovery {
+                bias_value: 0.0,
+                bias_marginal: 0.0,
+                within_value: 0,
+                within_marginal: 0,
+                within_both: 0,
+                draws: draws as usize,
+            };
+            for d in 0..draws {
+                let mut spec = SynthSpec::new(truth, spend, seed_base + 1000 * i as u64 + d);
+                spec.spend_sigma = spend_sigma;
+                let s = generate(&spec);
+                let out = fit_series(&series(&s, None), &opts, None);
+                let f = fitted(&out);
+                let m = median_positive_spend(&s);
+                let value = f.value(m) / truth.value(m);
+                let marginal = f.curve.marginal_cost(m) * truth.derivative(m);
+                r.bias_value += value.ln() / draws as f64;
+                r.bias_marginal += marginal.ln() / draws as f64;
+                let (ok_v, ok_m) = ((value - 1.0).abs() < 0.05, (marginal - 1.0).abs() < 0.15);
+                r.within_value += usize::from(ok_v);
+                r.within_marginal += usize::from(ok_m);
+                r.within_both += usize::from(ok_v && ok_m);
+            }
+            r
+        })
+        .collect()
+}
+
+/// The bound — viewers at the median historical spend within 5 % of
+/// the truth, marginal cost within 15 %, for every channel (exp and Hill
+/// truths, noise σ 0.2, 180 days) — checked over 100 fresh series per
+/// channel instead of one, because one series cannot show it: with σ 0.2
+/// the value's standard error is ~2 % and the marginal cost's 4-6 % even
+/// for a fit told the true family, so "within" is a 2.5-3 SE event and any
+/// 8-channel single draw fails now and then whatever the estimator. Here
+/// the daily spend varies with log-sd 1.0 (a week of 5× pushes and pauses
+/// over the half year); `accuracy_with_narrow_spend_range` has log-sd 0.5.
+///
+/// Bounds, from 40 disjoint seed sets before these seeds were run: worst
+/// channel |bias| 0.8 % (value) and 1.9 % (marginal cost), at most 8 of 100
+/// series outside 5 % and 5 outside 15 %, ≥ 96.75 % within both. Before the
+/// cross-validation fix (Hill's boundary refits never moved, so Hill was
+/// scored on its own training days and chosen for exp truths) exp channels
+/// had value bias −3.7 % and a marginal-cost bias of +10 %, with up to 45 of
+/// 100 series outside the bounds: each assertion below fails on that.
 #[test]
 fn recovers_value_and_marginal_cost_at_median_spend() {
+    let rec = recovery(1.0, 100, 0);
+    let (mut both, mut all) = (0, 0);
+    for (i, r) in rec.iter().enumerate() {
+        assert!(r.bias_value.abs() < 0.015, "channel {i}: {r:?}");
+        assert!(r.bias_marginal.abs() < 0.04, "channel {i}: {r:?}");
+        assert!(r.within_value >= 88, "channel {i}: {r:?}");
+        assert!(r.within_marginal >= 90, "channel {i}: {r:?}");
+        both += r.within_both;
+        all += r.draws;
+    }
+    assert!(
+        both as f64 >= 0.95 * all as f64,
+        "{both} of {all} within both"
+    );
+}
+
+/// The same with the spend varying only with log-sd 0.5: the value is as
+/// accurate, but the curvature is seen over a narrower range, so the
+/// marginal cost's standard error is 5-11 % (a Hill truth with a = 0.6: 11 %
+/// even for a fit told the family). Bounds from 40 disjoint seed sets:
+/// worst |bias| 0.8 % / 3.8 %, ≤ 6 of 100 outside 5 %, ≤ 23 of 100 outside
+/// 15 %, ≥ 90.5 % within both.
+#[test]
+fn accuracy_with_narrow_spend_range() {
+    let rec = recovery(0.5, 100, 5_000_000);
+    let (mut both, mut all) = (0, 0);
+    for (i, r) in rec.iter().enumerate() {
+        assert!(r.bias_value.abs() < 0.015, "channel {i}: {r:?}");
+        assert!(r.bias_marginal.abs() < 0.05, "channel {i}: {r:?}");
+        assert!(r.within_value >= 90, "channel {i}: {r:?}");
+        assert!(r.within_marginal >= 70, "channel {i}: {r:?}");
+        both += r.within_both;
+        all += r.draws;
+    }
+    assert!(
+        both as f64 >= 0.88 * all as f64,
+        "{both} of {all} within both"
+    );
+}
+
+#[test]
+fn fit_quality_fields_describe_the_data() {
     let opts = FitOptions::default();
+    let (mut wd_sq, mut wd_n) = (0.0, 0.0);
     for (i, (truth, spend)) in channels().into_iter().enumerate() {
-        let s = generate(&SynthSpec::new(truth, spend, 1_200 + i as u64));
+        let s = generate(&SynthSpec::new(truth, spend, 100 + i as u64));
         let out = fit_series(&series(&s, None), &opts, None);
         let f = fitted(&out);
-        let m = median_positive_spend(&s);
-        let tv = truth.value(m);
-        let tmc = 1.0 / truth.derivative(m);
-        let fv = f.value(m);
-        let fmc = f.curve.marginal_cost(m);
-        assert!(rel(fv, tv) < 0.05, "channel {i}: value {fv} vs truth {tv}");
-        assert!(
-            rel(fmc, tmc) < 0.15,
-            "channel {i}: marginal cost {fmc} vs truth {tmc}"
-        );
-        // Fit-quality fields are consistent with the data.
         let q = &f.quality;
         assert_eq!(q.days_total, 180);
+        let zero = s.spend_cny.iter().filter(|x| **x == 0.0).count();
+        assert_eq!(q.zero_spend_days, zero);
         assert_eq!(q.days_used + q.zero_spend_days, 180);
+        assert!(zero > 0, "synthetic data has ~5 % zero-spend days");
         assert!(
-            q.zero_spend_days > 0,
-            "synthetic data has ~5 % zero-spend days"
-        );
-        assert!(
-            q.sigma_log > 0.12 && q.sigma_log < 0.3,
-            "sigma {}",
+            q.sigma_log > 0.15 && q.sigma_log < 0.25,
+            "channel {i}: sigma {} for a true 0.2",
             q.sigma_log
         );
         assert!(q.r2_log > 0.3 && q.r2_log < 1.0, "r2 {}", q.r2_log);
+        // Held-out MAPE of lognormal σ 0.2 noise is ~16 %.
         let mape = q.holdout_mape.expect("cross-validated");
-        assert!(mape > 0.05 && mape < 0.4, "holdout mape {mape}");
+        assert!(
+            mape > 0.12 && mape < 0.22,
+            "channel {i}: holdout mape {mape}"
+        );
         assert_eq!(f.cv_scores.len(), 3);
-        // The chosen family is the CV winner or within about one standard
-        // error (~1-2 %) of it.
+        // The chosen family has the best cross-validated score.
         let chosen = f.cv_scores.iter().find(|c| c.model == f.family()).unwrap();
         let best = f
             .cv_scores
             .iter()
-            .map(|c| c.cv_log_mae)
+            .map(|c| c.cv_log_rmse_capped)
             .fold(f64::INFINITY, f64::min);
-        assert!(chosen.cv_log_mae <= 1.03 * best, "{:?}", f.cv_scores);
+        assert_eq!(chosen.cv_log_rmse_capped, best, "{:?}", f.cv_scores);
         assert!(!f.shrunk);
         assert!(f.all_finite());
-        // Weekday factors: geometric mean 1, close to the truth.
+        // Weekday factors: geometric mean 1, close to the truth (each has a
+        // standard error of ~4 %: ~25 days per weekday at σ 0.2).
         let gm: f64 = f.weekday_factors.iter().map(|x| x.ln()).sum::<f64>() / 7.0;
         assert!(gm.abs() < 1e-9);
         for d in 0..7 {
-            assert!(
-                rel(f.weekday_factors[d], s.weekday_factors[d]) < 0.12,
-                "weekday {d}"
-            );
+            wd_sq += (f.weekday_factors[d] / s.weekday_factors[d]).ln().powi(2);
+            wd_n += 1.0;
         }
     }
-}
-
-/// With σ = 0.2 noise, 180 days and spend log-sd 0.5 the standard error of
-/// the marginal cost at median spend is ~8 %, so a 15 % bound fails for
-/// ~7 % of series whatever the estimator. Over 40 series (5 seeds × 8
-/// channels) check the error distribution instead of single draws.
-#[test]
-fn accuracy_over_many_seeds() {
-    let opts = FitOptions::default();
-    let (mut sv, mut sm, mut within_mc, mut n) = (0.0, 0.0, 0, 0);
-    for rep in 0..5u64 {
-        for (i, (truth, spend)) in channels().into_iter().enumerate() {
-            let s = generate(&SynthSpec::new(truth, spend, 7_000 + 100 * rep + i as u64));
-            let out = fit_series(&series(&s, None), &opts, None);
-            let f = fitted(&out);
-            let m = median_positive_spend(&s);
-            let ev = rel(f.value(m), truth.value(m));
-            let em = rel(f.curve.marginal_cost(m), 1.0 / truth.derivative(m));
-            assert!(ev < 0.07, "rep {rep} channel {i}: value error {ev}");
-            sv += ev * ev;
-            sm += em * em;
-            within_mc += usize::from(em < 0.15);
-            n += 1;
-        }
-    }
-    let (rms_v, rms_m) = ((sv / n as f64).sqrt(), (sm / n as f64).sqrt());
-    assert!(rms_v < 0.03, "rms value error {rms_v}");
-    assert!(rms_m < 0.11, "rms marginal-cost error {rms_m}");
-    assert!(
-        within_mc as f64 >= 0.85 * n as f64,
-        "{within_mc}/{n} within 15 %"
-    );
+    let wd_rms = (wd_sq / wd_n).sqrt();
+    assert!(wd_rms < 0.06, "weekday factors rms error {wd_rms}");
 }
 
 #[test]
@@ -594,29 +663,63 @@ fn summaries_and_extrapolation() {
     assert!(rel(b.band(spend).2, f.band(spend).2) < 1e-9);
 }
 
+/// Model choice over many series: each family's truth, with a year of
+/// widely varied spend, is recognised as itself nearly always (a power
+/// truth may come back as the Hill curve that equals it).
 #[test]
-fn model_selection_prefers_exp_on_strongly_saturating_exp_data() {
-    // Wide spend range far into saturation: power cannot fit, exp should win.
+fn model_selection_recognises_each_family() {
     let opts = FitOptions::default();
-    let truth = Model::Exp {
-        vmax: 10_000.0,
-        k_cny: 2_000.0,
-    };
-    let mut spec = SynthSpec::new(truth, 3_000.0, 9);
-    spec.spend_sigma = 1.0;
-    spec.days = 365;
-    let s = generate(&spec);
-    let out = fit_series(&series(&s, None), &opts, None);
-    let f = fitted(&out);
-    assert_ne!(f.family(), Family::Power);
-    let score = |fam: Family| {
-        f.cv_scores
-            .iter()
-            .find(|c| c.model == fam)
-            .unwrap()
-            .cv_log_mae
-    };
-    assert!(score(Family::Power) > 1.1 * score(Family::Exp));
+    let truths = [
+        (
+            Model::Exp {
+                vmax: 10_000.0,
+                k_cny: 2_000.0,
+            },
+            3_000.0,
+        ),
+        (
+            Model::Hill {
+                vmax: 10_000.0,
+                k_cny: 4_000.0,
+                a: 0.6,
+            },
+            3_000.0,
+        ),
+        (Model::Power { c: 40.0, b: 0.55 }, 3_000.0),
+    ];
+    for (t, (truth, spend)) in truths.into_iter().enumerate() {
+        let mut right = 0;
+        for d in 0..40u64 {
+            let mut spec = SynthSpec::new(truth, spend, 9_000 + 100 * t as u64 + d);
+            spec.spend_sigma = 1.0;
+            spec.days = 365;
+            let s = generate(&spec);
+            let out = fit_series(&series(&s, None), &opts, None);
+            let f = fitted(&out);
+            // A Hill curve with K far above the spend is a power law
+            // (V·s^a/K^a), so for a power truth Hill is as right as Power
+            // when it bends no more than the truth over the data.
+            let m = median_positive_spend(&s);
+            let same_curve = rel(f.curve.marginal_cost(m), 1.0 / truth.derivative(m)) < 0.15
+                && rel(f.value(m), truth.value(m)) < 0.05;
+            right += usize::from(match Family::of(&truth) {
+                Family::Power => f.family() != Family::Exp && same_curve,
+                fam => f.family() == fam,
+            });
+            if t == 0 {
+                // Power cannot bend: clearly worse held out on saturating data.
+                let score = |fam: Family| {
+                    f.cv_scores
+                        .iter()
+                        .find(|c| c.model == fam)
+                        .unwrap()
+                        .cv_log_rmse_capped
+                };
+                assert!(score(Family::Power) > 1.1 * score(Family::Exp));
+            }
+        }
+        assert!(right >= 36, "{truth:?}: recognised in {right} of 40");
+    }
 }
 
 #[test]

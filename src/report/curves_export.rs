@@ -83,8 +83,9 @@ pub struct CvRecord {
     pub folds: usize,
     /// Mean absolute error of ln(viewers) on held-out days.
     pub cv_log_mae: Option<f64>,
-    /// The same, each day's error capped at 3 robust SDs (selection criterion).
-    pub cv_log_mae_capped: Option<f64>,
+    /// Held-out RMSE of ln(viewers), each day's error capped at 3 robust SDs
+    /// (the selection criterion).
+    pub cv_log_rmse_capped: Option<f64>,
     /// Holdout MAPE (0.1 = 10 %).
     pub cv_mape: Option<f64>,
 }
@@ -194,7 +195,7 @@ impl CurveRecord {
                         model: s.model.name(),
                         folds: s.folds,
                         cv_log_mae: fin(s.cv_log_mae),
-                        cv_log_mae_capped: fin(s.cv_log_mae_capped),
+                        cv_log_rmse_capped: fin(s.cv_log_rmse_capped),
                         cv_mape: fin(s.cv_mape),
                     })
                     .collect();
