@@ -42,6 +42,7 @@ pub enum Command {
     /// Examples:
     ///   acqplan gen --sample --out data
     ///   acqplan gen --rooms 500 --days 730 --parquet --out /tmp/big
+    ///   acqplan gen --rooms 520 --days 730 --rows-per-day 10 --parquet-dir /tmp/hive30m
     #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Gen(GenArgs),
     /// Fit a response curve viewers(spend) per room × channel (or per
@@ -343,4 +344,21 @@ pub struct GenArgs {
     /// Also write history.parquet.
     #[arg(long)]
     pub parquet: bool,
+    /// Write the history instead as Parquet files partitioned by
+    /// --partition into DIR (`month=2026-03/part-0.parquet`, …), one
+    /// partition at a time, with _truth.json and _fake_rows.csv beside them;
+    /// `--data DIR` reads it back. No CSV is written.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["sample", "parquet"])]
+    pub parquet_dir: Option<PathBuf>,
+    /// Partition key of --parquet-dir.
+    #[arg(long, value_enum, default_value_t = crate::synth::Partition::Month, requires = "parquet_dir")]
+    pub partition: crate::synth::Partition,
+    /// Rows per date × room × channel in --parquet-dir (live streams a
+    /// day); they sum to the daily history.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), requires = "parquet_dir")]
+    pub rows_per_day: u32,
+    /// Delete the .parquet files already in --parquet-dir first (else an
+    /// occupied folder is refused, so old partitions never mix in).
+    #[arg(long, requires = "parquet_dir")]
+    pub force: bool,
 }

@@ -135,7 +135,25 @@ fn load_stage(
         skip_bad_rows,
     };
     let loaded = load(&path, &opts)?;
-    let input = hash_file(&path)?;
+    let input = if path.is_dir() {
+        let (bytes, blake3) = crate::load::hash_folder(&path)?;
+        InputInfo {
+            path: path.clone(),
+            bytes,
+            blake3,
+        }
+    } else {
+        hash_file(&path)?
+    };
+    if let Some(p) = &loaded.partitioned {
+        io.note(format_args!(
+            "read {} rows from {} Parquet files in {}; summed to {} daily rows (date × room × channel)",
+            p.raw_rows,
+            p.files,
+            path.display(),
+            p.daily_rows
+        ));
+    }
     Ok((loaded, input))
 }
 
@@ -1144,6 +1162,70 @@ fn write_parquet(path: &Path, h: &crate::synth::History) -> Result<(), Error> {
     Ok(())
 }
 
+/// `gen --parquet-dir`: a partitioned history written one partition at a time.
+fn gen_partitioned(
+    opts: &GenOptions,
+    dir: &Path,
+    args: &GenArgs,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    if dir.is_dir() {
+        let old = crate::load::parquet_files(dir)?;
+        if !old.is_empty() && !args.force {
+            return Err(crate::output::OutputError::Exists { path: dir.into() }.into());
+        }
+        for f in old {
+            std::fs::remove_file(&f)
+                .map_err(|source| crate::output::OutputError::Io { path: f, source })?;
+        }
+    }
+    let mut write = |path: &Path, bytes: &[u8]| {
+        write_atomic(path, bytes).map_err(|e| match e {
+            crate::output::OutputError::Io { path, source } => {
+                std::io::Error::new(source.kind(), format!("{}: {source}", path.display()))
+            }
+            other => std::io::Error::other(other.to_string()),
+        })
+    };
+    let mut progress = |folder: &str, rows: usize| {
+        let _ = writeln!(err, "wrote {folder}/part-0.parquet ({rows} rows)");
+    };
+    let (truth, rows) = crate::synth::write_partitioned(
+        opts,
+        dir,
+        args.partition,
+        args.rows_per_day as usize,
+        &mut write,
+        &mut progress,
+    )
+    .map_err(|e| std::io::Error::other(e.to_string()))
+    .map_err(|source| crate::output::OutputError::Io {
+        path: dir.into(),
+        source,
+    })?;
+    let mut truth_json = serde_json::to_vec_pretty(&truth).expect("truth serialises");
+    truth_json.push(b'\n');
+    write_atomic(&dir.join("_truth.json"), &truth_json)?;
+    let fake = crate::synth::History {
+        rooms: Vec::new(),
+        rows: Vec::new(),
+        truth,
+        engagement: opts.engagement,
+    };
+    write_atomic(&dir.join("_fake_rows.csv"), &fake.fake_rows_csv())?;
+    let _ = writeln!(
+        err,
+        "wrote {rows} rows ({} rooms × {} channels × {} days × {} a day, {} daily rows with bot viewers) to {}",
+        opts.rooms,
+        crate::synth::CHANNELS.len(),
+        opts.days,
+        args.rows_per_day,
+        fake.truth.fake_rows.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
 fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
     let opts = GenOptions {
         rooms: args.rooms,
@@ -1153,6 +1235,9 @@ fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
         engagement: !args.no_engagement,
         ..GenOptions::default()
     };
+    if let Some(dir) = &args.parquet_dir {
+        return gen_partitioned(&opts, dir, &args, err);
+    }
     let h = generate(&opts);
     let dir = &args.out;
     write_atomic(&dir.join("history.csv"), &h.to_csv(Headers::English))?;

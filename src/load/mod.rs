@@ -7,6 +7,7 @@ pub mod cell;
 pub mod columns;
 mod csv;
 mod parquet;
+mod partitioned;
 mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,19 @@ pub struct Loaded {
     pub rejected: Vec<Rejected>,
     /// Rows read from the file, good and bad.
     pub rows_read: usize,
+    /// For a folder of Parquet files: what was summed to daily rows.
+    pub partitioned: Option<Partitioned>,
+}
+
+/// A folder of Parquet files read as one history, summed to daily rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Partitioned {
+    /// Parquet files read.
+    pub files: usize,
+    /// Raw rows in them, good and bad.
+    pub raw_rows: usize,
+    /// Rows after summing to one per date × room × channel.
+    pub daily_rows: usize,
 }
 
 /// Why history could not be loaded.
@@ -45,6 +59,23 @@ pub struct Loaded {
 pub enum LoadError {
     #[error("`{}` does not exist", path.display())]
     MissingFile { path: PathBuf },
+    #[error("`{}` holds no .parquet files", path.display())]
+    EmptyFolder { path: PathBuf },
+    #[error("`{}`: a history folder holds only .parquet files", path.display())]
+    ForeignFileInFolder { path: PathBuf },
+    #[error("`{}` has no `{field}` column, but `{}` has one", path.display(), other.display())]
+    PartitionMismatch {
+        path: PathBuf,
+        field: Field,
+        other: PathBuf,
+    },
+    #[error("`{}`: folder `{key}={value}` does not give a valid `{field}`", path.display())]
+    BadHiveKey {
+        path: PathBuf,
+        key: String,
+        value: String,
+        field: Field,
+    },
     #[error("`{}` has an unsupported extension", path.display())]
     UnsupportedExtension { path: PathBuf },
     #[error("could not read `{}`", path.display())]
@@ -106,6 +137,19 @@ impl LoadError {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             LoadError::MissingFile { .. } => "check the path, or set `data` in acqplan.toml".into(),
+            LoadError::EmptyFolder { .. } => {
+                "a history folder holds the history as .parquet files, e.g. month=2026-03/part-0.parquet (`acqplan gen --parquet-dir DIR` writes one); or pass a single .csv/.parquet/.xlsx file".into()
+            }
+            LoadError::ForeignFileInFolder { .. } => {
+                "convert it to Parquet, move it out of the folder, or rename it to start with `_` to mark it as not part of the history".into()
+            }
+            LoadError::PartitionMismatch { field, .. } => format!(
+                "every partition of a folder must have the same required columns; add `{field}` to this file (or put it in the path as `{field}=…/`), or map its header with --column {field}=HEADER"
+            ),
+            LoadError::BadHiveKey { field, .. } => match field.kind() {
+                columns::Kind::Date => "write the folder as date=YYYY-MM-DD".into(),
+                _ => "rename the folder, or map the column with --column".into(),
+            },
             LoadError::UnsupportedExtension { .. } => {
                 "acqplan reads .csv, .tsv, .txt (comma or tab separated), .parquet and .xlsx".into()
             }
@@ -140,7 +184,15 @@ impl LoadError {
                     ),
                 }
             }
-            LoadError::ColumnType { .. } => "store it as a number, date or text column".into(),
+            LoadError::ColumnType { field, .. } => match field.kind() {
+                columns::Kind::Number => format!(
+                    "store `{field}` as a number column (integer or float); in a folder of Parquet files every partition must, even where one file alone could be text"
+                ),
+                columns::Kind::Date => format!(
+                    "store `{field}` as a Parquet date or timestamp column"
+                ),
+                columns::Kind::Text => "store it as a text or number column".into(),
+            },
             LoadError::Unreadable { .. } => "check that the file is not truncated and opens in its own program".into(),
             LoadError::Invalid { .. } => {
                 "fix the rows above, or pass --skip-bad-rows to go on without them (they are written to rejected_rows.csv)".into()
@@ -168,10 +220,15 @@ fn format_of(path: &Path) -> Option<Format> {
     }
 }
 
-/// Load and validate history from `path`.
+/// Load and validate history from `path`: a file, or a folder of Parquet
+/// files (hive-partitioned or not) read with polars' streaming engine and
+/// summed to daily rows (see [`Partitioned`]).
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     if !path.exists() {
         return Err(LoadError::MissingFile { path: path.into() });
+    }
+    if partitioned::is_partitioned(path) {
+        return partitioned::load(path, opts);
     }
     let format =
         format_of(path).ok_or_else(|| LoadError::UnsupportedExtension { path: path.into() })?;
@@ -186,6 +243,18 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
         Format::Parquet => parquet::load(path, opts),
         Format::Xlsx => xlsx::load(path, opts),
     }
+}
+
+/// Size in bytes and BLAKE3 (hex) of a folder's Parquet files, for the
+/// run manifest: the hash covers each file's relative path and bytes, in
+/// path order.
+pub fn hash_folder(dir: &Path) -> Result<(u64, String), LoadError> {
+    partitioned::hash(dir)
+}
+
+/// The `.parquet` files a history folder holds, in the order they are read.
+pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    partitioned::discover(dir)
 }
 
 /// Load CSV from bytes already in memory; `path` names them in messages.
@@ -243,6 +312,7 @@ fn finish(
         kind,
         rejected,
         rows_read,
+        partitioned: None,
     })
 }
 

@@ -231,6 +231,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
             kind: SourceKind::Parquet,
             rejected: Vec::new(),
             rows_read: df.height(),
+            partitioned: None,
         });
     }
     let columns: Vec<Values> = cast

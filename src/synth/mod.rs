@@ -358,28 +358,64 @@ fn true_curve(rng: &mut Rng, room: &str, base_cost: f64, size: f64, ch: &Channel
     }
 }
 
-/// Generate a history.
-pub fn generate(opts: &GenOptions) -> History {
-    let mut rng = Rng::new(opts.seed);
-    let rooms: Vec<String> = (1..=opts.rooms).map(|i| format!("room_{i:02}")).collect();
-    let mut bases = Vec::new();
-    let mut curves = Vec::new();
-    for (i, room) in rooms.iter().enumerate() {
-        let base = room_base_cost(&mut rng, i, opts.rooms);
-        let size = rng.range(0.5, 2.0);
-        bases.push((room.clone(), base));
-        for ch in &CHANNELS {
-            curves.push(true_curve(&mut rng, room, base, size, ch));
+/// Generates a history day by day, so a long one can be written out in
+/// pieces (`gen --parquet-dir`) without holding every row. Days must be
+/// asked for in order; the rows are those of [`generate`].
+#[derive(Clone, Debug)]
+pub struct Generator {
+    opts: GenOptions,
+    rng: Rng,
+    rooms: Vec<String>,
+    bases: Vec<(String, f64)>,
+    curves: Vec<TrueCurve>,
+    fake_rows: Vec<FakeRow>,
+    next_day: usize,
+}
+
+impl Generator {
+    /// Draw the rooms and their true curves.
+    pub fn new(opts: &GenOptions) -> Self {
+        let mut rng = Rng::new(opts.seed);
+        let rooms: Vec<String> = (1..=opts.rooms).map(|i| format!("room_{i:02}")).collect();
+        let mut bases = Vec::new();
+        let mut curves = Vec::new();
+        for (i, room) in rooms.iter().enumerate() {
+            let base = room_base_cost(&mut rng, i, opts.rooms);
+            let size = rng.range(0.5, 2.0);
+            bases.push((room.clone(), base));
+            for ch in &CHANNELS {
+                curves.push(true_curve(&mut rng, room, base, size, ch));
+            }
+        }
+        Generator {
+            opts: opts.clone(),
+            rng,
+            rooms,
+            bases,
+            curves,
+            fake_rows: Vec::new(),
+            next_day: 0,
         }
     }
-    let mut rows = Vec::with_capacity(opts.days * curves.len());
-    let mut fake_rows = Vec::new();
-    for d in 0..opts.days {
-        let date = opts.start_day + d as i32;
+
+    /// Room ids, `room_01`, ….
+    pub fn rooms(&self) -> &[String] {
+        &self.rooms
+    }
+
+    /// The next day's rows (room, then channel), or `None` past the last day.
+    pub fn next_day(&mut self, rows: &mut Vec<Row>) -> Option<i32> {
+        if self.next_day >= self.opts.days {
+            return None;
+        }
+        let opts = &self.opts;
+        let rng = &mut self.rng;
+        let date = opts.start_day + self.next_day as i32;
+        self.next_day += 1;
         let wd = WEEKDAY_FACTORS[weekday(date) as usize];
-        for (ri, _) in rooms.iter().enumerate() {
+        for ri in 0..self.rooms.len() {
             for (ci, ch) in CHANNELS.iter().enumerate() {
-                let tc = &curves[ri * CHANNELS.len() + ci];
+                let tc = &self.curves[ri * CHANNELS.len() + ci];
                 let paused = rng.uniform() < opts.zero_spend_rate;
                 let spend = if paused {
                     0.0
@@ -408,9 +444,9 @@ pub fn generate(opts: &GenOptions) -> History {
                     / 100.0;
                 let comments = (real * 0.04 * (0.3 * rng.normal()).exp()).round();
                 if fake {
-                    fake_rows.push(FakeRow {
+                    self.fake_rows.push(FakeRow {
                         date: format_date(date),
-                        room: rooms[ri].clone(),
+                        room: self.rooms[ri].clone(),
                         channel: ch.id.into(),
                         true_viewers: real,
                         reported_viewers: viewers,
@@ -432,20 +468,197 @@ pub fn generate(opts: &GenOptions) -> History {
                 });
             }
         }
+        Some(date)
     }
-    History {
-        rooms,
-        rows,
-        truth: Truth {
-            seed: opts.seed,
-            noise_sigma: opts.noise_sigma,
+
+    /// The known answers of the days generated so far.
+    pub fn truth(&self) -> Truth {
+        Truth {
+            seed: self.opts.seed,
+            noise_sigma: self.opts.noise_sigma,
             weekday_factors: WEEKDAY_FACTORS,
-            room_base_cost_cny: bases,
-            curves,
-            fake_rows,
-        },
+            room_base_cost_cny: self.bases.clone(),
+            curves: self.curves.clone(),
+            fake_rows: self.fake_rows.clone(),
+        }
+    }
+}
+
+/// Generate a history.
+pub fn generate(opts: &GenOptions) -> History {
+    let mut g = Generator::new(opts);
+    let mut rows = Vec::with_capacity(opts.days * g.curves.len());
+    while g.next_day(&mut rows).is_some() {}
+    let truth = g.truth();
+    History {
+        rooms: g.rooms,
+        rows,
+        truth,
         engagement: opts.engagement,
     }
+}
+
+/// Split a daily row into `parts` rows of the same date × room × channel,
+/// as if the room streamed `parts` times that day: spend, viewers,
+/// impressions, orders, comments (whole numbers) and gmv (in fen) are
+/// divided in whole units with random shares, so the parts sum back to the
+/// day exactly (gmv to the fen); every part keeps the day's average watch
+/// time. The shares come from `seed` and the row's keys, not from the
+/// history's generator, so the daily rows stay those of [`generate`].
+pub fn split_streams(row: &Row, parts: usize, seed: u64, out: &mut Vec<Row>) {
+    if parts <= 1 {
+        out.push(row.clone());
+        return;
+    }
+    let key = ((row.date as u32 as u64) << 32) ^ ((row.room as u64) << 4) ^ row.channel as u64;
+    let mut rng = Rng::new(seed ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let weights: Vec<f64> = (0..parts).map(|_| rng.range(0.5, 1.5)).collect();
+    let total_w: f64 = weights.iter().sum();
+    let split = |total: f64| -> Vec<f64> {
+        let total = total.round();
+        let mut given = 0.0;
+        let mut v: Vec<f64> = weights[..parts - 1]
+            .iter()
+            .map(|w| {
+                let x = (total * w / total_w).floor();
+                given += x;
+                x
+            })
+            .collect();
+        v.push(total - given);
+        v
+    };
+    let spend = split(row.spend);
+    let viewers = split(row.viewers);
+    let impressions = split(row.impressions);
+    let orders = split(row.orders);
+    let gmv_fen = split(row.gmv * 100.0);
+    let comments = split(row.comments);
+    for i in 0..parts {
+        out.push(Row {
+            spend: spend[i],
+            viewers: viewers[i],
+            impressions: impressions[i],
+            orders: orders[i],
+            gmv: gmv_fen[i] / 100.0,
+            comments: comments[i],
+            ..row.clone()
+        });
+    }
+}
+
+/// How `gen --parquet-dir` cuts the history into files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Partition {
+    /// One folder per calendar month: `month=2026-03/part-0.parquet`.
+    Month,
+    /// One folder per year: `year=2026/part-0.parquet`.
+    Year,
+}
+
+impl Partition {
+    /// The hive folder of a day: `month=2026-03`.
+    pub fn folder(self, day: i32) -> String {
+        let (y, m, _) = crate::load::cell::civil_from_days(day);
+        match self {
+            Partition::Month => format!("month={y:04}-{m:02}"),
+            Partition::Year => format!("year={y:04}"),
+        }
+    }
+}
+
+/// Rows as a frame with the contract's column names (English channel ids).
+pub fn rows_frame(
+    rooms: &[String],
+    rows: &[Row],
+    engagement: bool,
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let n = rows.len();
+    let col_f = |name: &str, f: &dyn Fn(&Row) -> f64| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<f64>>())
+    };
+    let mut cols = vec![
+        Int32Chunked::from_vec("date".into(), rows.iter().map(|r| r.date).collect())
+            .into_date()
+            .into_series()
+            .into_column(),
+        Column::new(
+            "room".into(),
+            rows.iter()
+                .map(|r| rooms[r.room].as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "channel".into(),
+            rows.iter()
+                .map(|r| CHANNELS[r.channel].id)
+                .collect::<Vec<_>>(),
+        ),
+        col_f("spend", &|r| r.spend),
+        col_f("viewers", &|r| r.viewers),
+    ];
+    if engagement {
+        cols.push(col_f("impressions", &|r| r.impressions));
+        cols.push(col_f("orders", &|r| r.orders));
+        cols.push(col_f("gmv", &|r| r.gmv));
+        cols.push(col_f("avg_watch_seconds", &|r| r.avg_watch_seconds));
+        cols.push(col_f("comments", &|r| r.comments));
+    }
+    DataFrame::new(n, cols)
+}
+
+/// Write a history as hive-partitioned Parquet files under `dir`
+/// (`month=2026-03/part-0.parquet`, …), one partition at a time: only one
+/// partition's rows are ever in memory. Each daily row is split into
+/// `rows_per_day` stream rows ([`split_streams`]). `write` stores a file's
+/// bytes (atomically, in the binary). Returns the truth and the number of
+/// rows written.
+pub fn write_partitioned(
+    opts: &GenOptions,
+    dir: &std::path::Path,
+    by: Partition,
+    rows_per_day: usize,
+    write: &mut dyn FnMut(&std::path::Path, &[u8]) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(&str, usize),
+) -> Result<(Truth, usize), Box<dyn std::error::Error + Send + Sync>> {
+    use polars::prelude::*;
+    let mut g = Generator::new(opts);
+    let mut day_rows = Vec::new();
+    let mut part: Vec<Row> = Vec::new();
+    let mut folder: Option<String> = None;
+    let mut written = 0usize;
+    let mut flush = |folder: &str,
+                     part: &mut Vec<Row>,
+                     rooms: &[String]|
+     -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let mut df = rows_frame(rooms, part, opts.engagement)?;
+        let mut buf = Vec::new();
+        ParquetWriter::new(&mut buf).finish(&mut df)?;
+        write(&dir.join(folder).join("part-0.parquet"), &buf)?;
+        written += part.len();
+        progress(folder, part.len());
+        part.clear();
+        Ok(())
+    };
+    loop {
+        day_rows.clear();
+        let Some(date) = g.next_day(&mut day_rows) else {
+            break;
+        };
+        let key = by.folder(date);
+        if folder.as_deref().is_some_and(|f| f != key) {
+            flush(folder.as_deref().unwrap_or_default(), &mut part, g.rooms())?;
+        }
+        folder = Some(key);
+        for r in &day_rows {
+            split_streams(r, rows_per_day, opts.seed, &mut part);
+        }
+    }
+    if let Some(f) = folder.as_deref() {
+        flush(f, &mut part, g.rooms())?;
+    }
+    Ok((g.truth(), written))
 }
 
 /// Column headers in English or as a Chinese console writes them.
@@ -583,6 +796,56 @@ mod tests {
         }
         let zero = h.rows.iter().filter(|r| r.spend == 0.0).count() as f64 / h.rows.len() as f64;
         assert!((0.03..0.07).contains(&zero), "{zero}");
+    }
+
+    #[test]
+    fn day_by_day_matches_generate() {
+        let opts = GenOptions {
+            rooms: 2,
+            days: 40,
+            ..GenOptions::default()
+        };
+        let h = generate(&opts);
+        let mut g = Generator::new(&opts);
+        let mut rows = Vec::new();
+        let mut days = 0;
+        while g.next_day(&mut rows).is_some() {
+            days += 1;
+        }
+        assert_eq!(days, 40);
+        assert_eq!(rows, h.rows);
+        assert_eq!(g.truth().fake_rows.len(), h.truth.fake_rows.len());
+    }
+
+    #[test]
+    fn streams_sum_to_the_day() {
+        let h = generate(&GenOptions {
+            rooms: 2,
+            days: 30,
+            ..GenOptions::default()
+        });
+        for r in &h.rows {
+            let mut parts = Vec::new();
+            split_streams(r, 4, 7, &mut parts);
+            assert_eq!(parts.len(), 4);
+            let sum = |f: &dyn Fn(&Row) -> f64| parts.iter().map(f).sum::<f64>();
+            assert_eq!(sum(&|p| p.spend), r.spend);
+            assert_eq!(sum(&|p| p.viewers), r.viewers);
+            assert_eq!(sum(&|p| p.orders), r.orders);
+            assert_eq!(sum(&|p| p.impressions), r.impressions);
+            assert_eq!(sum(&|p| p.comments), r.comments);
+            assert!((sum(&|p| p.gmv) - r.gmv).abs() < 1e-6, "{r:?}");
+            assert!(parts.iter().all(|p| p.spend >= 0.0 && p.viewers >= 0.0));
+            assert!(parts.iter().all(|p| p.date == r.date && p.room == r.room));
+        }
+    }
+
+    #[test]
+    fn partitions_are_hive_folders() {
+        let d = days_from_civil(2026, 3, 31);
+        assert_eq!(Partition::Month.folder(d), "month=2026-03");
+        assert_eq!(Partition::Month.folder(d + 1), "month=2026-04");
+        assert_eq!(Partition::Year.folder(d), "year=2026");
     }
 
     #[test]

@@ -259,6 +259,9 @@ pub(crate) struct Builder<'r> {
     channel_names: Interner,
     campaign_names: Interner,
     keys: PlHashMap<(i32, u32, u32), u64>,
+    /// Several rows of one date × room × channel are allowed (a folder of
+    /// Parquet files sums them to daily rows).
+    repeats_allowed: bool,
     /// Every defect found, in file order.
     pub defects: Vec<Defect>,
     /// Every row that had a defect.
@@ -292,9 +295,15 @@ impl<'r> Builder<'r> {
             channel_names: Interner::default(),
             campaign_names: Interner::default(),
             keys: Default::default(),
+            repeats_allowed: false,
             defects: Vec::new(),
             rejected: Vec::new(),
         }
+    }
+
+    /// Accept several rows of one date × room × channel.
+    pub(crate) fn allow_repeated_keys(&mut self) {
+        self.repeats_allowed = true;
     }
 
     /// Whether the file has a room column.
@@ -445,7 +454,9 @@ impl<'r> Builder<'r> {
         };
         let room_code = self.room_names.code(&room);
         let channel_code = self.channel_names.code(&channel);
-        if let Some(&first_line) = self.keys.get(&(date, room_code, channel_code)) {
+        if !self.repeats_allowed
+            && let Some(&first_line) = self.keys.get(&(date, room_code, channel_code))
+        {
             let key = format!("({}, {room}, {channel})", format_date(date));
             let d = self.defect(line, None, Some(key), Problem::DuplicateKey { first_line });
             self.reject(line, vec![d], raw);
