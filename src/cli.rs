@@ -97,6 +97,17 @@ pub enum Command {
     ///   acqplan frontier --budgets 100k..2M --steps 20 --exclude red_packet --format json
     #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Frontier(FrontierArgs),
+    /// Draw a run folder's charts (curves, marginal cost, allocation,
+    /// frontier, summary) and summary.txt again from its own files
+    /// (plan.json, chart_data.json, series.csv), without the history; with
+    /// recipients, write plan.eml too (and send it with --smtp).
+    ///
+    /// Examples:
+    ///   acqplan report reports/2026-W48
+    ///   acqplan report reports/2026-W48 --out /tmp/charts --force
+    ///   acqplan report reports/2026-W48 --email-to growth@example.com --smtp smtp.example.com:587
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Report(ReportArgs),
     /// Print the resolved settings and where each came from (default, the
     /// config file, or a flag). Takes the same flags as `run`.
     ///
@@ -203,6 +214,8 @@ pub struct PlanArgs {
     pub goal: GoalArgs,
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub email: EmailArgs,
     /// Run folder (default: <out_root>/<ISO year-week>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -292,9 +305,52 @@ pub struct ConfigArgs {
     pub goal: GoalArgs,
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    #[command(flatten)]
+    pub email: EmailArgs,
     /// Print the settings as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// The planning email. Recipients from here or from `[email] to` in
+/// acqplan.toml make the run write plan.eml; `--smtp` also sends it (log-in
+/// from the environment: ACQPLAN_SMTP_USER and ACQPLAN_SMTP_PASSWORD).
+#[derive(Clone, Debug, Args, Default)]
+pub struct EmailArgs {
+    /// Write plan.eml (summary.txt as the body, every chart attached) to
+    /// these recipients: `a@example.com,Name <b@example.com>`. Repeatable.
+    #[arg(long, value_name = "ADDR[,ADDR]", value_delimiter = ',')]
+    pub email_to: Vec<String>,
+    /// Sender of plan.eml (default: `[email] from`, else acqplan@localhost).
+    #[arg(long, value_name = "ADDR")]
+    pub email_from: Option<String>,
+    /// Also send plan.eml through this SMTP server. Log-in only from the
+    /// environment: ACQPLAN_SMTP_USER and ACQPLAN_SMTP_PASSWORD (both or
+    /// neither).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub smtp: Option<String>,
+    /// How the SMTP connection is secured: `starttls` (default; port 587),
+    /// `tls` (port 465) or `none` (a relay on this machine, e.g. 127.0.0.1:25).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub smtp_tls: Option<crate::report::email::SmtpTls>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Run folder written by `acqplan plan` or `acqplan run`.
+    #[arg(value_name = "RUN_DIR")]
+    pub run_dir: PathBuf,
+    /// Write the charts here instead of into RUN_DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace the files of an occupied --out folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Config file for the `[email]` settings (default: ./acqplan.toml if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub email: EmailArgs,
 }
 
 /// What one curve covers.

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::amount::parse_amount;
 use crate::cli::{
     By, Command, ConfigArgs, DataArgs, FitArgs, Format, FrontierArgs, GenArgs, PlanArgs,
-    ScreenArgs, ValidateArgs,
+    ReportArgs, ScreenArgs, ValidateArgs,
 };
 use crate::config::{ConfigError, Settings, read_file_config};
 use crate::curves::Model;
@@ -28,10 +28,14 @@ use crate::plan::stage::{
 };
 use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus, solve};
 use crate::report::charts::{
-    ChartInput, Frontier, FrontierPoint, frontier_png, render_all, top_moves,
+    Chart, ChartInput, Frontier, FrontierPoint, frontier_png, render_all_with, top_moves,
 };
+use crate::report::email;
 use crate::report::flagged_export::flagged_rows_csv;
 use crate::report::plan_export::{plan_csv, plan_json, plan_table};
+use crate::report::run_files::{
+    CHART_DATA_JSON, RunExtras, RunFiles, SERIES_CSV, chart_data_json, series_csv,
+};
 use crate::report::summary_text::{SummaryContext, summary_txt};
 use crate::report::table::{Align, Table, csv_num, thousands};
 use crate::report::{curves_export::CurvesFile, rejected_rows_csv, summary::summarise};
@@ -75,6 +79,7 @@ pub fn run_with(
         Command::Run(args) => plan_cmd("run", args, &mut io),
         Command::Frontier(args) => frontier_cmd(args, &mut io),
         Command::Config(args) => config_cmd(args, &mut io),
+        Command::Report(args) => report_cmd(args, &mut io),
     }
 }
 
@@ -110,6 +115,7 @@ fn settings(
     curves: Option<&crate::cli::CurveArgs>,
     scenario: Option<&crate::cli::ScenarioArgs>,
     goal: Option<&crate::cli::GoalArgs>,
+    email: Option<&crate::cli::EmailArgs>,
 ) -> Result<Settings, Error> {
     let (file, path) = read_file_config(data.config.as_deref())?;
     Ok(Settings::resolve(
@@ -119,6 +125,7 @@ fn settings(
         curves,
         scenario,
         goal,
+        email,
     )?)
 }
 
@@ -181,7 +188,7 @@ fn write_rejected(loaded: &Loaded, dir: &Path, err: &mut dyn Write) -> Result<()
 }
 
 fn validate(args: ValidateArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, None, None, None)?;
+    let s = settings(&args.data, None, None, None, None)?;
     let (loaded, input) = load_stage(&s, args.data.skip_bad_rows, io)?;
     let summary = summarise(&loaded.data)?;
     if loaded.rejected.is_empty() {
@@ -482,7 +489,7 @@ fn finish_run(
 }
 
 fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, Some(&args.curves), None, None)?;
+    let s = settings(&args.data, Some(&args.curves), None, None, None)?;
     let f = screen_and_fit(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
     finish_run(io, "fit", &f.dir, &f.input, f.rows(), &s)?;
     io.note(format_args!(
@@ -498,7 +505,7 @@ fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
 }
 
 fn screen_cmd(args: ScreenArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, None, None, None)?;
+    let s = settings(&args.data, None, None, None, None)?;
     let dir = run_dir(&args.out, &s);
     if !args.force && dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
         prepare_run_dir(&dir, args.force)?;
@@ -872,10 +879,24 @@ pub struct RunOutputs<'a> {
     pub request: &'a PlanRequest,
 }
 
+/// What the report stage wrote, kept for the email.
+pub struct Written {
+    /// The charts, in attachment order.
+    pub charts: Vec<Chart>,
+    /// `summary.txt`.
+    pub summary: String,
+    /// Every file written, in order.
+    pub files: Vec<&'static str>,
+    /// First day of the plan, days since 1970-01-01.
+    pub plan_start_day: i32,
+}
+
 /// The report stage of `plan` and `run`, after the plan is written: the
-/// PNG charts (curves, marginal cost, allocation, frontier, summary), each
-/// written atomically into the run folder. Returns the files written.
-pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Vec<&'static str>, Error> {
+/// PNG charts (curves, marginal cost, allocation, frontier, summary),
+/// summary.txt, and what `acqplan report` needs to draw them again
+/// (chart_data.json, series.csv), each written atomically into the run
+/// folder.
+pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Written, Error> {
     let what_if_budgets: Vec<f64> = outputs
         .whatif
         .iter()
@@ -897,26 +918,138 @@ pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Vec<&'static str>, Error
         label: &label,
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
-    let charts = render_all(&input)?;
-    let mut names = Vec::with_capacity(charts.len() + 1);
-    for c in charts {
-        write_atomic(&outputs.dir.join(c.file_name), &c.png)?;
-        names.push(c.file_name);
+    let frontier = crate::report::charts::frontier(&input);
+    write_atomic(
+        &outputs.dir.join(CHART_DATA_JSON),
+        &chart_data_json(
+            &input,
+            &RunExtras {
+                plan_start_day: next_day,
+                frontier: &frontier,
+            },
+        ),
+    )?;
+    write_atomic(&outputs.dir.join(SERIES_CSV), &series_csv(&input))?;
+    let mut w = write_report(outputs.dir, &input, &frontier, next_day)?;
+    w.files.extend([CHART_DATA_JSON, SERIES_CSV]);
+    Ok(w)
+}
+
+/// Draw the charts and summary.txt of `input` into `dir` (atomically).
+fn write_report(
+    dir: &Path,
+    input: &ChartInput<'_>,
+    frontier: &Frontier,
+    plan_start_day: i32,
+) -> Result<Written, Error> {
+    let charts = render_all_with(input, frontier)?;
+    let mut files = Vec::with_capacity(charts.len() + 3);
+    for c in &charts {
+        write_atomic(&dir.join(c.file_name), &c.png)?;
+        files.push(c.file_name);
     }
-    let moves = top_moves(&input);
-    let body = summary_txt(
-        outputs.plan,
+    let moves = top_moves(input);
+    let summary = summary_txt(
+        input.report,
         &SummaryContext {
-            label: &label,
+            label: input.label,
             moves: &moves,
-            fake_rows: outputs.screen.flagged_count(),
-            request: Some(outputs.request),
-            charts: &names,
+            fake_rows: input.screen.map_or(0, |s| s.flagged_rows.len()),
+            request: input.request,
+            charts: &files,
         },
     );
-    write_atomic(&outputs.dir.join("summary.txt"), body.as_bytes())?;
-    names.push("summary.txt");
-    Ok(names)
+    write_atomic(&dir.join("summary.txt"), summary.as_bytes())?;
+    files.push("summary.txt");
+    Ok(Written {
+        charts,
+        summary,
+        files,
+        plan_start_day,
+    })
+}
+
+/// With recipients in the settings, write plan.eml into `dir`; returns
+/// its bytes.
+fn write_eml(
+    s: &Settings,
+    dir: &Path,
+    w: &Written,
+    report: &PlanReport,
+    request: Option<&PlanRequest>,
+) -> Result<Option<Vec<u8>>, Error> {
+    let to = s.recipients();
+    if to.is_empty() {
+        return Ok(None);
+    }
+    let from = s.sender();
+    let subject = email::subject(report, request, w.plan_start_day);
+    let attachments: Vec<(&str, &[u8])> = w
+        .charts
+        .iter()
+        .map(|c| (c.file_name, c.png.as_slice()))
+        .collect();
+    let eml = email::plan_eml(&email::Email {
+        from: &from,
+        to: &to,
+        subject: &subject,
+        date_day: w.plan_start_day,
+        body: &w.summary,
+        attachments: &attachments,
+    })?;
+    write_atomic(&dir.join(email::PLAN_EML), &eml)?;
+    Ok(Some(eml))
+}
+
+/// With an SMTP server in the settings, send plan.eml.
+fn send_eml(s: &Settings, eml: Option<&[u8]>, io: &mut Io<'_>) -> Result<(), Error> {
+    let (Some(server), Some(eml)) = (s.smtp_server(), eml) else {
+        return Ok(());
+    };
+    let credentials = email::credentials_from_env()?;
+    io.clock.start("send");
+    let to = s.recipients();
+    email::send_eml(&server, credentials, &s.sender(), &to, eml)?;
+    io.note(format_args!(
+        "sent plan.eml to {} through {}:{} ({})",
+        s.email_to.value.join(", "),
+        server.host,
+        server.port,
+        server.tls.name()
+    ));
+    Ok(())
+}
+
+fn report_cmd(args: ReportArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let data_args = DataArgs {
+        data: None,
+        config: args.config.clone(),
+        columns: Vec::new(),
+        skip_bad_rows: false,
+    };
+    let s = settings(&data_args, None, None, None, Some(&args.email))?;
+    io.clock.start("read");
+    let files = RunFiles::read(&args.run_dir)?;
+    let dir = match &args.out {
+        Some(out) => {
+            prepare_run_dir(out, args.force)?;
+            out.clone()
+        }
+        None => args.run_dir.clone(),
+    };
+    io.clock.start("report");
+    let input = files.input();
+    let w = write_report(&dir, &input, &files.frontier, files.data.plan_start_day)?;
+    let eml = write_eml(&s, &dir, &w, &files.report, Some(&files.data.request))?;
+    io.note(format_args!(
+        "wrote {}{} to {}",
+        w.files.join(", "),
+        if eml.is_some() { ", plan.eml" } else { "" },
+        dir.display()
+    ));
+    send_eml(&s, eml.as_deref(), io)?;
+    io.finish();
+    Ok(())
 }
 
 /// The solves a request asks for: one per compared target or budget.
@@ -938,6 +1071,7 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
         Some(&args.curves),
         Some(&args.scenario),
         Some(&args.goal),
+        Some(&args.email),
     )?;
     // Check the request before any work.
     let room_targets = match &args.goal.room_targets {
@@ -977,7 +1111,7 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
     }
     io.clock.start("report");
     let main_request = planner.request(variants[0].0, variants[0].1);
-    let charts = report_stage(&RunOutputs {
+    let written = report_stage(&RunOutputs {
         dir: &f.dir,
         settings: &s,
         series: &f.set,
@@ -987,11 +1121,13 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
         screen: &f.screened,
         request: &main_request,
     })?;
+    let eml = write_eml(&s, &f.dir, &written, report, Some(&main_request))?;
     finish_run(io, command, &f.dir, &f.input, f.rows(), &s)?;
     io.note(format_args!(
-        "wrote plan.csv, plan.json, curves.csv, curves.json{}, {}, manifest.json to {}",
+        "wrote plan.csv, plan.json, curves.csv, curves.json{}, {}{}, manifest.json to {}",
         if whatif.len() > 1 { ", whatif.csv" } else { "" },
-        charts.join(", "),
+        written.files.join(", "),
+        if eml.is_some() { ", plan.eml" } else { "" },
         f.dir.display()
     ));
     let _ = match args.format {
@@ -1011,6 +1147,8 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
         }
         Format::Json => io.out.write_all(&plan_json(report)),
     };
+    // Sent last: a failure leaves a complete run folder, plan.eml included.
+    send_eml(&s, eml.as_deref(), io)?;
     match &report.plan.infeasibility {
         Some(inf) => Err(Error::Infeasible {
             requested: inf.requested,
@@ -1045,7 +1183,13 @@ pub fn budget_range(given: &str, steps: usize) -> Result<Vec<f64>, ConfigError> 
 }
 
 fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, Some(&args.curves), Some(&args.scenario), None)?;
+    let s = settings(
+        &args.data,
+        Some(&args.curves),
+        Some(&args.scenario),
+        None,
+        None,
+    )?;
     let budgets = budget_range(&args.budgets, args.steps)?;
     let f = screen_and_fit(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
     io.clock.start("frontier");
@@ -1105,6 +1249,7 @@ fn config_cmd(args: ConfigArgs, io: &mut Io<'_>) -> Result<(), Error> {
         Some(&args.curves),
         Some(&args.scenario),
         Some(&args.goal),
+        Some(&args.email),
     )?;
     let _ = match args.format {
         Format::Table => io.out.write_all(s.table().as_bytes()),

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::amount::parse_amount;
-use crate::cli::{By, CurveArgs, DataArgs, GoalArgs, ScenarioArgs};
+use crate::cli::{By, CurveArgs, DataArgs, EmailArgs, GoalArgs, ScenarioArgs};
 use crate::load::{ColumnMap, Field};
 use crate::plan::Metric;
+use crate::report::email::{DEFAULT_FROM, SmtpServer, SmtpTls};
 use crate::screen::FakeTraffic;
 
 /// Days a plan covers unless told otherwise.
@@ -40,6 +41,24 @@ pub struct FileConfig {
     /// The standing request of `plan` and `run` (`[plan]`).
     #[serde(default)]
     pub plan: PlanConfig,
+    /// The planning email (`[email]`).
+    #[serde(default)]
+    pub email: EmailConfig,
+}
+
+/// `[email]`: who gets plan.eml, and the SMTP server that sends it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// Recipients: `["growth@example.com", "Li Lei <li@example.com>"]`.
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// Sender (default `acqplan <acqplan@localhost>`).
+    pub from: Option<String>,
+    /// SMTP server `host:port`; set, every plan/run sends plan.eml.
+    pub smtp: Option<String>,
+    /// `starttls` (default), `tls` or `none`.
+    pub smtp_tls: Option<SmtpTls>,
 }
 
 /// `[plan]`: the team's standing target, budget and horizon. Any goal flag
@@ -157,6 +176,14 @@ pub struct Settings {
     pub cost_scale: BTreeMap<String, Setting<f64>>,
     /// Spend limits per channel from the file.
     pub channel_limits: BTreeMap<String, Setting<ChannelConfig>>,
+    /// Recipients of plan.eml (none: no email).
+    pub email_to: Setting<Vec<String>>,
+    /// Sender of plan.eml.
+    pub email_from: Setting<String>,
+    /// SMTP server `host:port` that sends plan.eml.
+    pub smtp: Setting<Option<String>>,
+    /// How the SMTP connection is secured.
+    pub smtp_tls: Setting<SmtpTls>,
 }
 
 impl Settings {
@@ -169,6 +196,7 @@ impl Settings {
         curves: Option<&CurveArgs>,
         scenario: Option<&ScenarioArgs>,
         goal: Option<&GoalArgs>,
+        email: Option<&EmailArgs>,
     ) -> Result<Settings, ConfigError> {
         let from_file = || Source::File(file_path.map(Path::to_path_buf).unwrap_or_default());
         let fp = file_path.unwrap_or(Path::new("acqplan.toml"));
@@ -354,6 +382,47 @@ impl Settings {
             return Err(ConfigError::TwoVaried);
         }
 
+        // The email: each key flag > file > default.
+        let e = email.cloned().unwrap_or_default();
+        let fe = &file.email;
+        let email_to = if !e.email_to.is_empty() {
+            Setting::new(
+                check_addresses(&e.email_to, "--email-to")?,
+                Source::Flag("--email-to"),
+            )
+        } else if !fe.to.is_empty() {
+            Setting::new(check_addresses(&fe.to, "[email] to")?, from_file())
+        } else {
+            Setting::new(Vec::new(), Source::Default)
+        };
+        let email_from = match (&e.email_from, &fe.from) {
+            (Some(f), _) => Setting::new(
+                check_address(f, "--email-from")?,
+                Source::Flag("--email-from"),
+            ),
+            (None, Some(f)) => Setting::new(check_address(f, "[email] from")?, from_file()),
+            (None, None) => Setting::new(DEFAULT_FROM.to_string(), Source::Default),
+        };
+        let smtp = match (&e.smtp, &fe.smtp) {
+            (Some(h), _) => {
+                parse_smtp(h, "--smtp")?;
+                Setting::new(Some(h.clone()), Source::Flag("--smtp"))
+            }
+            (None, Some(h)) => {
+                parse_smtp(h, "[email] smtp")?;
+                Setting::new(Some(h.clone()), from_file())
+            }
+            (None, None) => Setting::new(None, Source::Default),
+        };
+        let smtp_tls = match (e.smtp_tls, fe.smtp_tls) {
+            (Some(t), _) => Setting::new(t, Source::Flag("--smtp-tls")),
+            (None, Some(t)) => Setting::new(t, from_file()),
+            (None, None) => Setting::new(SmtpTls::default(), Source::Default),
+        };
+        if smtp.value.is_some() && email_to.value.is_empty() {
+            return Err(ConfigError::SmtpWithoutRecipients);
+        }
+
         Ok(Settings {
             config_file: Setting::new(
                 file_path.map(Path::to_path_buf),
@@ -376,6 +445,39 @@ impl Settings {
             excluded,
             cost_scale,
             channel_limits: limits,
+            email_to,
+            email_from,
+            smtp,
+            smtp_tls,
+        })
+    }
+
+    /// The recipients of plan.eml, parsed (checked in [`Settings::resolve`]).
+    pub fn recipients(&self) -> Vec<lettre::message::Mailbox> {
+        self.email_to
+            .value
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect()
+    }
+
+    /// The sender of plan.eml.
+    pub fn sender(&self) -> lettre::message::Mailbox {
+        self.email_from
+            .value
+            .parse()
+            .or_else(|_| DEFAULT_FROM.parse())
+            .expect("the default sender parses")
+    }
+
+    /// The SMTP server, if plan.eml is to be sent.
+    pub fn smtp_server(&self) -> Option<SmtpServer> {
+        let given = self.smtp.value.as_deref()?;
+        let (host, port) = parse_smtp(given, "--smtp").ok()?;
+        Some(SmtpServer {
+            host,
+            port,
+            tls: self.smtp_tls.value,
         })
     }
 
@@ -517,8 +619,67 @@ impl Settings {
                 &s.source,
             );
         }
+        row(
+            "email.to".into(),
+            if self.email_to.value.is_empty() {
+                "(none: no plan.eml)".into()
+            } else {
+                self.email_to.value.join(", ")
+            },
+            &self.email_to.source,
+        );
+        row(
+            "email.from".into(),
+            self.email_from.value.clone(),
+            &self.email_from.source,
+        );
+        row(
+            "email.smtp".into(),
+            self.smtp
+                .value
+                .clone()
+                .unwrap_or_else(|| "(none: not sent)".into()),
+            &self.smtp.source,
+        );
+        row(
+            "email.smtp_tls".into(),
+            self.smtp_tls.value.name().into(),
+            &self.smtp_tls.source,
+        );
         t.render()
     }
+}
+
+/// Check email addresses (`a@example.com` or `Name <a@example.com>`),
+/// trimmed; empty entries (from `a,,b`) are refused.
+fn check_addresses(given: &[String], origin: &'static str) -> Result<Vec<String>, ConfigError> {
+    given.iter().map(|a| check_address(a, origin)).collect()
+}
+
+fn check_address(given: &str, origin: &'static str) -> Result<String, ConfigError> {
+    let a = given.trim();
+    a.parse::<lettre::message::Mailbox>()
+        .map(|_| a.to_string())
+        .map_err(|e| ConfigError::BadAddress {
+            origin,
+            given: given.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// `HOST:PORT` of an SMTP server.
+fn parse_smtp(given: &str, origin: &'static str) -> Result<(String, u16), ConfigError> {
+    let bad = || ConfigError::BadSmtp {
+        origin,
+        given: given.to_string(),
+    };
+    let (host, port) = given.trim().rsplit_once(':').ok_or_else(bad)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if host.is_empty() || port == 0 {
+        return Err(bad());
+    }
+    Ok((host.to_string(), port))
 }
 
 /// Parse repeated amount flags, naming the flag on error.
@@ -675,6 +836,16 @@ pub enum ConfigError {
     TwoVaried,
     #[error("`--budgets {given}`: {message}")]
     BadRange { given: String, message: String },
+    #[error("{origin}: `{given}` is not an email address ({message})")]
+    BadAddress {
+        origin: &'static str,
+        given: String,
+        message: String,
+    },
+    #[error("{origin}: `{given}` is not of the form HOST:PORT")]
+    BadSmtp { origin: &'static str, given: String },
+    #[error("an SMTP server is given but no recipients")]
+    SmtpWithoutRecipients,
 }
 
 impl ConfigError {
@@ -714,6 +885,15 @@ impl ConfigError {
             }
             ConfigError::BadRange { .. } => {
                 "write e.g. --budgets 50万..300万 --steps 12 (low below high, at least 2 steps)".into()
+            }
+            ConfigError::BadAddress { .. } => {
+                "write addresses as growth@example.com or \"Li Lei <li@example.com>\", several comma-separated: --email-to a@example.com,b@example.com".into()
+            }
+            ConfigError::BadSmtp { .. } => {
+                "write e.g. --smtp smtp.example.com:587 (with --smtp-tls starttls), or `smtp = \"smtp.example.com:587\"` under [email] in acqplan.toml".into()
+            }
+            ConfigError::SmtpWithoutRecipients => {
+                "pass --email-to ADDR[,ADDR], or set `to = [\"…\"]` under [email] in acqplan.toml".into()
             }
             ConfigError::BadCapFlag { .. } | ConfigError::BadCap { .. } => {
                 "write e.g. --cap wechat_private=5000, or in acqplan.toml `[channels.wechat_private]` `reach_cap_per_day = 5000`".into()

@@ -30,6 +30,12 @@ pub enum Error {
     Chart(#[from] crate::report::charts::ChartError),
     #[error("the plan's constraints are inconsistent")]
     Plan(#[from] crate::plan::PlanError),
+    /// A run folder's files for `acqplan report`.
+    #[error(transparent)]
+    RunFiles(#[from] crate::report::run_files::RunFilesError),
+    /// Making or sending plan.eml.
+    #[error(transparent)]
+    Email(#[from] crate::report::email::EmailError),
     #[error(
         "target not reachable: {requested:.0} {unit} requested, at most {reachable:.0} reachable under the limits"
     )]
@@ -45,13 +51,14 @@ impl Error {
     /// The exit code a scheduler can act on.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Load(_) | Error::Infeasible { .. } => EXIT_DATA,
+            Error::Load(_) | Error::Infeasible { .. } | Error::RunFiles(_) => EXIT_DATA,
             Error::Output(_)
             | Error::Config(_)
             | Error::Polars(_)
             | Error::Screen(_)
             | Error::Chart(_)
-            | Error::Plan(_) => EXIT_USAGE,
+            | Error::Plan(_)
+            | Error::Email(_) => EXIT_USAGE,
         }
     }
 
@@ -61,6 +68,8 @@ impl Error {
             Error::Load(e) => e.hint(),
             Error::Output(e) => e.hint(),
             Error::Config(e) => e.hint(),
+            Error::RunFiles(e) => Some(e.hint()),
+            Error::Email(e) => Some(e.hint()),
             Error::Polars(_) | Error::Screen(_) | Error::Chart(_) => {
                 Some("this is a bug in acqplan; please report it with the input".into())
             }

@@ -83,6 +83,7 @@ fn run_takes_data_target_and_horizon_from_the_config_file() {
         names(&tmp.path().join("run")),
         [
             "allocation.png",
+            "chart_data.json",
             "curves.csv",
             "curves.json",
             "curves.png",
@@ -91,6 +92,7 @@ fn run_takes_data_target_and_horizon_from_the_config_file() {
             "marginal_cost.png",
             "plan.csv",
             "plan.json",
+            "series.csv",
             "summary.png",
             "summary.txt"
         ]

@@ -6,8 +6,8 @@ use assert_cmd::Command;
 mod common;
 use common::write_history;
 
-const SUBCOMMANDS: [&str; 9] = [
-    "", "validate", "gen", "fit", "screen", "plan", "run", "frontier", "config",
+const SUBCOMMANDS: [&str; 10] = [
+    "", "validate", "gen", "fit", "screen", "plan", "run", "frontier", "config", "report",
 ];
 
 fn help(sub: &str) -> String {

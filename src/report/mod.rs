@@ -1,9 +1,12 @@
-//! Tables, exports and (later) charts. Exporters return bytes and do no IO.
+//! Tables, exports, charts, the email body and `plan.eml`. Exporters return
+//! bytes and do no IO (sending the email is the one exception).
 
 pub mod charts;
 pub mod curves_export;
+pub mod email;
 pub mod flagged_export;
 pub mod plan_export;
+pub mod run_files;
 pub mod summary;
 pub mod summary_text;
 pub mod table;

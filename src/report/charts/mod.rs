@@ -28,7 +28,7 @@ pub use font::{FONT_FAMILY, MISSING_GLYPH, has_glyph, printable};
 
 use crate::curves::FittedCurve;
 use crate::curves::stage::{CurveFit, SeriesSet};
-use crate::plan::stage::{PlanReport, PlanRow, lane_histories};
+use crate::plan::stage::{LaneHistory, PlanReport, PlanRow, lane_histories};
 use crate::plan::{Metric, PlanRequest, PlanStatus, solve};
 use crate::screen::ScreenResult;
 
@@ -70,6 +70,10 @@ pub struct ChartInput<'a> {
     /// Most panels in `curves.png`: each channel's heaviest lane (planned or
     /// last-period spend) first, then the next heaviest lanes.
     pub max_panels: usize,
+    /// Each fit's history totals (aligned with `fits`), when `series` holds
+    /// only the charted lanes (`acqplan report` re-rendering a run folder);
+    /// `None`: computed from `series` ([`chart_histories`]).
+    pub histories: Option<&'a [LaneHistory]>,
 }
 
 impl<'a> ChartInput<'a> {
@@ -85,8 +89,38 @@ impl<'a> ChartInput<'a> {
             what_if_budgets_cny: &[],
             label: "",
             max_panels: 12,
+            histories: None,
         }
     }
+}
+
+/// Each fit's highest daily spend and last-period totals (aligned with
+/// `input.fits`; the period is the plan's comparison days), as the charts
+/// use them.
+pub fn chart_histories(input: &ChartInput<'_>) -> Vec<LaneHistory> {
+    if let Some(h) = input.histories {
+        return h.to_vec();
+    }
+    let last_days = input.report.comparison.days.max(1);
+    let hist = lane_histories(input.series, last_days);
+    let series_index: BTreeMap<(&str, &str), usize> = input
+        .series
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| ((k.room.as_str(), k.channel.as_str()), i))
+        .collect();
+    input
+        .fits
+        .iter()
+        .map(|f| {
+            series_index
+                .get(&(f.key.room.as_str(), f.key.channel.as_str()))
+                .and_then(|&i| hist.get(i))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Why a chart could not be made.
@@ -296,7 +330,12 @@ pub fn summary_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, Char
 /// Every chart, in the order of the table above (the frontier is solved
 /// once and shared).
 pub fn render_all(input: &ChartInput<'_>) -> Result<Vec<Chart>, ChartError> {
-    let f = frontier(input);
+    render_all_with(input, &frontier(input))
+}
+
+/// Every chart, with a [`frontier`] already solved (or read back from a run
+/// folder).
+pub fn render_all_with(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<Chart>, ChartError> {
     Ok(vec![
         Chart {
             file_name: "curves.png",
@@ -312,11 +351,11 @@ pub fn render_all(input: &ChartInput<'_>) -> Result<Vec<Chart>, ChartError> {
         },
         Chart {
             file_name: "frontier.png",
-            png: frontier_png(input, &f)?,
+            png: frontier_png(input, f)?,
         },
         Chart {
             file_name: "summary.png",
-            png: summary_png(input, &f)?,
+            png: summary_png(input, f)?,
         },
     ])
 }
@@ -476,7 +515,7 @@ impl<'a> View<'a> {
             report.comparison.days.max(1) as f64
         };
         let last_days = report.comparison.days.max(1);
-        let hist = lane_histories(input.series, last_days);
+        let hist = chart_histories(input);
         let series_index: BTreeMap<(&str, &str), usize> = input
             .series
             .keys
@@ -499,13 +538,11 @@ impl<'a> View<'a> {
         let lanes = input
             .fits
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(fi, f)| {
                 let key = (f.key.room.as_str(), f.key.channel.as_str());
                 let series = series_index.get(&key).copied();
-                let h = series
-                    .and_then(|i| hist.get(i))
-                    .cloned()
-                    .unwrap_or_default();
+                let h = hist.get(fi).cloned().unwrap_or_default();
                 LaneView {
                     room: key.0,
                     channel: key.1,
