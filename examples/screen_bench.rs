@@ -1,12 +1,15 @@
-//! Time fake-traffic screening alone on a large history.
+//! Screening quality (and time) on a large generated history.
 //!
 //! ```text
-//! cargo run --release --example screen_bench -- /tmp/acqplan-bench/big/history.parquet
+//! bash scripts/bench.sh 1 large       # generates /tmp/acqplan-bench/large once
+//! cargo run --release --example screen_bench -- /tmp/acqplan-bench/large/history.parquet
 //! ```
 //!
 //! Loads the file once, then screens it five times and prints each time and
 //! the median. When a `fake_rows.csv` (as `acqplan`'s generator writes it)
 //! sits next to the history, also prints precision and recall against it.
+//! (The time alone, on generated history of three sizes, is the `screen`
+//! group of `cargo bench --bench pipeline`.)
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -17,7 +20,7 @@ use acqplan::screen::{ScreenOptions, screen};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args_os().nth(1).map_or_else(
-        || PathBuf::from("/tmp/acqplan-bench/big/history.parquet"),
+        || PathBuf::from("/tmp/acqplan-bench/large/history.parquet"),
         PathBuf::from,
     );
     let t = Instant::now();
