@@ -10,8 +10,9 @@ use acqplan::load::{LoadOptions, load_csv_bytes};
 use acqplan::plan::stage::{PlanReport, conversions, lane_histories, prepare, report};
 use acqplan::plan::{Metric, PlanRequest, solve};
 use acqplan::report::charts::{
-    self, ChartInput, FRONTIER_SIZE, MARGINAL_COST_SIZE, SUMMARY_SIZE, allocation_channels,
-    allocation_size, curves_panels, curves_size, has_glyph, printable, text_png,
+    self, ChartInput, ChartKind, FRONTIER_SIZE, MARGINAL_COST_SIZE, SUMMARY_SIZE, TextBox, TextLog,
+    TextProblem, TextRecorder, allocation_channels, allocation_size, curves_panels, curves_size,
+    has_glyph, printable, text_png, text_problems,
 };
 use acqplan::screen::{ScreenOptions, ScreenResult, screen};
 use acqplan::synth::{CHANNELS, GenOptions, Headers, generate};
@@ -91,10 +92,16 @@ fn run(channels: usize) -> Run {
 /// Mirror of `plan_cmd`: load → screen → series → fit → plan → report, with
 /// a viewer target of 110 % of the last week's viewers.
 fn run_csv(bytes: &[u8]) -> Run {
+    run_csv_by(bytes, Granularity::RoomChannel, Metric::Viewers)
+}
+
+/// [`run_csv`] with curves per `by`, and a target in `metric`: 110 % of
+/// last week's viewers, or for orders and GMV 90 % of what last week's
+/// spend buys at most.
+fn run_csv_by(bytes: &[u8], by: Granularity, metric: Metric) -> Run {
     let loaded = load_csv_bytes(Path::new("synth.csv"), bytes, &LoadOptions::default()).unwrap();
     let screened = screen(&loaded.data, &ScreenOptions::default()).unwrap();
     let data = screened.curve_input(&loaded.data).unwrap();
-    let by = Granularity::RoomChannel;
     let set = extract_series(&data, by).unwrap();
     let (fits, _) = fit_set(&set, &StageOptions::default());
     let horizon = 7;
@@ -102,13 +109,23 @@ fn run_csv(bytes: &[u8]) -> Run {
     let conv = conversions(&data, by).unwrap();
     let prepared = prepare(&fits, &histories, &conv);
     let last_viewers: f64 = histories.iter().map(|h| h.last_viewers).sum();
-    let request = PlanRequest {
+    let mut request = PlanRequest {
         lanes: prepared.lanes.clone(),
         horizon_days: horizon as f64,
-        metric: Metric::Viewers,
+        metric,
         target: Some((last_viewers * 1.1).round()),
         ..PlanRequest::default()
     };
+    if metric != Metric::Viewers {
+        let last_spend: f64 = histories.iter().map(|h| h.last_spend_cny).sum();
+        let best = solve(&PlanRequest {
+            target: None,
+            budget_cny: Some(last_spend),
+            ..request.clone()
+        })
+        .unwrap();
+        request.target = Some((best.totals.metric_value * 0.9).round());
+    }
     let plan = solve(&request).unwrap();
     let spend = plan.totals.spend_cny;
     let report = report(plan, &prepared, &fits, &histories, horizon);
@@ -196,7 +213,8 @@ fn every_chart_has_its_size_and_ink_for_1_and_12_channels() {
     }
     // 12 panels in 4 columns: 3 rows.
     assert_eq!(curves_size(12), (1600, 70 + 3 * 330));
-    assert_eq!(curves_size(1), (640, 70 + 330));
+    // One column is too narrow for one title line and one legend row.
+    assert_eq!(curves_size(1), (640, 112 + 330));
 }
 
 #[test]
@@ -359,5 +377,336 @@ fn top_moves_name_the_biggest_changes() {
     assert!(
         moves[0].starts_with(&format!("{verb} {name} by ")),
         "{moves:?} vs {name} {d}"
+    );
+}
+
+/// Every chart of `r` drawn through the text recorder; fails listing every
+/// text that overlaps another or leaves the image.
+fn assert_text_fits(r: &Run, case: &str) -> Vec<charts::CheckedChart> {
+    let input = r.input();
+    let f = charts::frontier(&input);
+    let checked = charts::render_all_checked(&input, &f).unwrap();
+    let problems: Vec<String> = checked
+        .iter()
+        .flat_map(|c| {
+            c.problems
+                .iter()
+                .map(move |p| format!("{}: {p}", c.chart.file_name))
+        })
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{case}: {} text problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    checked
+}
+
+/// The recorded text equal to `text`.
+fn text<'a>(c: &'a charts::CheckedChart, text: &str) -> &'a TextBox {
+    c.texts.iter().find(|t| t.text == text).unwrap_or_else(|| {
+        panic!(
+            "{}: no text `{text}` among {:?}",
+            c.chart.file_name, c.texts
+        )
+    })
+}
+
+#[test]
+fn no_chart_text_overlaps_or_leaves_the_image_for_1_and_12_channels() {
+    for channels in [1usize, 12] {
+        let r = run(channels);
+        let checked = assert_text_fits(&r, &format!("{channels} channel(s)"));
+        let names: Vec<&str> = checked.iter().map(|c| c.chart.file_name).collect();
+        assert_eq!(
+            names,
+            ChartKind::ALL.map(ChartKind::file_name),
+            "{channels} channel(s)"
+        );
+        for c in &checked {
+            // The checker saw the chart's texts: titles, ticks, labels.
+            assert!(
+                c.texts.len() >= 10,
+                "{} with {channels} channel(s): only {} texts recorded",
+                c.chart.file_name,
+                c.texts.len()
+            );
+            assert_eq!(text_problems(&c.texts, c.size), c.problems);
+        }
+        // Tick labels, rotated axis titles and drawn-by-hand labels are all
+        // caught: the y-axis title of a curves panel stands upright.
+        let y_title = text(&checked[0], "viewers/day");
+        assert!(y_title.rotated);
+        assert!(
+            y_title.bottom - y_title.top > 3 * (y_title.right - y_title.left),
+            "{y_title:?}"
+        );
+        for (name, _) in charts::channel_colours(&r.input()) {
+            text(&checked[2], &printable(&name));
+        }
+        let frontier = &checked[3];
+        assert!(
+            frontier.texts.iter().any(|t| t.text.starts_with("target ")),
+            "no target label on frontier.png"
+        );
+    }
+}
+
+#[test]
+fn recording_text_leaves_the_png_bytes_unchanged() {
+    for channels in [1usize, 8] {
+        let r = run(channels);
+        let input = r.input();
+        let f = charts::frontier(&input);
+        let plain = charts::render_all_with(&input, &f).unwrap();
+        let checked = charts::render_all_checked(&input, &f).unwrap();
+        assert_eq!(plain.len(), checked.len());
+        for (p, c) in plain.iter().zip(&checked) {
+            assert_eq!(p.file_name, c.chart.file_name);
+            assert!(
+                p.png == c.chart.png,
+                "{} differs when drawn through the recorder ({channels} channels)",
+                p.file_name
+            );
+            let (w, h, _, _) = decode(&p.png);
+            assert_eq!((w, h), c.size);
+        }
+        // And the one-chart functions draw the same bytes.
+        assert_eq!(charts::curves_png(&input).unwrap(), plain[0].png);
+        assert_eq!(charts::summary_png(&input, &f).unwrap(), plain[4].png);
+    }
+}
+
+/// Text, size px, anchor, clockwise turn in degrees (0, 90 or 270) and
+/// position of a label.
+type Label<'a> = (
+    &'a str,
+    f64,
+    plotters::style::text_anchor::Pos,
+    u16,
+    (i32, i32),
+);
+
+/// `texts` drawn through a [`TextRecorder`] on a `w` × `h` bitmap: the
+/// recorded boxes and the RGB pixels.
+fn record((w, h): (u32, u32), texts: &[Label<'_>]) -> (Vec<TextBox>, Vec<u8>) {
+    use plotters::prelude::*;
+    use plotters::style::FontTransform;
+    charts::ensure_font().unwrap();
+    let log = TextLog::new();
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = TextRecorder::new(BitMapBackend::with_buffer(&mut buf, (w, h)), &log)
+            .into_drawing_area();
+        for &(t, size, pos, turn, at) in texts {
+            let rotation = match turn {
+                0 => FontTransform::None,
+                90 => FontTransform::Rotate90,
+                270 => FontTransform::Rotate270,
+                _ => panic!("turn {turn}"),
+            };
+            let style = (charts::FONT_FAMILY, size)
+                .into_font()
+                .color(&BLACK)
+                .pos(pos)
+                .transform(rotation);
+            root.draw_text(t, &style, at).unwrap();
+        }
+        root.present().unwrap();
+    }
+    (log.take(), buf)
+}
+
+#[test]
+fn checker_catches_two_labels_drawn_on_the_same_spot() {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let top_left = Pos::new(HPos::Left, VPos::Top);
+    let image = (400, 200);
+    let (boxes, _) = record(
+        image,
+        &[
+            ("plan 184,998 CNY", 14.0, top_left, 0, (40, 40)),
+            ("last 191,387 CNY", 14.0, top_left, 0, (40, 40)),
+            ("far away", 14.0, top_left, 0, (250, 150)),
+            ("off the edge", 14.0, top_left, 0, (360, 100)),
+        ],
+    );
+    assert_eq!(boxes.len(), 4);
+    let problems = text_problems(&boxes, image);
+    assert_eq!(
+        problems,
+        [
+            TextProblem::Overlap {
+                first: boxes[0].clone(),
+                second: boxes[1].clone(),
+            },
+            TextProblem::Outside {
+                text: boxes[3].clone(),
+                image,
+            },
+        ],
+        "{problems:#?}"
+    );
+    assert!(problems[0].to_string().contains("overlaps"));
+    // Side by side with a gap: no problem.
+    let (apart, _) = record(
+        image,
+        &[
+            ("left", 14.0, top_left, 0, (10, 10)),
+            ("right", 14.0, top_left, 0, (80, 10)),
+            ("below", 14.0, top_left, 0, (10, 40)),
+        ],
+    );
+    assert!(text_problems(&apart, image).is_empty(), "{apart:?}");
+    // Blank text draws nothing and is not recorded.
+    let (blank, _) = record(image, &[(" ", 14.0, top_left, 0, (10, 10))]);
+    assert!(blank.is_empty());
+}
+
+#[test]
+fn recorded_boxes_hold_the_ink_of_each_text_at_every_anchor_and_rotation() {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let image = (400, 300);
+    for (size, pos, rotation) in [
+        (11.0, Pos::new(HPos::Left, VPos::Top), 0),
+        (22.0, Pos::new(HPos::Right, VPos::Center), 0),
+        (34.0, Pos::new(HPos::Center, VPos::Bottom), 0),
+        (14.0, Pos::new(HPos::Center, VPos::Top), 270),
+        (14.0, Pos::new(HPos::Center, VPos::Top), 90),
+    ] {
+        let (boxes, buf) = record(
+            image,
+            &[("Hgjy 抖音千川 0.62", size, pos, rotation, (200, 150))],
+        );
+        let b = &boxes[0];
+        let (mut x0, mut y0, mut x1, mut y1) = (i32::MAX, i32::MAX, i32::MIN, i32::MIN);
+        for (i, px) in buf.chunks(3).enumerate() {
+            if px[0] < 250 {
+                let (x, y) = ((i % image.0 as usize) as i32, (i / image.0 as usize) as i32);
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1));
+            }
+        }
+        let case =
+            format!("size {size} turned {rotation}°: box {b}, ink x {x0}..{x1} y {y0}..{y1}");
+        assert!(x0 < x1, "{case}: nothing inked");
+        assert!(
+            b.left <= x0 && b.top <= y0 && b.right >= x1 && b.bottom >= y1,
+            "{case}: ink outside the box"
+        );
+        // …and the box is not much bigger than the ink.
+        assert!(
+            (b.right - b.left) - (x1 - x0) <= 4 && (b.bottom - b.top) - (y1 - y0) <= 8,
+            "{case}: box too loose"
+        );
+        let turned = rotation != 0;
+        assert_eq!(b.rotated, turned, "{case}");
+        assert_eq!(b.bottom - b.top > b.right - b.left, turned, "{case}");
+    }
+}
+
+#[test]
+fn frontier_shows_an_orders_or_gmv_target_in_its_own_unit() {
+    let bytes = history_csv(8);
+    for (metric, unit) in [(Metric::Orders, "orders"), (Metric::GmvCny, "CNY GMV")] {
+        let r = run_csv_by(&bytes, Granularity::RoomChannel, metric);
+        let target = r.request.target.unwrap();
+        let checked = assert_text_fits(&r, unit);
+        let frontier = &checked[3];
+        let label = frontier
+            .texts
+            .iter()
+            .find(|t| t.text.starts_with("target "))
+            .unwrap_or_else(|| panic!("{unit}: no target label among {:?}", frontier.texts));
+        assert!(
+            label
+                .text
+                .contains(&format!("{} {unit}", acqplan::plan::fmt_num(target))),
+            "{unit}: {}",
+            label.text
+        );
+        // The line is drawn at the viewers the plan buys, as the label says.
+        let viewers = acqplan::plan::fmt_num(r.report.plan.totals.viewers);
+        assert!(label.text.contains(&viewers), "{}", label.text);
+    }
+}
+
+#[test]
+fn pooled_panels_mark_fake_days_at_the_days_summed_point() {
+    let h = generate(&GenOptions {
+        rooms: 3,
+        days: 90,
+        ..GenOptions::default()
+    });
+    let r = run_csv_by(
+        &h.to_csv(Headers::English),
+        Granularity::Channel,
+        Metric::Viewers,
+    );
+    let input = r.input();
+    assert_text_fits(&r, "pooled");
+    let lanes = charts::curves_panel_lanes(&input);
+    let marks = charts::curves_fake_marks(&input);
+    assert_eq!(lanes.len(), 8);
+    let mut marked = 0;
+    for ((room, channel), marks) in lanes.iter().zip(&marks) {
+        let i = r
+            .set
+            .keys
+            .iter()
+            .position(|k| &k.room == room && &k.channel == channel)
+            .unwrap();
+        let days: std::collections::BTreeSet<i32> = r
+            .screened
+            .flagged_rows
+            .iter()
+            .filter(|f| &f.channel == channel)
+            .map(|f| f.date)
+            .collect();
+        // One mark per day with flagged rows, not one per flagged row.
+        assert_eq!(marks.len(), days.len(), "{channel}");
+        let dates = r.set.dates(i);
+        for (d, m) in days.iter().zip(marks) {
+            if let Ok(j) = dates.binary_search(d) {
+                // The day's summed point, as the panel draws it.
+                assert_eq!(
+                    *m,
+                    (r.set.spend_cny(i)[j], r.set.viewers(i)[j]),
+                    "{channel}"
+                );
+                marked += 1;
+            }
+        }
+    }
+    assert!(marked > 5, "only {marked} marks on summed points");
+}
+
+#[test]
+fn long_channel_names_and_label_still_fit() {
+    let long = "douyin_qianchuan_brand_search_campaign_double_eleven_2026_抖音千川品牌";
+    let csv = String::from_utf8(history_csv(12)).unwrap();
+    let r = run_csv(csv.replace("douyin_qianchuan", long).as_bytes());
+    let input = ChartInput {
+        label: "2026-11-30 – 12-06, re-run after the Double 11 data fix of the affiliate feed",
+        ..r.input()
+    };
+    let f = charts::frontier(&input);
+    let checked = charts::render_all_checked(&input, &f).unwrap();
+    for c in &checked {
+        assert!(
+            c.problems.is_empty(),
+            "{}: {:#?}",
+            c.chart.file_name,
+            c.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>()
+        );
+    }
+    // The long name is still there, shortened, in the allocation chart.
+    assert!(
+        checked[2]
+            .texts
+            .iter()
+            .any(|t| t.text.starts_with("douyin_qianchuan_")),
+        "{:?}",
+        checked[2].texts
     );
 }

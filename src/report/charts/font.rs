@@ -54,3 +54,48 @@ pub fn printable(text: &str) -> String {
         })
         .collect()
 }
+
+/// Width of `text` drawn at `size_px`, px, as plotters lays it out (sum of
+/// advances and kerning, see `estimate_layout` of its ab_glyph renderer).
+pub(crate) fn text_width_px(text: &str, size_px: f64) -> f64 {
+    use ab_glyph::ScaleFont;
+    let Some(face) = face() else {
+        return 0.0;
+    };
+    let font = face.as_scaled(size_px as f32);
+    let mut width = 0f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = font.glyph_id(c);
+        width += font.h_advance(id);
+        if let Some(p) = prev {
+            width += font.kern(p, id);
+        }
+        prev = Some(id);
+    }
+    f64::from(width)
+}
+
+/// `text` at `size_px` made to fit `max_px`: the font shrunk down to
+/// `min_size_px` if needed, then the text cut short with `…`. Returns the
+/// text and the size to draw it at.
+pub(crate) fn fit_text(text: &str, size_px: f64, min_size_px: f64, max_px: f64) -> (String, f64) {
+    let width = text_width_px(text, size_px);
+    if width <= max_px {
+        return (text.to_string(), size_px);
+    }
+    // Whole-pixel sizes only, so the same text always fits the same way.
+    let fitted = (size_px * max_px / width).floor();
+    if fitted >= min_size_px {
+        return (text.to_string(), fitted);
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let cut: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
+        if text_width_px(&cut, min_size_px) <= max_px {
+            return (cut, min_size_px);
+        }
+    }
+    ("…".to_string(), min_size_px)
+}

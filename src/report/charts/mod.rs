@@ -4,17 +4,24 @@
 //!
 //! | file | what it shows | size, px |
 //! |---|---|---|
-//! | `curves.png` | per lane: daily history, screened fake rows (×), fitted curve with P10–P90 band, last period's and the plan's daily spend | [`curves_size`] |
+//! | `curves.png` | per lane: daily history, screened fake rows (×; for rooms pooled per channel, each day with flagged rows at its summed point), fitted curve with P10–P90 band, last period's and the plan's daily spend | [`curves_size`] |
 //! | `marginal_cost.png` | marginal cost per viewer vs spend/day for every lane, the plan's shadow price, each lane's planned spend | [`MARGINAL_COST_SIZE`] |
 //! | `allocation.png` | last period vs recommended spend per channel, with expected viewers | [`allocation_size`] |
-//! | `frontier.png` | expected viewers vs budget, the target, the plan, what-if budgets | [`FRONTIER_SIZE`] |
+//! | `frontier.png` | expected viewers vs budget, the target (for an orders or GMV target: at the viewers the plan buys for it), the plan, what-if budgets | [`FRONTIER_SIZE`] |
 //! | `summary.png` | the headline numbers, top three moves and small versions of the charts | [`SUMMARY_SIZE`] |
+//!
+//! No text overlaps another or leaves the image: long titles and names are
+//! drawn smaller, then cut short with `…`; labels next to marks go where
+//! there is room, and a what-if label with no room is left out (its
+//! numbers are in `whatif.csv`). [`render_checked`] draws a chart through
+//! a [`TextRecorder`] (same bytes) and reports every [`TextProblem`].
 //!
 //! Each channel keeps one colour in every chart (by channel-name order).
 //! Text uses the embedded WenQuanYi Micro Hei font, so Chinese channel names
 //! render; a character the font lacks is drawn as `?`.
 
 mod font;
+mod layout;
 mod plots;
 mod summary;
 
@@ -25,6 +32,7 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 
 pub use font::{FONT_FAMILY, MISSING_GLYPH, has_glyph, printable};
+pub use layout::{TEXT_TOLERANCE_PX, TextBox, TextLog, TextProblem, TextRecorder, text_problems};
 
 use crate::curves::FittedCurve;
 use crate::curves::stage::{CurveFit, SeriesSet};
@@ -258,7 +266,7 @@ pub fn curves_size(panels: usize) -> (u32, u32) {
     let cols = panels.min(CURVES_COLUMNS);
     let rows = panels.div_ceil(CURVES_COLUMNS);
     let width = if cols == 1 { 640 } else { cols as u32 * 400 };
-    (width, plots::CURVES_HEADER_PX + rows as u32 * 330)
+    (width, plots::curves_header_px(width) + rows as u32 * 330)
 }
 
 /// Width and height of `allocation.png` for `channels` channels, px.
@@ -280,51 +288,113 @@ pub fn curves_panel_lanes(input: &ChartInput<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Where each `curves.png` panel marks screened fake traffic (aligned
+/// with [`curves_panel_lanes`]), (spend CNY/day, viewers/day): a room's
+/// panel marks each flagged row; a pooled panel (`--by channel`) marks
+/// each day with flagged rows at that day's summed point.
+pub fn curves_fake_marks(input: &ChartInput<'_>) -> Vec<Vec<(f64, f64)>> {
+    let v = View::new(input);
+    v.panel_lanes()
+        .iter()
+        .map(|l| v.flagged_points(l))
+        .collect()
+}
+
 /// Channels `allocation.png` shows for this input.
 pub fn allocation_channels(input: &ChartInput<'_>) -> usize {
     View::new(input).channel_allocations().len()
 }
 
+/// One of the five charts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChartKind {
+    /// `curves.png`.
+    Curves,
+    /// `marginal_cost.png`.
+    MarginalCost,
+    /// `allocation.png`.
+    Allocation,
+    /// `frontier.png`.
+    Frontier,
+    /// `summary.png`.
+    Summary,
+}
+
+impl ChartKind {
+    /// Every chart, in the order of the table above.
+    pub const ALL: [ChartKind; 5] = [
+        ChartKind::Curves,
+        ChartKind::MarginalCost,
+        ChartKind::Allocation,
+        ChartKind::Frontier,
+        ChartKind::Summary,
+    ];
+
+    /// File name, e.g. `curves.png`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ChartKind::Curves => "curves.png",
+            ChartKind::MarginalCost => "marginal_cost.png",
+            ChartKind::Allocation => "allocation.png",
+            ChartKind::Frontier => "frontier.png",
+            ChartKind::Summary => "summary.png",
+        }
+    }
+
+    /// Width and height for this input, px.
+    fn size(self, v: &View<'_>) -> (u32, u32) {
+        match self {
+            ChartKind::Curves => curves_size(v.panel_lanes().len()),
+            ChartKind::MarginalCost => MARGINAL_COST_SIZE,
+            ChartKind::Allocation => allocation_size(v.channel_allocations().len()),
+            ChartKind::Frontier => FRONTIER_SIZE,
+            ChartKind::Summary => SUMMARY_SIZE,
+        }
+    }
+
+    /// Draw this chart on `root` (the frontier is used by the frontier and
+    /// the summary only).
+    fn draw<DB: DrawingBackend>(
+        self,
+        root: &DrawingArea<DB, Shift>,
+        v: &View<'_>,
+        f: &Frontier,
+    ) -> plots::Drawn {
+        match self {
+            ChartKind::Curves => plots::draw_curves(root, v, &v.panel_lanes()),
+            ChartKind::MarginalCost => plots::draw_marginal_cost(root, v, 1.0, true),
+            ChartKind::Allocation => {
+                plots::draw_allocation(root, v, &v.channel_allocations(), 1.0, true)
+            }
+            ChartKind::Frontier => plots::draw_frontier(root, v, f, 1.0, true),
+            ChartKind::Summary => summary::draw_summary(root, v, f),
+        }
+    }
+}
+
 /// `curves.png`.
 pub fn curves_png(input: &ChartInput<'_>) -> Result<Vec<u8>, ChartError> {
-    let v = View::new(input);
-    let lanes = v.panel_lanes();
-    render("curves.png", curves_size(lanes.len()), |root| {
-        plots::draw_curves(root, &v, &lanes)
-    })
+    render_kind(ChartKind::Curves, input, &Frontier::default(), None)
 }
 
 /// `marginal_cost.png`.
 pub fn marginal_cost_png(input: &ChartInput<'_>) -> Result<Vec<u8>, ChartError> {
-    let v = View::new(input);
-    render("marginal_cost.png", MARGINAL_COST_SIZE, |root| {
-        plots::draw_marginal_cost(root, &v, 1.0, true)
-    })
+    render_kind(ChartKind::MarginalCost, input, &Frontier::default(), None)
 }
 
 /// `allocation.png`.
 pub fn allocation_png(input: &ChartInput<'_>) -> Result<Vec<u8>, ChartError> {
-    let v = View::new(input);
-    let rows = v.channel_allocations();
-    render("allocation.png", allocation_size(rows.len()), |root| {
-        plots::draw_allocation(root, &v, &rows, 1.0, true)
-    })
+    render_kind(ChartKind::Allocation, input, &Frontier::default(), None)
 }
 
 /// `frontier.png`, from a [`frontier`] computed for the same input.
 pub fn frontier_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, ChartError> {
-    let v = View::new(input);
-    render("frontier.png", FRONTIER_SIZE, |root| {
-        plots::draw_frontier(root, &v, f, 1.0, true)
-    })
+    render_kind(ChartKind::Frontier, input, f, None)
 }
 
 /// `summary.png`, from a [`frontier`] computed for the same input.
 pub fn summary_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, ChartError> {
-    let v = View::new(input);
-    render("summary.png", SUMMARY_SIZE, |root| {
-        summary::draw_summary(root, &v, f)
-    })
+    render_kind(ChartKind::Summary, input, f, None)
 }
 
 /// Every chart, in the order of the table above (the frontier is solved
@@ -336,28 +406,62 @@ pub fn render_all(input: &ChartInput<'_>) -> Result<Vec<Chart>, ChartError> {
 /// Every chart, with a [`frontier`] already solved (or read back from a run
 /// folder).
 pub fn render_all_with(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<Chart>, ChartError> {
-    Ok(vec![
-        Chart {
-            file_name: "curves.png",
-            png: curves_png(input)?,
+    ChartKind::ALL
+        .iter()
+        .map(|&kind| {
+            Ok(Chart {
+                file_name: kind.file_name(),
+                png: render_kind(kind, input, f, None)?,
+            })
+        })
+        .collect()
+}
+
+/// A chart rendered through a [`TextRecorder`], with every text it drew.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckedChart {
+    /// The chart, byte for byte as [`render_all_with`] draws it.
+    pub chart: Chart,
+    /// Width and height, px.
+    pub size: (u32, u32),
+    /// Every text drawn, in drawing order.
+    pub texts: Vec<TextBox>,
+    /// Texts that overlap or leave the image ([`text_problems`]).
+    pub problems: Vec<TextProblem>,
+}
+
+/// One chart drawn through a [`TextRecorder`]: the same PNG as without it,
+/// plus where each text landed and which texts collide.
+pub fn render_checked(
+    kind: ChartKind,
+    input: &ChartInput<'_>,
+    f: &Frontier,
+) -> Result<CheckedChart, ChartError> {
+    let log = TextLog::new();
+    let size = kind.size(&View::new(input));
+    let png = render_kind(kind, input, f, Some(&log))?;
+    let texts = log.take();
+    let problems = text_problems(&texts, size);
+    Ok(CheckedChart {
+        chart: Chart {
+            file_name: kind.file_name(),
+            png,
         },
-        Chart {
-            file_name: "marginal_cost.png",
-            png: marginal_cost_png(input)?,
-        },
-        Chart {
-            file_name: "allocation.png",
-            png: allocation_png(input)?,
-        },
-        Chart {
-            file_name: "frontier.png",
-            png: frontier_png(input, f)?,
-        },
-        Chart {
-            file_name: "summary.png",
-            png: summary_png(input, f)?,
-        },
-    ])
+        size,
+        texts,
+        problems,
+    })
+}
+
+/// [`render_checked`] for every chart, in the order of the table above.
+pub fn render_all_checked(
+    input: &ChartInput<'_>,
+    f: &Frontier,
+) -> Result<Vec<CheckedChart>, ChartError> {
+    ChartKind::ALL
+        .iter()
+        .map(|&kind| render_checked(kind, input, f))
+        .collect()
 }
 
 /// `text` drawn as is (no `?` substitution) in black on white at `size_px`,
@@ -367,33 +471,68 @@ pub fn text_png(
     size_px: f64,
     (width, height): (u32, u32),
 ) -> Result<Vec<u8>, ChartError> {
-    render("text.png", (width, height), |root| {
-        root.draw_text(
-            text,
-            &(FONT_FAMILY, size_px).into_font().color(&BLACK),
-            (4, 4),
-        )
-        .map_err(|e| e.to_string())
-    })
+    ensure_font()?;
+    let chart = "text.png";
+    let mut buf = vec![255u8; width as usize * height as usize * 3];
+    paint(
+        chart,
+        BitMapBackend::with_buffer(&mut buf, (width, height)),
+        |root| {
+            root.draw_text(
+                text,
+                &(FONT_FAMILY, size_px).into_font().color(&BLACK),
+                (4, 4),
+            )
+            .map_err(|e| e.to_string())
+        },
+    )?;
+    encode_png(&buf, width, height).map_err(|source| ChartError::Encode { chart, source })
 }
 
-/// Draw into a white RGB buffer and encode it.
-fn render<F>(chart: &'static str, (w, h): (u32, u32), draw: F) -> Result<Vec<u8>, ChartError>
-where
-    F: FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
-{
-    if !font::ensure_registered() {
-        return Err(ChartError::Font);
+/// Register the embedded chart font with plotters (once per process), so
+/// text drawn in [`FONT_FAMILY`] renders; charts do this themselves.
+pub fn ensure_font() -> Result<(), ChartError> {
+    if font::ensure_registered() {
+        Ok(())
+    } else {
+        Err(ChartError::Font)
     }
+}
+
+/// Draw one chart into a white RGB buffer, through a [`TextRecorder`]
+/// writing to `log` when given, and encode it.
+fn render_kind(
+    kind: ChartKind,
+    input: &ChartInput<'_>,
+    f: &Frontier,
+    log: Option<&TextLog>,
+) -> Result<Vec<u8>, ChartError> {
+    ensure_font()?;
+    let chart = kind.file_name();
+    let v = View::new(input);
+    let (w, h) = kind.size(&v);
     let mut buf = vec![255u8; w as usize * h as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        let err = |message: String| ChartError::Draw { chart, message };
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        draw(&root).map_err(err)?;
-        root.present().map_err(|e| err(e.to_string()))?;
+    let bitmap = BitMapBackend::with_buffer(&mut buf, (w, h));
+    match log {
+        None => paint(chart, bitmap, |root| kind.draw(root, &v, f))?,
+        Some(log) => paint(chart, TextRecorder::new(bitmap, log), |root| {
+            kind.draw(root, &v, f)
+        })?,
     }
     encode_png(&buf, w, h).map_err(|source| ChartError::Encode { chart, source })
+}
+
+/// Fill `backend` white, draw, and present it.
+fn paint<DB, F>(chart: &'static str, backend: DB, draw: F) -> Result<(), ChartError>
+where
+    DB: DrawingBackend,
+    F: FnOnce(&DrawingArea<DB, Shift>) -> Result<(), String>,
+{
+    let root = backend.into_drawing_area();
+    let err = |message: String| ChartError::Draw { chart, message };
+    root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+    draw(&root).map_err(err)?;
+    root.present().map_err(|e| err(e.to_string()))
 }
 
 /// RGB8 → PNG with fixed settings (default deflate level, adaptive
@@ -637,16 +776,44 @@ impl<'a> View<'a> {
             .filter(|p| p.is_finite() && *p > 0.0)
     }
 
-    /// Screened rows (spend, viewers) for a lane.
+    /// Where to mark screened rows in a lane's panel, (spend, viewers) per
+    /// day. A room's lane: each flagged row as it was reported. A pooled
+    /// lane (rooms summed per day): each day with flagged rows, at the
+    /// day's summed point as charted (or at the flagged rows' sum when no
+    /// point is left that day), so the mark is in the panel's units.
     pub fn flagged_points(&self, lane: &LaneView) -> Vec<(f64, f64)> {
         let Some(s) = self.input.screen else {
             return Vec::new();
         };
         let pooled = lane.room == crate::validate::ONE_ROOM;
-        s.flagged_rows
+        let rows = s
+            .flagged_rows
             .iter()
             .filter(|r| r.channel == lane.channel && (pooled || r.room == lane.room))
-            .map(|r| (r.spend_cny, r.viewers))
+            .filter(|r| r.spend_cny.is_finite() && r.viewers.is_finite());
+        if !pooled {
+            return rows.map(|r| (r.spend_cny, r.viewers)).collect();
+        }
+        let mut days: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
+        for r in rows {
+            let d = days.entry(r.date).or_default();
+            d.0 += r.spend_cny;
+            d.1 += r.viewers;
+        }
+        let series = self.input.series;
+        let charted: BTreeMap<i32, (f64, f64)> = lane
+            .series
+            .map(|i| {
+                series
+                    .dates(i)
+                    .iter()
+                    .zip(series.spend_cny(i).iter().zip(series.viewers(i)))
+                    .map(|(&d, (&x, &y))| (d, (x, y)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        days.into_iter()
+            .map(|(d, sum)| charted.get(&d).copied().unwrap_or(sum))
             .filter(|(x, y)| x.is_finite() && y.is_finite())
             .collect()
     }

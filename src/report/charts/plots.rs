@@ -8,9 +8,10 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::font::{FONT_FAMILY, printable};
+use super::font::{FONT_FAMILY, fit_text, printable, text_width_px};
+use super::layout::{Placer, Rect, label_extent};
 use super::{ChannelAlloc, Frontier, LaneView, View};
-use crate::plan::{Metric, fmt_num};
+use crate::plan::{Metric, PlanStatus, fmt_num};
 
 /// Most lanes drawn in the marginal-cost chart.
 pub(crate) const MARGINAL_COST_MAX_LANES: usize = 48;
@@ -40,7 +41,7 @@ pub(crate) fn font(size: f64) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().color(&BLACK)
 }
 
-fn at(style: TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
+fn at<'a>(style: TextStyle<'a>, h: HPos, v: VPos) -> TextStyle<'a> {
     style.pos(Pos::new(h, v))
 }
 
@@ -83,20 +84,66 @@ fn clip_rising(points: &[(f64, f64)], ymax: f64) -> Vec<(f64, f64)> {
     out
 }
 
+/// A chart's title and its size, px: 20 (17 when small) × `scale`, shrunk
+/// and then cut short to fit the area's width.
+fn fit_caption<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    full_title: bool,
+    scale: f64,
+) -> (String, f64) {
+    let size = if full_title { 20.0 } else { 17.0 } * scale;
+    let width = f64::from(area.dim_in_pixel().0) - 24.0 * scale;
+    fit_text(title, size, (size * 0.7).round(), width)
+}
+
 // ------------------------------------------------------------- curves ---
+
+/// Height of the title and legend strip of `curves.png` for an image
+/// `width` px wide: one title line and one legend row from
+/// [`CURVES_WIDE_PX`] up, else two of each.
+pub(crate) fn curves_header_px(width: u32) -> u32 {
+    if width >= CURVES_WIDE_PX {
+        CURVES_HEADER_PX
+    } else {
+        CURVES_HEADER_NARROW_PX
+    }
+}
+
+/// From this width, px, `curves.png` has its title and legend on one line
+/// each.
+pub(crate) const CURVES_WIDE_PX: u32 = 1200;
+
+/// Height of the two-line title and legend strip of a narrow `curves.png`,
+/// px.
+pub(crate) const CURVES_HEADER_NARROW_PX: u32 = 112;
 
 pub(crate) fn draw_curves<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     v: &View,
     lanes: &[&LaneView],
 ) -> Drawn {
-    let (header, body) = root.split_vertically(CURVES_HEADER_PX);
-    let title = format!(
-        "Response curves{}: viewers/day against spend/day, fitted on the daily history",
-        v.when()
-    );
-    header.draw_text(&title, &font(22.0), (12, 8)).s()?;
-    draw_curves_legend(&header, 12, 44, 1.0)?;
+    let width = root.dim_in_pixel().0;
+    let (header, body) = root.split_vertically(curves_header_px(width));
+    let room = f64::from(width) - 24.0;
+    let what = "viewers/day against spend/day, fitted on the daily history";
+    let pooled = lanes.iter().any(|l| l.room == crate::validate::ONE_ROOM);
+    if width >= CURVES_WIDE_PX {
+        let (title, size) = fit_text(
+            &format!("Response curves{}: {what}", v.when()),
+            22.0,
+            14.0,
+            room,
+        );
+        header.draw_text(&title, &font(size), (12, 8)).s()?;
+        draw_curves_legend(&header, 12, &[44], room, pooled)?;
+    } else {
+        let (title, size) = fit_text(&format!("Response curves{}", v.when()), 22.0, 14.0, room);
+        header.draw_text(&title, &font(size), (12, 8)).s()?;
+        let (what, size) = fit_text(what, 15.0, 11.0, room);
+        header.draw_text(&what, &font(size), (12, 38)).s()?;
+        draw_curves_legend(&header, 12, &[70, 92], room, pooled)?;
+    }
     let n = lanes.len().max(1);
     let cols = n.min(super::CURVES_COLUMNS);
     let rows = n.div_ceil(super::CURVES_COLUMNS);
@@ -111,61 +158,107 @@ pub(crate) fn draw_curves<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One mark of the curves legend.
+#[derive(Clone, Copy)]
+enum CurvesMark {
+    History,
+    Fake,
+    Band,
+    Last,
+    Plan,
+}
+
+/// The curves legend from `x0`, one row at each of `rows` (y, px), the
+/// entries spread evenly over the rows and placed by their measured width
+/// within `max_px`. `pooled`: the fake-traffic mark stands for a day whose
+/// rooms include screened rows.
 pub(crate) fn draw_curves_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     x0: i32,
-    y: i32,
-    scale: f64,
+    rows: &[i32],
+    max_px: f64,
+    pooled: bool,
 ) -> Drawn {
-    let f = font(13.0 * scale);
-    let label = at(f, HPos::Left, VPos::Center);
-    let step = |w: f64| (w * scale) as i32;
-    let mut x = x0;
-    area.draw(&Circle::new((x + 5, y), 3, BLUE.mix(0.5).filled()))
-        .s()?;
-    area.draw_text("daily history", &label, (x + 14, y)).s()?;
-    x += step(120.0);
-    area.draw(&Cross::new((x + 5, y), 4, FAKE_MARK.stroke_width(2)))
-        .s()?;
-    area.draw_text(
-        &printable("screened fake traffic (▲ above the scale)"),
-        &label,
-        (x + 14, y),
-    )
-    .s()?;
-    x += step(300.0);
-    area.draw(&Rectangle::new(
-        [(x, y - 6), (x + 22, y + 6)],
-        BLUE.mix(0.18).filled(),
-    ))
-    .s()?;
-    area.draw(&PathElement::new(
-        vec![(x, y), (x + 22, y)],
-        BLUE.stroke_width(2),
-    ))
-    .s()?;
-    area.draw_text("fitted curve, P10–P90 band", &label, (x + 30, y))
-        .s()?;
-    x += step(225.0);
-    area.draw(&DashedPathElement::new(
-        vec![(x + 10, y - 8), (x + 10, y + 8)],
-        3,
-        3,
-        LAST_GREY.stroke_width(2),
-    ))
-    .s()?;
-    area.draw_text("last period, avg spend/day", &label, (x + 20, y))
-        .s()?;
-    x += step(215.0);
-    area.draw(&PathElement::new(
-        vec![(x + 10, y - 8), (x + 10, y + 8)],
-        BLUE.stroke_width(2),
-    ))
-    .s()?;
-    area.draw(&Circle::new((x + 10, y), 4, BLUE.filled())).s()?;
-    area.draw_text("plan, spend/day", &label, (x + 20, y)).s()?;
+    const SIZE: f64 = 13.0;
+    const GAP: f64 = 28.0;
+    let label = at(font(SIZE), HPos::Left, VPos::Center);
+    let fake = if pooled {
+        "day with screened fake traffic (▲ above the scale)"
+    } else {
+        "screened fake traffic (▲ above the scale)"
+    };
+    let entries = [
+        (CurvesMark::History, "daily history"),
+        (CurvesMark::Fake, fake),
+        (CurvesMark::Band, "fitted curve, P10–P90 band"),
+        (CurvesMark::Last, "last period, avg spend/day"),
+        (CurvesMark::Plan, "plan, spend/day"),
+    ];
+    let per_row = entries.len().div_ceil(rows.len().max(1));
+    for (chunk, &y) in entries.chunks(per_row).zip(rows) {
+        let mut x = x0;
+        for &(mark, text) in chunk {
+            let text = printable(text);
+            let mark_px = match mark {
+                CurvesMark::History | CurvesMark::Fake => 14,
+                CurvesMark::Band => 30,
+                CurvesMark::Last | CurvesMark::Plan => 20,
+            };
+            let room = (max_px - f64::from(x - x0 + mark_px)).max(0.0);
+            let (text, size) = fit_text(&text, SIZE, 10.0, room);
+            match mark {
+                CurvesMark::History => {
+                    area.draw(&Circle::new((x + 5, y), 3, BLUE.mix(0.5).filled()))
+                        .s()?;
+                }
+                CurvesMark::Fake => {
+                    area.draw(&Cross::new((x + 5, y), 4, FAKE_MARK.stroke_width(2)))
+                        .s()?;
+                }
+                CurvesMark::Band => {
+                    area.draw(&Rectangle::new(
+                        [(x, y - 6), (x + 22, y + 6)],
+                        BLUE.mix(0.18).filled(),
+                    ))
+                    .s()?;
+                    area.draw(&PathElement::new(
+                        vec![(x, y), (x + 22, y)],
+                        BLUE.stroke_width(2),
+                    ))
+                    .s()?;
+                }
+                CurvesMark::Last => {
+                    area.draw(&DashedPathElement::new(
+                        vec![(x + 10, y - 8), (x + 10, y + 8)],
+                        3,
+                        3,
+                        LAST_GREY.stroke_width(2),
+                    ))
+                    .s()?;
+                }
+                CurvesMark::Plan => {
+                    area.draw(&PathElement::new(
+                        vec![(x + 10, y - 8), (x + 10, y + 8)],
+                        BLUE.stroke_width(2),
+                    ))
+                    .s()?;
+                    area.draw(&Circle::new((x + 10, y), 4, BLUE.filled())).s()?;
+                }
+            }
+            let style = if size == SIZE {
+                label.clone()
+            } else {
+                at(font(size), HPos::Left, VPos::Center)
+            };
+            area.draw_text(&text, &style, (x + mark_px, y)).s()?;
+            x += mark_px + (text_width_px(&text, size) + GAP) as i32;
+        }
+    }
     Ok(())
 }
+
+/// Height of a curves panel's caption strip at scale 1, px.
+const PANEL_CAPTION_PX: f64 = 26.0;
 
 pub(crate) fn draw_lane_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -219,17 +312,39 @@ pub(crate) fn draw_lane_panel<DB: DrawingBackend>(
     );
     let off_scale = fake.iter().filter(|p| p.1 > ymax).count();
     let c = lane.colour;
-    let mut title = lane.name();
+    let mut notes = Vec::new();
     if off_scale > 0 {
-        title.push_str(&format!(" ({off_scale} fake above scale)"));
+        notes.push(format!("{off_scale} fake above scale"));
     }
     if lane.fitted.is_none() {
-        title.push_str(" (no usable curve)");
+        notes.push("no usable curve".to_string());
     } else if lane.row.is_some_and(|r| r.extrapolation) {
-        title.push_str(" (plan beyond history)");
+        notes.push("plan beyond history".to_string());
     }
+    let mut title = lane.name();
+    if !notes.is_empty() {
+        title.push_str(&format!(" ({})", notes.join("; ")));
+    }
+    // The caption is fitted to the panel (smaller, then cut short) in a
+    // strip of the same height in every panel, so the plots line up.
+    let caption_px = (PANEL_CAPTION_PX * scale) as u32;
+    let (caption, area) = area.split_vertically(caption_px);
+    let (cw, ch) = caption.dim_in_pixel();
+    let (title, size) = fit_text(
+        &title,
+        16.0 * scale,
+        11.0 * scale,
+        f64::from(cw) - 12.0 * scale,
+    );
+    caption
+        .draw_text(
+            &title,
+            &at(font(size), HPos::Center, VPos::Center),
+            (cw as i32 / 2, ch as i32 / 2 + (2.0 * scale) as i32),
+        )
+        .s()?;
+    let area = &area;
     let mut chart = ChartBuilder::on(area)
-        .caption(title, font(16.0 * scale))
         .margin((6.0 * scale) as u32)
         .margin_right((14.0 * scale) as u32)
         .x_label_area_size((36.0 * scale) as u32)
@@ -391,8 +506,9 @@ pub(crate) fn draw_marginal_cost<DB: DrawingBackend>(
     } else {
         "Marginal cost per viewer".to_string()
     };
+    let caption = fit_caption(area, &title, full_title, scale);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, font(if full_title { 20.0 } else { 17.0 } * scale))
+        .caption(caption.0, font(caption.1))
         .margin((10.0 * scale) as u32)
         .margin_right((24.0 * scale) as u32)
         .x_label_area_size((44.0 * scale) as u32)
@@ -425,6 +541,29 @@ pub(crate) fn draw_marginal_cost<DB: DrawingBackend>(
             });
         }
     }
+    let coord = chart.as_coord_spec().clone();
+    let px = |p: (f64, f64)| coord.translate(&p);
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let mut placer = Placer::new(Rect {
+        left: xr.start,
+        top: yr.start,
+        right: xr.end,
+        bottom: yr.end,
+    });
+    if full_title {
+        // The legend (upper left), as plotters sizes it.
+        let size = 12.0 * scale;
+        let widest = labelled
+            .iter()
+            .map(|c| text_width_px(&printable(c), size))
+            .fold(0.0, f64::max);
+        placer.reserve(Rect::at(
+            xr.start,
+            yr.start,
+            widest as i32 + 60,
+            (labelled.len() as f64 * (size + 6.0)) as i32 + 26,
+        ));
+    }
     if let Some(p) = shadow {
         chart
             .draw_series(DashedLineSeries::new(
@@ -433,13 +572,6 @@ pub(crate) fn draw_marginal_cost<DB: DrawingBackend>(
                 5,
                 BLACK.stroke_width(2),
             ))
-            .s()?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("shadow price {} CNY per viewer", cny2(p)),
-                (xmax * 0.99, p),
-                at(font(14.0 * scale), HPos::Right, VPos::Bottom),
-            )))
             .s()?;
     }
     for (l, p) in lanes.iter().zip(&planned) {
@@ -451,6 +583,21 @@ pub(crate) fn draw_marginal_cost<DB: DrawingBackend>(
                     Circle::new((x, y), 6, BLACK.stroke_width(1)),
                 ])
                 .s()?;
+            placer.reserve(Rect::around(px((x, y)), 7));
+        }
+    }
+    if let Some(p) = shadow {
+        // Above the line at the right, else below it, else further left.
+        let text = format!("shadow price {} CNY per viewer", cny2(p));
+        let size = 14.0 * scale;
+        let (w, h, _) = label_extent(&text, size);
+        let (right, y) = px((xmax * 0.99, p));
+        let spots: Vec<Rect> = [right - w, (xr.start + xr.end) / 2 - w / 2, xr.start + 6]
+            .into_iter()
+            .flat_map(|x| [Rect::at(x, y - 3 - h, w, h), Rect::at(x, y + 4, w, h)])
+            .collect();
+        if let Some(r) = placer.place(&spots) {
+            draw_label(area, &text, size, BLACK, r)?;
         }
     }
     if !full_title {
@@ -497,8 +644,9 @@ pub(crate) fn draw_allocation<DB: DrawingBackend>(
         format!("Spend per channel over {days}: last (grey) vs plan")
     };
     let names_px = (if full_title { 170.0 } else { 120.0 } * scale) as u32;
+    let caption = fit_caption(area, &title, full_title, scale);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, font(if full_title { 20.0 } else { 17.0 } * scale))
+        .caption(caption.0, font(caption.1))
         .margin((10.0 * scale) as u32)
         .margin_right((20.0 * scale) as u32)
         .x_label_area_size((44.0 * scale) as u32)
@@ -559,9 +707,17 @@ pub(crate) fn draw_allocation<DB: DrawingBackend>(
                 .s()?;
         }
         let (px, py) = chart.backend_coord(&(0.0, top - 0.5));
-        area.draw_text(
+        // Long names are drawn smaller, then cut short, to stay in the
+        // names column.
+        let (name, size) = fit_text(
             &printable(r.channel),
-            &at(font(14.0 * scale), HPos::Right, VPos::Center),
+            14.0 * scale,
+            10.0 * scale,
+            f64::from(names_px) - 14.0 * scale,
+        );
+        area.draw_text(
+            &name,
+            &at(font(size), HPos::Right, VPos::Center),
             (px - base.0 - 8, py - base.1),
         )
         .s()?;
@@ -571,6 +727,36 @@ pub(crate) fn draw_allocation<DB: DrawingBackend>(
 
 // ------------------------------------------------------------ frontier ---
 
+/// Label candidates around a marker at `p` (pixels) with radius `r`, in the
+/// order tried: below right, above left, above right, below left.
+fn around_marker(p: (i32, i32), r: i32, (w, h): (i32, i32)) -> [Rect; 4] {
+    let gap = r + 4;
+    [
+        Rect::at(p.0 + gap, p.1 + 2, w, h),
+        Rect::at(p.0 - gap - w, p.1 - 2 - h, w, h),
+        Rect::at(p.0 + gap, p.1 - 2 - h, w, h),
+        Rect::at(p.0 - gap - w, p.1 + 2, w, h),
+    ]
+}
+
+/// Draw `text` at `size` with its box's top-left at `r` (absolute px).
+fn draw_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: f64,
+    colour: RGBColor,
+    r: Rect,
+) -> Drawn {
+    let (_, _, drop) = label_extent(text, size);
+    let base = area.get_base_pixel();
+    area.draw_text(
+        text,
+        &at(font(size).color(&colour), HPos::Left, VPos::Top),
+        (r.left - base.0, r.top + drop - base.1),
+    )
+    .s()
+}
+
 pub(crate) fn draw_frontier<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     v: &View,
@@ -579,10 +765,37 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
     full_title: bool,
 ) -> Drawn {
     let plan = &v.input.report.plan;
-    let target = v
-        .target()
-        .filter(|t| plan.metric == Metric::Viewers && *t > 0.0);
     let plan_pt = (plan.totals.spend_cny, plan.totals.viewers);
+    let plan_ok = plan_pt.0.is_finite() && plan_pt.1.is_finite();
+    let unit = plan.metric.unit();
+    // The target as a line in viewers: the target itself for a viewers
+    // plan; for orders or GMV the viewers the plan buys to reach it (the
+    // frontier is in viewers, and a metric per viewer depends on the mix).
+    let target: Option<(f64, String)> =
+        v.target()
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .and_then(|t| {
+                let reach = if plan.status == PlanStatus::Infeasible {
+                    " (not reachable)"
+                } else {
+                    ""
+                };
+                if plan.metric == Metric::Viewers {
+                    Some((t, format!("target {} viewers{reach}", fmt_num(t))))
+                } else if plan_ok && plan_pt.1 > 0.0 {
+                    let short = format!("target {} {unit}{reach}", fmt_num(t));
+                    Some((
+                        plan_pt.1,
+                        if full_title {
+                            format!("{short}: the plan's {} viewers", fmt_num(plan_pt.1))
+                        } else {
+                            short
+                        },
+                    ))
+                } else {
+                    None
+                }
+            });
     let xmax = upper(
         finite_max(
             f.points
@@ -599,7 +812,7 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
                 .iter()
                 .chain(&f.what_if)
                 .map(|p| p.viewers)
-                .chain([plan_pt.1, target.unwrap_or(0.0)]),
+                .chain([plan_pt.1, target.as_ref().map_or(0.0, |t| t.0)]),
         ),
         1.0,
     );
@@ -612,8 +825,9 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
     } else {
         format!("Viewers per budget, {days}")
     };
+    let caption = fit_caption(area, &title, full_title, scale);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, font(if full_title { 20.0 } else { 17.0 } * scale))
+        .caption(caption.0, font(caption.1))
         .margin((10.0 * scale) as u32)
         .margin_right((24.0 * scale) as u32)
         .x_label_area_size((44.0 * scale) as u32)
@@ -634,6 +848,37 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
         .bold_line_style(GRID_BOLD)
         .draw()
         .s()?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let mut placer = Placer::new(Rect {
+        left: xr.start,
+        top: yr.start,
+        right: xr.end,
+        bottom: yr.end,
+    });
+    let coord = chart.as_coord_spec().clone();
+    let px = |p: (f64, f64)| coord.translate(&p);
+    // The legend (lower right), as plotters sizes it: widest label plus
+    // the mark, one row per entry.
+    let legend_size = 13.0 * scale;
+    let mut legend = vec!["the plan"];
+    if !f.points.is_empty() {
+        legend.push("max viewers for the budget");
+    }
+    if !f.what_if.is_empty() {
+        legend.push("what-if budgets");
+    }
+    let legend_w = legend
+        .iter()
+        .map(|l| text_width_px(l, legend_size))
+        .fold(0.0, f64::max) as i32
+        + 50;
+    let legend_h = (legend.len() as f64 * (legend_size + 6.0)) as i32 + 16;
+    placer.reserve(Rect {
+        left: xr.end - legend_w - 10,
+        top: yr.end - legend_h - 10,
+        right: xr.end,
+        bottom: yr.end,
+    });
     let line = RGBColor(31, 119, 180);
     if !f.points.is_empty() {
         chart
@@ -654,30 +899,11 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
             )
             .s()?;
     } else {
-        chart
-            .draw_series(std::iter::once(Text::new(
-                "frontier not computed (no plan request)".to_string(),
-                (xmax * 0.05, ymax * 0.95),
-                at(font(14.0 * scale), HPos::Left, VPos::Top),
-            )))
-            .s()?;
-    }
-    if let Some(t) = target {
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, t), (xmax, t)],
-                8,
-                5,
-                RGBColor(214, 39, 40).stroke_width(2),
-            ))
-            .s()?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("target {} viewers", fmt_num(t)),
-                (xmax * 0.01, t),
-                at(font(14.0 * scale), HPos::Left, VPos::Bottom),
-            )))
-            .s()?;
+        let text = "frontier not computed (no plan request)";
+        let (w, h, _) = label_extent(text, 14.0 * scale);
+        if let Some(r) = placer.place(&[Rect::at(xr.start + 12, yr.start + 12, w, h)]) {
+            draw_label(area, text, 14.0 * scale, BLACK, r)?;
+        }
     }
     let what_if = RGBColor(170, 110, 0);
     for p in &f.what_if {
@@ -688,21 +914,39 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
                 what_if.filled(),
             )])
             .s()?;
-        if full_title {
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!(
-                        "what-if {} CNY → {}",
-                        fmt_num(p.budget_cny),
-                        fmt_num(p.viewers)
-                    ),
-                    (p.budget_cny + xmax * 0.012, p.viewers),
-                    at(font(13.0 * scale), HPos::Left, VPos::Top),
-                )))
-                .s()?;
+        placer.reserve(Rect::around(px((p.budget_cny, p.viewers)), 8));
+    }
+    if plan_ok {
+        placer.reserve(Rect::around(px(plan_pt), 8));
+    }
+    let target_red = RGBColor(214, 39, 40);
+    if let Some((t, text)) = &target {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, *t), (xmax, *t)],
+                8,
+                5,
+                target_red.stroke_width(2),
+            ))
+            .s()?;
+        // Just above the line at the left, else below it, else at the right.
+        let size = 14.0 * scale;
+        let room = f64::from(xr.end - xr.start) * 0.45;
+        let (text, size) = fit_text(text, size, 10.0 * scale, room);
+        let (w, h, _) = label_extent(&text, size);
+        let y = px((0.0, *t)).1;
+        let (left, right) = (xr.start + 6, xr.end - 6 - w);
+        let spots = [
+            Rect::at(left, y - 3 - h, w, h),
+            Rect::at(left, y + 4, w, h),
+            Rect::at(right, y - 3 - h, w, h),
+            Rect::at(right, y + 4, w, h),
+        ];
+        if let Some(r) = placer.place(&spots) {
+            draw_label(area, &text, size, target_red, r)?;
         }
     }
-    if plan_pt.0.is_finite() && plan_pt.1.is_finite() {
+    if plan_ok {
         chart
             .draw_series([
                 Circle::new(plan_pt, 7, BLACK.filled()),
@@ -711,17 +955,47 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
             .s()?
             .label("the plan")
             .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.filled()));
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!(
-                    "plan {} CNY → {} viewers",
-                    fmt_num(plan_pt.0),
-                    fmt_num(plan_pt.1)
-                ),
-                (plan_pt.0 + xmax * 0.015, plan_pt.1),
-                at(font(14.0 * scale), HPos::Left, VPos::Top),
-            )))
-            .s()?;
+        let size = 14.0 * scale;
+        let text = format!(
+            "plan {} CNY → {} viewers",
+            fmt_num(plan_pt.0),
+            fmt_num(plan_pt.1)
+        );
+        let (w, h, _) = label_extent(&text, size);
+        if let Some(r) = placer.place(&around_marker(px(plan_pt), 7, (w, h))) {
+            draw_label(area, &text, size, BLACK, r)?;
+        }
+        if full_title && plan.metric != Metric::Viewers {
+            let text = format!(
+                "The plan is the cheapest way to its {unit}, not to viewers: it may sit below this viewers frontier."
+            );
+            let (text, size) = fit_text(
+                &text,
+                13.0 * scale,
+                10.0 * scale,
+                f64::from(xr.end - xr.start) - 24.0,
+            );
+            let (w, h, _) = label_extent(&text, size);
+            if let Some(r) = placer.place(&[Rect::at(xr.start + 12, yr.start + 8, w, h)]) {
+                draw_label(area, &text, size, BLACK, r)?;
+            }
+        }
+    }
+    if full_title {
+        // Labelled where there is room; every what-if is in whatif.csv.
+        for p in &f.what_if {
+            let text = format!(
+                "what-if {} CNY → {}",
+                fmt_num(p.budget_cny),
+                fmt_num(p.viewers)
+            );
+            let size = 13.0 * scale;
+            let (w, h, _) = label_extent(&text, size);
+            let at_px = px((p.budget_cny, p.viewers));
+            if let Some(r) = placer.place(&around_marker(at_px, 8, (w, h))) {
+                draw_label(area, &text, size, BLACK, r)?;
+            }
+        }
     }
     if !f.what_if.is_empty() {
         chart
@@ -735,7 +1009,7 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
         .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.85))
         .border_style(GRID_BOLD)
-        .label_font(font(13.0 * scale))
+        .label_font(font(legend_size))
         .draw()
         .s()?;
     Ok(())

@@ -4,13 +4,17 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::font::printable;
+use super::SUMMARY_SIZE;
+use super::font::{fit_text, printable};
 use super::plots::{self, Drawn, Msg, cny2, font};
 use super::{Frontier, View};
 use crate::plan::{Metric, PlanStatus, fmt_num};
 
 /// Height of the text block, px.
 const HEADER_PX: u32 = 330;
+
+/// Left edge of the warnings at the top right, px.
+const WARNINGS_X: i32 = 1080;
 
 impl View<'_> {
     /// The target in metric units: the request's total, else the sum of
@@ -74,7 +78,8 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
     let days = v.horizon_text();
     let (header, body) = root.split_vertically(HEADER_PX);
     let title = format!("Traffic plan{} ({days})", v.when());
-    header.draw_text(&title, &font(34.0), (24, 16)).s()?;
+    let (title, size) = fit_text(&title, 34.0, 24.0, f64::from(SUMMARY_SIZE.0) - 48.0);
+    header.draw_text(&title, &font(size), (24, 16)).s()?;
 
     let mut lines: Vec<(String, RGBColor)> = Vec::new();
     let goal = match (v.target(), v.input.request.and_then(|r| r.budget_cny)) {
@@ -130,10 +135,15 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
             RGBColor(200, 0, 0),
         ));
     }
+    // The left column stops short of the warnings at the right.
+    let fit = |text: &str, size: f64, x: i32, right: i32| {
+        fit_text(&printable(text), size, size - 4.0, f64::from(right - x))
+    };
     let mut y = 70;
     for (text, colour) in &lines {
+        let (text, size) = fit(text, 20.0, 24, WARNINGS_X - 24);
         header
-            .draw_text(&printable(text), &font(20.0).color(colour), (24, y))
+            .draw_text(&text, &font(size).color(colour), (24, y))
             .s()?;
         y += 30;
     }
@@ -147,9 +157,8 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
             .s()?;
     }
     for m in &moves {
-        header
-            .draw_text(&format!("• {m}"), &font(18.0), (36, y))
-            .s()?;
+        let (text, size) = fit(&format!("• {m}"), 18.0, 36, WARNINGS_X - 24);
+        header.draw_text(&text, &font(size), (36, y)).s()?;
         y += 27;
     }
     // Warnings at the right.
@@ -173,12 +182,14 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
         ));
     }
     let mut wy = 76;
+    let right = SUMMARY_SIZE.0 as i32 - 16;
     for w in warnings.iter().take(4) {
+        let (text, size) = fit(&format!("! {w}"), 16.0, WARNINGS_X, right);
         header
             .draw_text(
-                &format!("! {w}"),
-                &font(16.0).color(&RGBColor(170, 80, 0)),
-                (1080, wy),
+                &text,
+                &font(size).color(&RGBColor(170, 80, 0)),
+                (WARNINGS_X, wy),
             )
             .s()?;
         wy += 26;
