@@ -14,7 +14,9 @@
 //!
 //! Model choice is by blocked k-fold cross-validation over days; the
 //! uncertainty band is the delta method on the log-scale prediction using the
-//! Gauss–Newton covariance of the parameters.
+//! Gauss–Newton covariance of the parameters, widened by the spread of the
+//! other families' fits weighted by their held-out likelihood (so a band
+//! does not pretend the family is known when the data cannot tell).
 
 // Small dense linear algebra on fixed 9 × 9 arrays reads best with indices.
 #![allow(clippy::needless_range_loop)]
@@ -898,6 +900,18 @@ pub struct ParamCovariance {
     pub cov: Vec<f64>,
 }
 
+/// Another family fitted to the same days, with its weight in the band's
+/// model uncertainty.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AltFit {
+    /// The family's fitted model (median day, weekday-averaged).
+    pub model: Model,
+    /// Its share of the held-out likelihood, `exp(−Δ/2)` normalised over
+    /// all families, with `Δ = n · (MSE − MSE_best) / MSE_best` from the
+    /// cross-validation's capped squared log errors.
+    pub weight: f64,
+}
+
 /// A usable fitted response curve with diagnostics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FittedCurve {
@@ -921,6 +935,10 @@ pub struct FittedCurve {
     pub spend_summaries: Vec<SpendSummary>,
     /// Parameter covariance for `band`.
     pub uncertainty: ParamCovariance,
+    /// The other families' fits and weights: where the data cannot tell the
+    /// families apart, `band` widens by their spread around the chosen one.
+    #[serde(default)]
+    pub alternatives: Vec<AltFit>,
 }
 
 /// The result of fitting one series.
@@ -1002,6 +1020,15 @@ impl FittedCurve {
         for i in 0..NP {
             for j in 0..NP {
                 var += grad[i] * cov[i * NP + j] * grad[j];
+            }
+        }
+        // Model uncertainty: the weighted spread of the other families'
+        // log predictions around this one (law of total variance).
+        let ln_here = self.curve.model.value(spend_cny).ln();
+        for alt in &self.alternatives {
+            let d = alt.model.value(spend_cny).ln() - ln_here;
+            if d.is_finite() && alt.weight.is_finite() {
+                var += alt.weight * d * d;
             }
         }
         let sd = if var.is_finite() && var > 0.0 {
@@ -1214,6 +1241,7 @@ struct Assembled<'a> {
     cv_scores: Vec<CvScore>,
     holdout_mape: Option<f64>,
     shrink_reason: Option<String>,
+    alternatives: Vec<AltFit>,
     checked: &'a Checked,
 }
 
@@ -1256,6 +1284,7 @@ fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutco
             params: a.th.to_vec(),
             cov,
         },
+        alternatives: a.alternatives,
     };
     fitted.spend_summaries = [25u8, 50, 75]
         .iter()
@@ -1312,6 +1341,52 @@ fn shape_prior(prior: &FittedCurve, sigma: f64) -> ([f64; 2], [f64; 2]) {
         prec[j] = sigma * sigma / sd2;
     }
     (mu, prec)
+}
+
+/// The families not chosen, weighted by their held-out likelihood relative
+/// to the best (a pseudo-Bayesian model average over the CV days); families
+/// without CV scores or with negligible weight are left out.
+fn alternative_fits(
+    fits: &[RawFit],
+    scores: &[Option<(CvScore, Vec<f64>)>],
+    chosen: usize,
+) -> Vec<AltFit> {
+    let mse = |i: usize| {
+        scores[i]
+            .as_ref()
+            .map(|(_, e)| (e.iter().sum::<f64>() / e.len().max(1) as f64, e.len()))
+    };
+    let Some((best, n)) = (0..fits.len())
+        .filter_map(mse)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+    else {
+        return Vec::new();
+    };
+    if !(best.is_finite() && best > 0.0) {
+        return Vec::new();
+    }
+    let delta = |i: usize| mse(i).map(|(m, _)| n as f64 * (m - best) / best);
+    let raw: Vec<f64> = (0..fits.len())
+        .map(|i| delta(i).map_or(0.0, |d| (-0.5 * d).exp()))
+        .collect();
+    let total: f64 = raw.iter().sum();
+    if !(total.is_finite() && total > 0.0) {
+        return Vec::new();
+    }
+    (0..fits.len())
+        .filter(|&i| {
+            i != chosen && raw[i] / total > 1e-4 && fits[i].th.iter().all(|v| v.is_finite())
+        })
+        .map(|i| {
+            let f = &fits[i];
+            let (_, level) = weekday_factors(&f.th);
+            AltFit {
+                model: f.fam.to_model([f.th[0], f.th[1]], level),
+                weight: raw[i] / total,
+            }
+        })
+        .filter(|a| a.weight.is_finite())
+        .collect()
 }
 
 fn fit_checked(
@@ -1441,6 +1516,7 @@ fn fit_checked(
             }
         }
     }
+    let alternatives = alternative_fits(&fits, &scores, chosen);
     let best = fits[chosen];
     let resid = residuals(best.fam, &best.th, data);
     let sigma = mad_scale(&resid).max(1e-6);
@@ -1455,6 +1531,7 @@ fn fit_checked(
             holdout_mape: scores[chosen].as_ref().map(|s| s.0.cv_mape),
             cv_scores: scores.into_iter().flatten().map(|s| s.0).collect(),
             shrink_reason,
+            alternatives,
             checked: c,
         },
         d,
@@ -1545,6 +1622,7 @@ fn scale_only(
             shrink_reason: Some(format!(
                 "{why}; shape and weekday factors taken from the pooled channel curve, level refitted"
             )),
+            alternatives: Vec::new(),
             checked: c,
         },
         d,

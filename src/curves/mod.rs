@@ -11,7 +11,7 @@ pub mod stage;
 mod tests;
 
 pub use fit::{
-    CvScore, Family, FitOptions, FitOutcome, FitQuality, FittedCurve, ParamCovariance, SeriesData,
-    SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
+    AltFit, CvScore, Family, FitOptions, FitOutcome, FitQuality, FittedCurve, ParamCovariance,
+    SeriesData, SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
 };
 pub use model::{Curve, Model};

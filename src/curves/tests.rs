@@ -309,36 +309,51 @@ fn outliers_do_not_move_the_fit() {
     }
 }
 
+/// The P10–P90 band is an 80 % interval for the expected viewers: over 400
+/// series (8 channels × 50) it must contain the truth 72–88 % of the time
+/// (±4 standard errors of a true 80 %) at the median spend, below the data
+/// (¼ of it) and above it (2×). Measured 77–81 %; the delta method alone,
+/// without the other families' spread, covered only 67–75 % with the spend
+/// log-sd 0.5 used here.
 #[test]
 fn band_is_ordered_and_covers_truth_at_calibrated_rate() {
-    // An 80 % band should contain the truth about 80 % of the time: assert
-    // it over 40 series rather than for every one (which a calibrated band
-    // would fail).
     let opts = FitOptions::default();
-    let mut covered = 0;
-    let mut total = 0;
-    for i in 0..40u64 {
-        let (truth, spend) = channels()[(i % 8) as usize];
-        let s = generate(&SynthSpec::new(truth, spend, 3_000 + i));
-        let out = fit_series(&series(&s, None), &opts, None);
-        let f = fitted(&out);
-        let m = median_positive_spend(&s);
-        let (p10, p50, p90) = f.band(m);
-        assert!(p10 < p50 && p50 < p90, "{p10} {p50} {p90}");
-        assert!(p90 / p10 < 1.5, "band too wide: {p10}..{p90}");
-        assert_eq!(p50, f.value(m));
-        let t = truth.value(m);
-        total += 1;
-        if p10 <= t && t <= p90 {
-            covered += 1;
+    let mults = [0.25, 1.0, 2.0];
+    let mut covered = [0usize; 3];
+    let mut total = 0usize;
+    for (i, (truth, spend)) in channels().into_iter().enumerate() {
+        for d in 0..50u64 {
+            let s = generate(&SynthSpec::new(
+                truth,
+                spend,
+                3_000_000 + 1000 * i as u64 + d,
+            ));
+            let out = fit_series(&series(&s, None), &opts, None);
+            let f = fitted(&out);
+            let m = median_positive_spend(&s);
+            let (p10, p50, p90) = f.band(m);
+            assert!(p10 < p50 && p50 < p90, "{p10} {p50} {p90}");
+            assert!(p90 / p10 < 1.5, "band too wide: {p10}..{p90}");
+            assert_eq!(p50, f.value(m));
+            // Band widens away from the data.
+            let (l2, _, h2) = f.band(m * 6.0);
+            assert!(h2 / l2 > p90 / p10, "band should widen in extrapolation");
+            assert_eq!(f.band(0.0), (0.0, 0.0, 0.0));
+            for (k, mult) in mults.iter().enumerate() {
+                let (lo, _, hi) = f.band(m * mult);
+                let t = truth.value(m * mult);
+                covered[k] += usize::from(lo <= t && t <= hi);
+            }
+            total += 1;
         }
-        // Band widens away from the data.
-        let (l2, _, h2) = f.band(m * 6.0);
-        assert!(h2 / l2 > p90 / p10, "band should widen in extrapolation");
-        assert_eq!(f.band(0.0), (0.0, 0.0, 0.0));
     }
-    let rate = covered as f64 / total as f64;
-    assert!((0.6..=0.975).contains(&rate), "coverage {rate}");
+    for (k, mult) in mults.iter().enumerate() {
+        let rate = covered[k] as f64 / total as f64;
+        assert!(
+            (0.72..=0.88).contains(&rate),
+            "coverage {rate} at {mult} × median spend"
+        );
+    }
 }
 
 #[test]
