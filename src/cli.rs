@@ -121,8 +121,10 @@ pub enum Command {
 /// Where the history comes from and how to read it.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// History file: .csv/.tsv, .parquet or .xlsx (default: `data` in acqplan.toml).
-    #[arg(long, value_name = "FILE")]
+    /// History: a .csv/.tsv, .parquet or .xlsx file, or a folder of
+    /// (hive-partitioned) .parquet files read with streaming (default: `data`
+    /// in acqplan.toml).
+    #[arg(long, value_name = "PATH")]
     pub data: Option<PathBuf>,
     /// Config file (default: ./acqplan.toml if it exists).
     #[arg(long, value_name = "FILE")]
