@@ -39,6 +39,9 @@ max_busy=${MAX_BUSY:-0.25}
 max_wait=${MAX_WAIT_S:-300}
 mkdir -p "$work"
 
+if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y -qq time >&2 || true   # GNU time, for peak RSS
+fi
 if [ ! -x /usr/bin/time ]; then
   echo "bench.sh needs GNU time: apt-get install time" >&2
   exit 2

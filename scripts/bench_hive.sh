@@ -15,6 +15,9 @@ BIN="$ROOT/target/release/acqplan"
 DATA="$OUT/hive30m"
 TIME=/usr/bin/time
 
+if [ ! -x "$TIME" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get install -y -qq time >&2 || true   # GNU time, for peak RSS
+fi
 [ -x "$TIME" ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
 # The test profile builds the binary with the features the tests use.
 (cd "$ROOT" && cargo test --release --no-run >/dev/null 2>&1) || true
