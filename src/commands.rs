@@ -1262,45 +1262,8 @@ fn config_cmd(args: ConfigArgs, io: &mut Io<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-fn history_frame(h: &crate::synth::History) -> PolarsResult<DataFrame> {
-    let n = h.rows.len();
-    let col_f = |name: &str, f: &dyn Fn(&crate::synth::Row) -> f64| {
-        Column::new(name.into(), h.rows.iter().map(f).collect::<Vec<f64>>())
-    };
-    let mut cols = vec![
-        Int32Chunked::from_vec("date".into(), h.rows.iter().map(|r| r.date).collect())
-            .into_date()
-            .into_series()
-            .into_column(),
-        Column::new(
-            "room".into(),
-            h.rows
-                .iter()
-                .map(|r| h.rooms[r.room].as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "channel".into(),
-            h.rows
-                .iter()
-                .map(|r| crate::synth::CHANNELS[r.channel].id)
-                .collect::<Vec<_>>(),
-        ),
-        col_f("spend", &|r| r.spend),
-        col_f("viewers", &|r| r.viewers),
-    ];
-    if h.engagement {
-        cols.push(col_f("impressions", &|r| r.impressions));
-        cols.push(col_f("orders", &|r| r.orders));
-        cols.push(col_f("gmv", &|r| r.gmv));
-        cols.push(col_f("avg_watch_seconds", &|r| r.avg_watch_seconds));
-        cols.push(col_f("comments", &|r| r.comments));
-    }
-    DataFrame::new(n, cols)
-}
-
 fn write_parquet(path: &Path, h: &crate::synth::History) -> Result<(), Error> {
-    let mut df = history_frame(h)?;
+    let mut df = crate::synth::rows_frame(&h.rooms, &h.rows, h.engagement)?;
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf).finish(&mut df)?;
     write_atomic(path, &buf)?;
