@@ -108,6 +108,18 @@ pub enum Command {
     ///   acqplan report reports/2026-W48 --email-to growth@example.com --smtp smtp.example.com:587
     #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Report(ReportArgs),
+    /// Check the curves on your own history: for each of the last weeks,
+    /// fit (with screening, as `plan` does) on the days before it, predict
+    /// that week's viewers per lane at the spend actually spent, and compare
+    /// with what happened and with two naive rules (last 28 days' viewers
+    /// per CNY; a per-lane log-log regression). Writes backtest.csv and
+    /// backtest.png into the run folder.
+    ///
+    /// Examples:
+    ///   acqplan backtest --data data/history.csv
+    ///   acqplan backtest --data data/history.csv --weeks 12 --format json
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Backtest(BacktestArgs),
     /// Print the resolved settings and where each came from (default, the
     /// config file, or a flag). Takes the same flags as `run`.
     ///
@@ -186,6 +198,32 @@ pub struct CurveArgs {
     /// `flag` it, or `off` (no screening).
     #[arg(long, value_name = "POLICY")]
     pub fake_traffic: Option<crate::screen::FakeTraffic>,
+    /// How much recent history counts in the curves' level: `auto`
+    /// (default: per channel, the half-life that best predicted the last 8
+    /// weeks), `all` (every day the same) or a half-life in days. Overrides
+    /// `[fit] half_life_days`.
+    #[arg(long, value_name = "DAYS|auto|all")]
+    pub half_life: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub curves: CurveArgs,
+    /// Weeks to predict, each from the days before it.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=104))]
+    pub weeks: u32,
+    /// Run folder (default: <out_root>/<ISO year-week>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing run folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +300,11 @@ pub struct ScenarioArgs {
     /// (default: `[plan] horizon_days`, else 7).
     #[arg(long, value_name = "DAYS")]
     pub horizon_days: Option<usize>,
+    /// Plan no lane beyond this multiple of its highest daily spend in the
+    /// history (default 1.5: beyond the data the fitted family decides
+    /// alone). Overrides `[plan] max_extrapolation`.
+    #[arg(long, value_name = "FACTOR")]
+    pub max_extrapolation: Option<f64>,
     /// Leave a channel out of the plan. Repeatable.
     #[arg(long, value_name = "CHANNEL")]
     pub exclude: Vec<String>,
@@ -399,6 +442,28 @@ pub struct GenArgs {
     /// Leave out impressions, orders, gmv, watch time and comments.
     #[arg(long)]
     pub no_engagement: bool,
+    /// Log-sd of the multiplicative viewer noise.
+    #[arg(long, default_value_t = 0.2)]
+    pub noise_sigma: f64,
+    /// What the true curve is of the noisy viewers: their `mean` (noise with
+    /// mean 1) or their `median` (noise with median 1).
+    #[arg(long, value_enum, default_value_t = crate::synth::Noise::Mean)]
+    pub noise: crate::synth::Noise,
+    /// Viewers as Poisson counts around the noisy value (small-count lanes:
+    /// combine with --volume 0.001 for a few viewers a day).
+    #[arg(long)]
+    pub counts: bool,
+    /// Multiplies every lane's typical spend (and so its viewers).
+    #[arg(long, default_value_t = 1.0)]
+    pub volume: f64,
+    /// Costs that drift: cost per viewer +40 %/year with random walks in
+    /// cost and audience; truth.json then holds the curves of the week
+    /// after the history.
+    #[arg(long)]
+    pub drift: bool,
+    /// Lanes (room × channel) with bots on 50–80 % of their paid days.
+    #[arg(long, default_value_t = 0)]
+    pub bot_lanes: usize,
     /// Also write history.parquet.
     #[arg(long)]
     pub parquet: bool,

@@ -10,11 +10,10 @@ use serde::Serialize;
 
 use crate::amount::parse_amount;
 use crate::cli::{
-    By, Command, ConfigArgs, DataArgs, FitArgs, Format, FrontierArgs, GenArgs, PlanArgs,
-    ReportArgs, ScreenArgs, ValidateArgs,
+    BacktestArgs, By, Command, ConfigArgs, DataArgs, FitArgs, Format, FrontierArgs, GenArgs,
+    PlanArgs, ReportArgs, ScreenArgs, ValidateArgs,
 };
 use crate::config::{ConfigError, Settings, read_file_config};
-use crate::curves::Model;
 use crate::curves::stage::{
     CurveFit, Granularity, SeriesSet, StageOptions, extract_series, fit_set,
 };
@@ -80,6 +79,7 @@ pub fn run_with(
         Command::Frontier(args) => frontier_cmd(args, &mut io),
         Command::Config(args) => config_cmd(args, &mut io),
         Command::Report(args) => report_cmd(args, &mut io),
+        Command::Backtest(args) => backtest_cmd(args, &mut io),
     }
 }
 
@@ -245,15 +245,28 @@ impl Fitted {
     }
 }
 
-/// Load → run folder → screen → fit, writing rejected_rows.csv,
-/// flagged_rows.csv, curves.csv and curves.json into the run folder.
-fn screen_and_fit(
+/// The history loaded into its run folder, screened, and cut into series,
+/// with the fit options of the settings (what `fit`, `plan` and `backtest`
+/// share before fitting).
+struct Screened {
+    loaded: Loaded,
+    input: InputInfo,
+    screened: ScreenResult,
+    set: SeriesSet,
+    by: Granularity,
+    dir: PathBuf,
+    rows_used: usize,
+    opts: StageOptions,
+}
+
+fn screen_stage(
     s: &Settings,
     skip_bad_rows: bool,
     out_dir: &Option<PathBuf>,
     force: bool,
     io: &mut Io<'_>,
-) -> Result<Fitted, Error> {
+    doing: &str,
+) -> Result<Screened, Error> {
     let caps = s.caps();
     let dir = run_dir(out_dir, s);
     // Refuse an occupied folder before any work.
@@ -292,7 +305,7 @@ fn screen_and_fit(
         }
     }
     io.note(format_args!(
-        "fitting {} curves ({}) on {} rows…",
+        "{doing} {} curves ({}) on {} rows…",
         set.len(),
         match by {
             Granularity::RoomChannel => "per room × channel",
@@ -303,8 +316,41 @@ fn screen_and_fit(
     let opts = StageOptions {
         caps_viewers_per_day: caps,
         shrink: by == Granularity::RoomChannel,
+        recency: s.half_life.value.recency(),
+        horizon_days: s.horizon_days.value,
         ..StageOptions::default()
     };
+    Ok(Screened {
+        rows_used: data.len(),
+        loaded,
+        input,
+        screened,
+        set,
+        by,
+        dir,
+        opts,
+    })
+}
+
+/// Load → run folder → screen → fit, writing rejected_rows.csv,
+/// flagged_rows.csv, curves.csv and curves.json into the run folder.
+fn screen_and_fit(
+    s: &Settings,
+    skip_bad_rows: bool,
+    out_dir: &Option<PathBuf>,
+    force: bool,
+    io: &mut Io<'_>,
+) -> Result<Fitted, Error> {
+    let Screened {
+        loaded,
+        input,
+        screened,
+        set,
+        by,
+        dir,
+        rows_used,
+        opts,
+    } = screen_stage(s, skip_bad_rows, out_dir, force, io, "fitting")?;
     let (fits, _) = fit_set(&set, &opts);
     if s.fake_traffic.value == FakeTraffic::Exclude && screened.flagged_count() > 0 {
         // How much setting the flagged rows aside moved each channel's
@@ -321,7 +367,7 @@ fn screen_and_fit(
         }
     }
     let f = Fitted {
-        rows_used: data.len(),
+        rows_used,
         loaded,
         input,
         screened,
@@ -504,6 +550,59 @@ fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(&args.data, Some(&args.curves), None, None, None)?;
+    let sc = screen_stage(
+        &s,
+        args.data.skip_bad_rows,
+        &args.out,
+        args.force,
+        io,
+        "backtesting",
+    )?;
+    io.clock.start("backtest");
+    let b = crate::backtest::backtest(&sc.set, &sc.opts, args.weeks as usize);
+    write_atomic(&sc.dir.join("backtest.csv"), &b.csv())?;
+    io.clock.start("report");
+    let png = crate::report::charts::backtest_png(&b)?;
+    write_atomic(&sc.dir.join("backtest.png"), &png)?;
+    for line in b.losing_channels() {
+        let _ = writeln!(
+            io.err,
+            "warning: the naive rule predicted better than the curves on {line}"
+        );
+    }
+    let rows = RowCounts {
+        read: sc.loaded.rows_read,
+        rejected: sc.loaded.rejected.len(),
+        flagged: sc.screened.flagged_count(),
+        used: Some(sc.rows_used),
+    };
+    finish_run(io, "backtest", &sc.dir, &sc.input, rows, &s)?;
+    io.note(format_args!(
+        "wrote backtest.csv, backtest.png, manifest.json to {}",
+        sc.dir.display()
+    ));
+    let text = match args.format {
+        Format::Table => b.table(),
+        Format::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({
+                "weeks": b.weeks,
+                "week_starts": b.week_starts.iter().map(|&d| crate::load::cell::format_date(d)).collect::<Vec<_>>(),
+                "methods": crate::backtest::METHODS,
+                "total": b.total,
+                "channels": b.channels,
+                "lane_weeks_without_curve": b.lane_weeks_without_curve,
+                "headline": b.headline(),
+            }))
+            .expect("backtest serialises")
+                + "\n"
+        }
+    };
+    let _ = io.out.write_all(text.as_bytes());
+    Ok(())
+}
+
 fn screen_cmd(args: ScreenArgs, io: &mut Io<'_>) -> Result<(), Error> {
     let s = settings(&args.data, None, None, None, None)?;
     let dir = run_dir(&args.out, &s);
@@ -605,26 +704,6 @@ fn read_room_targets(path: &Path) -> Result<BTreeMap<String, f64>, ConfigError> 
     Ok(out)
 }
 
-/// A curve whose viewers cost `factor` times as much: the spend axis is
-/// stretched, `v'(s) = v(s / factor)`.
-pub fn scale_cost(model: Model, factor: f64) -> Model {
-    match model {
-        Model::Exp { vmax, k_cny } => Model::Exp {
-            vmax,
-            k_cny: k_cny * factor,
-        },
-        Model::Hill { vmax, k_cny, a } => Model::Hill {
-            vmax,
-            k_cny: k_cny * factor,
-            a,
-        },
-        Model::Power { c, b } => Model::Power {
-            c: c * factor.powf(-b),
-            b,
-        },
-    }
-}
-
 /// Fitted lanes ready to solve for any target or budget (fit once, solve
 /// many: what-if and frontier).
 struct Planner<'f> {
@@ -636,6 +715,7 @@ struct Planner<'f> {
     channels: BTreeMap<String, ChannelLimits>,
     room_targets: BTreeMap<String, f64>,
     cost_scale: BTreeMap<String, f64>,
+    max_extrapolation: f64,
 }
 
 impl<'f> Planner<'f> {
@@ -659,7 +739,7 @@ impl<'f> Planner<'f> {
             let mut found = false;
             for lane in prepared.lanes.iter_mut().filter(|l| &l.channel == channel) {
                 found = true;
-                lane.curve.model = scale_cost(lane.curve.model, *factor);
+                lane.curve.model = lane.curve.model.scale_cost(*factor);
                 lane.history_max_spend_cny_per_day =
                     lane.history_max_spend_cny_per_day.map(|x| x * factor);
             }
@@ -692,6 +772,7 @@ impl<'f> Planner<'f> {
             channels,
             room_targets,
             cost_scale,
+            max_extrapolation: s.max_extrapolation.value,
         })
     }
 
@@ -705,6 +786,10 @@ impl<'f> Planner<'f> {
             room_targets: self.room_targets.clone(),
             budget_cny,
             channels: self.channels.clone(),
+            segments: crate::plan::SegmentOptions {
+                history_multiple: self.max_extrapolation,
+                ..crate::plan::SegmentOptions::default()
+            },
             ..PlanRequest::default()
         }
     }
@@ -1335,12 +1420,36 @@ fn gen_partitioned(
 }
 
 fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
+    for (flag, v, ok) in [
+        ("--noise-sigma", args.noise_sigma, args.noise_sigma >= 0.0),
+        ("--volume", args.volume, args.volume > 0.0),
+        (
+            "--fake-rate",
+            args.fake_rate,
+            (0.0..=1.0).contains(&args.fake_rate),
+        ),
+    ] {
+        if !(v.is_finite() && ok) {
+            return Err(ConfigError::BadAmount {
+                flag,
+                given: v.to_string(),
+                message: "out of range (noise σ ≥ 0, volume > 0, fake rate 0…1)".into(),
+            }
+            .into());
+        }
+    }
     let opts = GenOptions {
         rooms: args.rooms,
         days: args.days,
         seed: args.seed,
         fake_rate: args.fake_rate,
         engagement: !args.no_engagement,
+        noise_sigma: args.noise_sigma,
+        noise: args.noise,
+        counts: args.counts,
+        volume: args.volume,
+        drift: args.drift.then_some(crate::synth::Drift::TYPICAL),
+        bot_lanes: args.bot_lanes,
         ..GenOptions::default()
     };
     if let Some(dir) = &args.parquet_dir {

@@ -44,6 +44,82 @@ pub struct FileConfig {
     /// The planning email (`[email]`).
     #[serde(default)]
     pub email: EmailConfig,
+    /// How curves are fitted (`[fit]`).
+    #[serde(default)]
+    pub fit: FitConfig,
+}
+
+/// `[fit]`: standing settings of the curve fit.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FitConfig {
+    /// Half-life of past days in the curves' level: `"auto"` (default:
+    /// chosen per channel by rolling-origin validation), `"all"` (every day
+    /// weighs the same) or a number of days.
+    pub half_life_days: Option<HalfLifeValue>,
+}
+
+/// `half_life_days = 90` or `half_life_days = "auto"`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum HalfLifeValue {
+    /// Days.
+    Number(f64),
+    /// `auto`, `all` or a number as text.
+    Text(String),
+}
+
+/// How much recent history counts in the curves' level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HalfLife {
+    /// Chosen per channel by rolling-origin validation (the default).
+    #[default]
+    Auto,
+    /// Every day of the history weighs the same.
+    All,
+    /// Weights halve every this many days back from the end of the history.
+    Days(f64),
+}
+
+impl HalfLife {
+    /// Parse `auto`, `all` (or `inf`) or a positive number of days.
+    pub fn parse(text: &str) -> Result<HalfLife, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(HalfLife::Auto),
+            "all" | "inf" | "none" => Ok(HalfLife::All),
+            t => match t.trim_end_matches('d').trim().parse::<f64>() {
+                Ok(d) if d.is_finite() && d >= 1.0 => Ok(HalfLife::Days(d)),
+                _ => Err(format!(
+                    "`{text}` is not a half-life: use `auto`, `all` or a number of days ≥ 1"
+                )),
+            },
+        }
+    }
+
+    /// The fit stage's recency choice.
+    pub fn recency(self) -> crate::curves::stage::RecencyChoice {
+        use crate::curves::recency::Setting as R;
+        use crate::curves::stage::RecencyChoice;
+        match self {
+            HalfLife::Auto => RecencyChoice::Auto,
+            HalfLife::All => RecencyChoice::Fixed(R::ALL_HISTORY),
+            HalfLife::Days(d) => RecencyChoice::Fixed(R {
+                half_life_days: Some(d),
+                trend: false,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for HalfLife {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HalfLife::Auto => f.write_str("auto"),
+            HalfLife::All => f.write_str("all"),
+            HalfLife::Days(d) => write!(f, "{d}"),
+        }
+    }
 }
 
 /// `[email]`: who gets plan.eml, and the SMTP server that sends it.
@@ -76,6 +152,9 @@ pub struct PlanConfig {
     pub budget: Option<AmountValue>,
     /// Days the plan covers.
     pub horizon_days: Option<usize>,
+    /// Support limit: no lane is planned beyond this multiple of its highest
+    /// daily spend in the history (default 1.5).
+    pub max_extrapolation: Option<f64>,
 }
 
 /// An amount in the config file: a number or text such as `"80万"`.
@@ -160,10 +239,14 @@ pub struct Settings {
     pub by: Setting<Option<By>>,
     /// Fake-traffic policy.
     pub fake_traffic: Setting<FakeTraffic>,
+    /// How much recent history counts in the curves' level.
+    pub half_life: Setting<HalfLife>,
     /// Reach caps, viewers/day per room, per channel.
     pub caps_viewers_per_day: BTreeMap<String, Setting<f64>>,
     /// Days the plan covers.
     pub horizon_days: Setting<usize>,
+    /// No lane beyond this multiple of its highest daily spend.
+    pub max_extrapolation: Setting<f64>,
     /// What the targets count.
     pub metric: Setting<Metric>,
     /// Targets over the horizon (several: a what-if comparison).
@@ -253,6 +336,28 @@ impl Settings {
             }
         }
 
+        let mut half_life = match &file.fit.half_life_days {
+            None => Setting::new(HalfLife::Auto, Source::Default),
+            Some(v) => {
+                let text = match v {
+                    HalfLifeValue::Number(n) => n.to_string(),
+                    HalfLifeValue::Text(t) => t.clone(),
+                };
+                let h = HalfLife::parse(&text).map_err(|message| ConfigError::BadHalfLife {
+                    origin: format!("config `{}`, `[fit] half_life_days`", fp.display()),
+                    message,
+                })?;
+                Setting::new(h, from_file())
+            }
+        };
+        if let Some(h) = curves.and_then(|c| c.half_life.as_deref()) {
+            let h = HalfLife::parse(h).map_err(|message| ConfigError::BadHalfLife {
+                origin: "`--half-life`".into(),
+                message,
+            })?;
+            half_life = Setting::new(h, Source::Flag("--half-life"));
+        }
+
         let horizon = match (
             scenario.and_then(|s| s.horizon_days),
             file.plan.horizon_days,
@@ -263,6 +368,19 @@ impl Settings {
         };
         if horizon.value == 0 {
             return Err(ConfigError::BadHorizon);
+        }
+        let max_extrapolation = match (
+            scenario.and_then(|s| s.max_extrapolation),
+            file.plan.max_extrapolation,
+        ) {
+            (Some(v), _) => Setting::new(v, Source::Flag("--max-extrapolation")),
+            (None, Some(v)) => Setting::new(v, from_file()),
+            (None, None) => Setting::new(crate::plan::DEFAULT_MAX_EXTRAPOLATION, Source::Default),
+        };
+        if !(max_extrapolation.value.is_finite() && max_extrapolation.value >= 1.0) {
+            return Err(ConfigError::BadMaxExtrapolation {
+                given: max_extrapolation.value.to_string(),
+            });
         }
 
         let mut excluded = BTreeMap::new();
@@ -437,8 +555,10 @@ impl Settings {
             columns,
             by,
             fake_traffic: fake,
+            half_life,
             caps_viewers_per_day: caps,
             horizon_days: horizon,
+            max_extrapolation,
             metric,
             targets,
             budgets_cny: budgets,
@@ -571,9 +691,19 @@ impl Settings {
             &self.fake_traffic.source,
         );
         row(
+            "fit.half_life_days".into(),
+            self.half_life.value.to_string(),
+            &self.half_life.source,
+        );
+        row(
             "horizon_days".into(),
             self.horizon_days.value.to_string(),
             &self.horizon_days.source,
+        );
+        row(
+            "max_extrapolation".into(),
+            self.max_extrapolation.value.to_string(),
+            &self.max_extrapolation.source,
         );
         row(
             format!("target_{}", self.metric.value.unit()),
@@ -846,6 +976,10 @@ pub enum ConfigError {
     BadSmtp { origin: &'static str, given: String },
     #[error("an SMTP server is given but no recipients")]
     SmtpWithoutRecipients,
+    #[error("{origin}: {message}")]
+    BadHalfLife { origin: String, message: String },
+    #[error("max_extrapolation `{given}` is not a factor ≥ 1")]
+    BadMaxExtrapolation { given: String },
 }
 
 impl ConfigError {
@@ -891,6 +1025,12 @@ impl ConfigError {
             }
             ConfigError::BadSmtp { .. } => {
                 "write e.g. --smtp smtp.example.com:587 (with --smtp-tls starttls), or `smtp = \"smtp.example.com:587\"` under [email] in acqplan.toml".into()
+            }
+            ConfigError::BadMaxExtrapolation { .. } => {
+                "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()
+            }
+            ConfigError::BadHalfLife { .. } => {
+                "write e.g. --half-life 90 (days), --half-life all, or `[fit] half_life_days = \"auto\"` in acqplan.toml".into()
             }
             ConfigError::SmtpWithoutRecipients => {
                 "pass --email-to ADDR[,ADDR], or set `to = [\"…\"]` under [email] in acqplan.toml".into()

@@ -20,6 +20,7 @@
 //! - [`config`] resolves defaults < `acqplan.toml` < flags.
 
 pub mod amount;
+pub mod backtest;
 pub mod cli;
 pub mod commands;
 pub mod config;

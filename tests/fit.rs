@@ -340,3 +340,103 @@ fn constant_spend_channel_is_unusable_with_a_reason_and_no_nan() {
     assert_eq!(get("r2_log"), "");
     assert_eq!(get("p50_viewers_per_day"), "");
 }
+
+/// `(true viewers ÷ target, target)` of the plan for the week after a
+/// drifting history (`gen --drift`: cost per viewer +40 %/year with random
+/// walks), scored on the true curves of that week (truth.json), for a
+/// target equal to what the lanes' typical spend truly buys that week.
+fn drift_plan_delivery(dir: &Path, seed: u64, extra: &[&str]) -> f64 {
+    let gen_dir = dir.join(format!("gen{seed}"));
+    let seed_s = seed.to_string();
+    let (code, _, err) = run(&[
+        "gen",
+        "--rooms",
+        "12",
+        "--days",
+        "540",
+        "--fake-rate",
+        "0",
+        "--drift",
+        "--noise-sigma",
+        "0.3",
+        "--seed",
+        &seed_s,
+        "--out",
+        gen_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(gen_dir.join("truth.json")).unwrap()).unwrap();
+    let wd = truth["weekday_factors"].as_array().unwrap();
+    let am = wd.iter().map(|v| v.as_f64().unwrap()).sum::<f64>() / 7.0;
+    let curves: Vec<(String, String, Curve, f64)> = truth["curves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["room"].as_str().unwrap().to_string(),
+                c["channel"].as_str().unwrap().to_string(),
+                serde_json::from_value(c["curve"].clone()).unwrap(),
+                c["typical_spend_cny"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let week = |spend: &dyn Fn(&str, &str, f64) -> f64| -> f64 {
+        curves
+            .iter()
+            .map(|(r, ch, c, typ)| 7.0 * am * c.value(spend(r, ch, *typ)))
+            .sum()
+    };
+    let target = week(&|_, _, typ| typ);
+    let out = dir.join(format!("plan{seed}{}", extra.join("")));
+    let target_s = format!("{target:.0}");
+    let mut args: Vec<String> = vec![
+        "plan".into(),
+        "--data".into(),
+        gen_dir.join("history.csv").to_str().unwrap().to_owned(),
+        "--target-viewers".into(),
+        target_s,
+        "--out".into(),
+        out.to_str().unwrap().to_owned(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, err) = run(&refs);
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    let planned: std::collections::BTreeMap<(String, String), f64> = plan["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["room"].as_str().unwrap().to_string(),
+                    r["channel"].as_str().unwrap().to_string(),
+                ),
+                r["spend_cny_per_day"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let delivered = week(&|r, ch, _| {
+        planned
+            .get(&(r.to_string(), ch.to_string()))
+            .copied()
+            .unwrap_or(0.0)
+    });
+    delivered / target
+}
+
+#[test]
+#[ignore]
+fn drift_calibration() {
+    let dir = tempfile::tempdir().unwrap();
+    for seed in 1..=6u64 {
+        let auto = drift_plan_delivery(dir.path(), seed, &[]);
+        let all = drift_plan_delivery(dir.path(), seed, &["--half-life", "all"]);
+        eprintln!("seed {seed}: auto {auto:.4} all-history {all:.4}");
+    }
+}

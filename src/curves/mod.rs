@@ -4,6 +4,7 @@
 
 pub mod fit;
 pub mod model;
+pub mod recency;
 pub mod sim;
 pub mod stage;
 
@@ -12,6 +13,6 @@ mod tests;
 
 pub use fit::{
     AltFit, CvScore, Family, FitOptions, FitOutcome, FitQuality, FittedCurve, ParamCovariance,
-    SeriesData, SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
+    Recency, SeriesData, SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
 };
 pub use model::{Curve, Model};

@@ -116,6 +116,43 @@ impl Model {
         s.is_finite().then_some(s)
     }
 
+    /// The same curve with viewers costing `factor` times as much: the spend
+    /// axis is stretched, `v'(s) = v(s / factor)`.
+    pub fn scale_cost(self, factor: f64) -> Model {
+        match self {
+            Model::Exp { vmax, k_cny } => Model::Exp {
+                vmax,
+                k_cny: k_cny * factor,
+            },
+            Model::Hill { vmax, k_cny, a } => Model::Hill {
+                vmax,
+                k_cny: k_cny * factor,
+                a,
+            },
+            Model::Power { c, b } => Model::Power {
+                c: c * factor.powf(-b),
+                b,
+            },
+        }
+    }
+
+    /// The same curve with every value multiplied by `factor`:
+    /// `v'(s) = factor · v(s)`.
+    pub fn scale_level(self, factor: f64) -> Model {
+        match self {
+            Model::Exp { vmax, k_cny } => Model::Exp {
+                vmax: vmax * factor,
+                k_cny,
+            },
+            Model::Hill { vmax, k_cny, a } => Model::Hill {
+                vmax: vmax * factor,
+                k_cny,
+                a,
+            },
+            Model::Power { c, b } => Model::Power { c: c * factor, b },
+        }
+    }
+
     /// The level the curve approaches as spend grows without bound
     /// (`f64::INFINITY` for the power law).
     pub fn saturation(&self) -> f64 {

@@ -3,12 +3,13 @@
 //! input files; this one makes bare series, with the same generator.
 
 use crate::curves::model::Model;
-use crate::synth::Rng;
+use crate::synth::{Noise, Rng, poisson};
 
 /// How to simulate one series.
 #[derive(Clone, Debug)]
 pub struct SynthSpec {
-    /// The true (median-day) curve.
+    /// The true curve: the mean day with [`Noise::Mean`], the median day
+    /// with [`Noise::Median`].
     pub truth: Model,
     /// Number of days.
     pub days: usize,
@@ -18,6 +19,10 @@ pub struct SynthSpec {
     pub spend_sigma: f64,
     /// Log-sd of multiplicative viewer noise.
     pub noise_sigma: f64,
+    /// Whether the noise has mean 1 or median 1.
+    pub noise: Noise,
+    /// Viewers drawn as Poisson counts around the noisy value.
+    pub counts: bool,
     /// Weekday effects drawn uniformly in ±this (log scale), then centred.
     pub weekday_amp: f64,
     /// Fraction of days with zero spend.
@@ -33,7 +38,8 @@ pub struct SynthSpec {
 }
 
 impl SynthSpec {
-    /// Realistic defaults: 180 days, spend σ 0.5, noise σ 0.2, weekday ±15 %,
+    /// Realistic defaults: 180 days, spend σ 0.5, noise σ 0.2 with mean 1,
+    /// weekday ±15 %,
     /// 5 % zero-spend days, no outliers.
     pub fn new(truth: Model, spend_median_cny: f64, seed: u64) -> Self {
         SynthSpec {
@@ -42,6 +48,8 @@ impl SynthSpec {
             spend_median_cny,
             spend_sigma: 0.5,
             noise_sigma: 0.2,
+            noise: Noise::Mean,
+            counts: false,
             weekday_amp: 0.15,
             zero_frac: 0.05,
             outlier_frac: 0.0,
@@ -96,13 +104,18 @@ pub fn generate(spec: &SynthSpec) -> SynthSeries {
         let mut v = if zero {
             spec.organic_viewers
         } else {
-            spec.truth.value(s) * factors[wd] * (spec.noise_sigma * eps).exp()
+            spec.truth.value(s) * factors[wd] * spec.noise.factor(spec.noise_sigma, eps)
         };
         if outlier {
             v *= spec.outlier_mult;
         }
+        let v = if spec.counts {
+            poisson(&mut rng, v)
+        } else {
+            v.round()
+        };
         out.spend_cny.push(s);
-        out.viewers.push(v.round());
+        out.viewers.push(v);
         out.weekday.push(wd as u8);
     }
     out

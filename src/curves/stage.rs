@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::fit::{FitOptions, FitOutcome, FittedCurve, SeriesData, fit_many, fit_pooled};
+use super::fit::{FitOptions, FitOutcome, FittedCurve, Recency, SeriesData, fit_many, fit_pooled};
+use super::recency::{Choice, LaneDays, Setting, choose, lane_factor};
 use crate::load::cell::weekday;
 use crate::validate::{ONE_ROOM, ValidatedData};
 
@@ -35,6 +36,10 @@ pub struct SeriesKey {
     /// Channel name.
     pub channel: String,
 }
+
+/// One whole series for [`SeriesSet::from_parts`]: key, dates, spend CNY,
+/// viewers, weekday.
+pub type SeriesParts = (SeriesKey, Vec<i32>, Vec<f64>, Vec<f64>, Vec<u8>);
 
 /// Daily series, ordered by room then channel, each in date order, stored
 /// contiguously.
@@ -84,6 +89,51 @@ impl SeriesSet {
     /// Weekday (0 = Monday) per day of series `i`.
     pub fn weekday(&self, i: usize) -> &[u8] {
         &self.weekday[self.range(i)]
+    }
+
+    /// A set from whole series: key, dates (ascending), spend, viewers and
+    /// weekday per day (for tests and tools; files go through
+    /// [`extract_series`]).
+    pub fn from_parts(parts: Vec<SeriesParts>) -> SeriesSet {
+        let mut out = SeriesSet {
+            offsets: vec![0],
+            ..SeriesSet::default()
+        };
+        for (key, dates, spend, viewers, weekday) in parts {
+            out.keys.push(key);
+            out.rooms_pooled.push(1);
+            out.dates.extend(dates);
+            out.spend_cny.extend(spend);
+            out.viewers.extend(viewers);
+            out.weekday.extend(weekday);
+            out.offsets.push(out.dates.len());
+        }
+        out
+    }
+
+    /// The same series cut to the days before `day` (days since
+    /// 1970-01-01); series left without days are dropped.
+    pub fn before(&self, day: i32) -> SeriesSet {
+        let mut out = SeriesSet {
+            offsets: vec![0],
+            ..SeriesSet::default()
+        };
+        for i in 0..self.len() {
+            let r = self.range(i);
+            let n = self.dates[r.clone()].partition_point(|&d| d < day);
+            if n == 0 {
+                continue;
+            }
+            let r = r.start..r.start + n;
+            out.keys.push(self.keys[i].clone());
+            out.rooms_pooled.push(self.rooms_pooled[i]);
+            out.dates.extend_from_slice(&self.dates[r.clone()]);
+            out.spend_cny.extend_from_slice(&self.spend_cny[r.clone()]);
+            out.viewers.extend_from_slice(&self.viewers[r.clone()]);
+            out.weekday.extend_from_slice(&self.weekday[r]);
+            out.offsets.push(out.dates.len());
+        }
+        out
     }
 
     /// Series `i` as fitting input, with a reach cap in viewers/day.
@@ -313,6 +363,25 @@ pub struct StageOptions {
     /// most days (ties: room order). The pooled fit costs as much as all its
     /// rooms' own fits; a few dozen rooms pin its shape down.
     pub max_pooled_rooms: usize,
+    /// How the level follows recent weeks.
+    pub recency: RecencyChoice,
+    /// Days of the horizon planned after the history (the level is carried
+    /// to its middle).
+    pub horizon_days: usize,
+    /// Weeks of rolling-origin validation behind [`RecencyChoice::Auto`].
+    pub validation_weeks: usize,
+}
+
+/// How the level of the curves follows recent weeks.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum RecencyChoice {
+    /// Per channel, the setting that predicted the last weeks best
+    /// (rolling-origin validation).
+    #[default]
+    Auto,
+    /// One setting for every channel (`half_life_days: None` = all history
+    /// weighs the same, which leaves the curves as fitted).
+    Fixed(Setting),
 }
 
 impl Default for StageOptions {
@@ -322,6 +391,9 @@ impl Default for StageOptions {
             caps_viewers_per_day: BTreeMap::new(),
             shrink: false,
             max_pooled_rooms: 64,
+            recency: RecencyChoice::Auto,
+            horizon_days: 7,
+            validation_weeks: 8,
         }
     }
 }
@@ -429,8 +501,7 @@ pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTim
     let pooled_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     let outcomes = fit_many(&series, &opts.fit, &priors);
-    let fit_s = t1.elapsed().as_secs_f64();
-    let fits = outcomes
+    let mut fits: Vec<CurveFit> = outcomes
         .into_iter()
         .enumerate()
         .map(|(i, outcome)| CurveFit {
@@ -440,7 +511,112 @@ pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTim
             outcome,
         })
         .collect();
+    apply_recency(set, &mut fits, opts);
+    let fit_s = t1.elapsed().as_secs_f64();
     (fits, StageTimings { pooled_s, fit_s })
+}
+
+/// The positive-spend days of series `i` against its fitted curve.
+fn lane_days(set: &SeriesSet, i: usize, fc: &FittedCurve, last_day: i32) -> LaneDays {
+    let cap = fc.curve.cap_viewers_per_day.unwrap_or(f64::INFINITY);
+    let sigma = fc.quality.sigma_log.max(0.05);
+    let mut d = LaneDays {
+        cap_ratio: (super::fit::SMEAR_CAP_SIGMAS * sigma).exp() / fc.expectation_factor.max(1e-9),
+        ..LaneDays::default()
+    };
+    let (dates, spend, viewers, wd) = (
+        set.dates(i),
+        set.spend_cny(i),
+        set.viewers(i),
+        set.weekday(i),
+    );
+    for j in 0..dates.len() {
+        if spend[j] > 0.0 {
+            let e = (fc.curve.model.value(spend[j]) * fc.weekday_factors[wd[j] as usize]).min(cap);
+            d.age_days.push((last_day - dates[j]) as f64);
+            d.expected.push(e);
+            d.viewers.push(viewers[j]);
+        }
+    }
+    d
+}
+
+/// Move each fitted curve's level to the recent weeks (see
+/// [`super::recency`]): the setting is chosen per channel by rolling-origin
+/// validation, or fixed by `opts.recency`.
+fn apply_recency(set: &SeriesSet, fits: &mut [CurveFit], opts: &StageOptions) {
+    if opts.recency == RecencyChoice::Fixed(Setting::ALL_HISTORY) {
+        return;
+    }
+    let Some(last_day) = (0..set.len()).filter_map(|i| set.dates(i).last()).max() else {
+        return;
+    };
+    let days: Vec<Option<LaneDays>> = fits
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            f.outcome
+                .fitted()
+                .map(|fc| lane_days(set, i, fc, *last_day))
+        })
+        .collect();
+    let mut by_channel: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in fits.iter().enumerate() {
+        if days[i].is_some() {
+            by_channel
+                .entry(f.key.channel.as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    let choices: BTreeMap<String, Choice> = by_channel
+        .par_iter()
+        .map(|(ch, idx)| {
+            let lanes: Vec<LaneDays> = idx.iter().filter_map(|&i| days[i].clone()).collect();
+            let choice = match opts.recency {
+                RecencyChoice::Auto => choose(&lanes, opts.validation_weeks),
+                RecencyChoice::Fixed(setting) => Choice {
+                    setting,
+                    wape: None,
+                    wape_all_history: None,
+                },
+            };
+            (ch.to_string(), choice)
+        })
+        .collect();
+    let mid_age = -(opts.horizon_days.max(1) as f64 + 1.0) / 2.0;
+    for (i, f) in fits.iter_mut().enumerate() {
+        let (Some(d), Some(choice)) = (&days[i], choices.get(&f.key.channel)) else {
+            continue;
+        };
+        let FitOutcome::Fitted(fc) = &mut f.outcome else {
+            continue;
+        };
+        let applied = if choice.setting == Setting::ALL_HISTORY {
+            None
+        } else {
+            lane_factor(d, choice.setting, mid_age)
+        };
+        let (factor, effective_days, var) = match applied {
+            Some(x) => x,
+            None => (1.0, d.age_days.len() as f64, 0.0),
+        };
+        if applied.is_some() {
+            // The whole-history level's own sampling error is in the
+            // covariance already; add what fewer effective days cost.
+            let n = d.age_days.len().max(1) as f64;
+            let extra = var / (factor * factor) * (1.0 - effective_days / n).max(0.0);
+            fc.rescale_level(factor, extra);
+        }
+        fc.recency = Some(Recency {
+            half_life_days: choice.setting.half_life_days,
+            trend: choice.setting.trend,
+            factor,
+            effective_days,
+            validation_wape: choice.wape,
+            validation_wape_all_history: choice.wape_all_history,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -604,7 +780,15 @@ mod tests {
         let pooled = fit_pooled(&rooms, &opts.fit);
         let prior = pooled.fitted().expect("pooled fit");
         for (i, s) in rooms.iter().enumerate() {
-            let with = crate::curves::fit::fit_series(s, &opts.fit, Some(prior));
+            let mut with = crate::curves::fit::fit_series(s, &opts.fit, Some(prior));
+            // The stage adds the recency verdict (here: all history, the
+            // level unchanged on stationary data).
+            if let FitOutcome::Fitted(w) = &mut with {
+                let staged = fits[2 + i].outcome.fitted().unwrap();
+                let r = staged.recency.clone().expect("stage sets recency");
+                assert_eq!((r.half_life_days, r.trend, r.factor), (None, false, 1.0));
+                w.recency = Some(r);
+            }
             assert_eq!(with, fits[2 + i].outcome);
         }
         // Without shrinkage the thin room fits on its own.

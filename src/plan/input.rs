@@ -79,6 +79,10 @@ pub struct ChannelLimits {
     pub excluded: bool,
 }
 
+/// Default support limit: a lane is planned up to 1.5 × its highest daily
+/// spend in the history (`[plan] max_extrapolation`).
+pub const DEFAULT_MAX_EXTRAPOLATION: f64 = 1.5;
+
 /// How curves are cut into linear segments.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -89,7 +93,8 @@ pub struct SegmentOptions {
     /// Planned range ends where the curve reaches this fraction of its
     /// saturation level…
     pub saturation_fraction: f64,
-    /// …or at this multiple of the lane's historical max daily spend,
+    /// …or at this multiple of the lane's historical max daily spend (the
+    /// support limit: beyond the history the fitted family decides alone),
     /// whichever is lower (and never beyond a reach cap).
     pub history_multiple: f64,
     /// For curves with an infinite slope at 0 (Hill a < 1, power b < 1) the
@@ -106,7 +111,7 @@ impl Default for SegmentOptions {
         SegmentOptions {
             tolerance: 1e-3,
             saturation_fraction: 0.995,
-            history_multiple: 3.0,
+            history_multiple: DEFAULT_MAX_EXTRAPOLATION,
             low_fraction: 1e-6,
             low_floor_cny_per_day: 0.01,
         }

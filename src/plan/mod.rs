@@ -39,7 +39,8 @@ pub mod stage;
 mod tests;
 
 pub use input::{
-    ChannelLimits, Lane, Metric, PlanError, PlanRequest, SegmentOptions, SolverChoice,
+    ChannelLimits, DEFAULT_MAX_EXTRAPOLATION, Lane, Metric, PlanError, PlanRequest, SegmentOptions,
+    SolverChoice,
 };
 pub use output::{
     BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LanePlan, Plan, PlanMode,

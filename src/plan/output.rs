@@ -58,8 +58,11 @@ pub enum LaneBound {
     Locked,
     /// The reach cap (viewers/day) is reached.
     ReachCap,
-    /// End of the planned range (near saturation / history multiple).
+    /// End of the planned range (near saturation).
     RangeEnd,
+    /// The support limit: `max_extrapolation ×` the lane's highest daily
+    /// spend in the history (the curve is not trusted beyond it).
+    SupportLimit,
 }
 
 /// The plan for one room × channel.
@@ -127,6 +130,8 @@ pub enum ConstraintKind {
     ReachCap,
     /// A lane's planned-range end.
     RangeEnd,
+    /// A lane's support limit (`max_extrapolation ×` its highest day).
+    SupportLimit,
 }
 
 /// A constraint that holds with equality at the plan.

@@ -896,6 +896,23 @@ fn report(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
                         ),
                         shadow_price: None,
                     });
+                } else if let Some(h) = l.history_max_spend_cny_per_day
+                    && h > 0.0
+                    && top >= req.segments.history_multiple * h * (1.0 - 1e-12)
+                {
+                    bounds.push(LaneBound::SupportLimit);
+                    binding.push(BindingConstraint {
+                        kind: ConstraintKind::SupportLimit,
+                        channel: Some(l.channel.clone()),
+                        room: Some(l.room.clone()),
+                        description: format!(
+                            "{} at its support limit {} CNY/day ({} × its highest day in the history; `[plan] max_extrapolation` allows more)",
+                            lane_name(i),
+                            fmt_num(top),
+                            fmt_num(req.segments.history_multiple)
+                        ),
+                        shadow_price: None,
+                    });
                 } else {
                     bounds.push(LaneBound::RangeEnd);
                     binding.push(BindingConstraint {

@@ -148,10 +148,7 @@ pub fn prepare(fits: &[CurveFit], histories: &[LaneHistory], conv: &Conversions)
 }
 
 fn unusable_reason(o: &crate::curves::FitOutcome) -> String {
-    match o {
-        crate::curves::FitOutcome::Unusable { reason } => reason.clone(),
-        crate::curves::FitOutcome::Fitted(_) => String::new(),
-    }
+    o.reason().unwrap_or_default().to_string()
 }
 
 /// One lane of the plan as a reader sees it.

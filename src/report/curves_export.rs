@@ -116,9 +116,10 @@ pub struct CurveRecord {
     pub room: String,
     /// Channel.
     pub channel: String,
-    /// `fitted` or `unusable`.
+    /// `fitted`, `flat` (spend explains nothing: a baseline, not planned) or
+    /// `unusable`.
     pub status: &'static str,
-    /// Why unusable.
+    /// Why unusable or flat.
     pub reason: Option<String>,
     /// Family: `exp`, `hill` or `power`.
     pub model: Option<&'static str>,
@@ -145,6 +146,31 @@ pub struct CurveRecord {
     pub weekday_factors: Vec<Option<f64>>,
     /// Median viewers/day on zero-spend days.
     pub organic_viewers_per_day: Option<f64>,
+    /// Expected ÷ median-day viewers (the retransformation already in the
+    /// curve).
+    pub expectation_factor: Option<f64>,
+    /// How recent weeks set the level (null: all history the same).
+    pub recency: Option<RecencyRecord>,
+}
+
+/// The recency setting of a curve's level.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecencyRecord {
+    /// `all`, `90d`, `180d+trend`, …
+    pub setting: String,
+    /// Half-life of past days, days (null: all days weigh the same).
+    pub half_life_days: Option<f64>,
+    /// Whether a linear trend of the level was carried to the horizon.
+    pub trend: bool,
+    /// Factor on the whole-history level.
+    pub factor: Option<f64>,
+    /// Effective days behind the level.
+    pub effective_days: Option<f64>,
+    /// The channel's rolling-origin WAPE of weekly lane totals with this
+    /// setting (0.1 = 10 %).
+    pub validation_wape: Option<f64>,
+    /// The same with all history weighed the same.
+    pub validation_wape_all_history: Option<f64>,
 }
 
 impl CurveRecord {
@@ -167,9 +193,19 @@ impl CurveRecord {
             extrapolation_limit_cny: None,
             weekday_factors: Vec::new(),
             organic_viewers_per_day: None,
+            expectation_factor: None,
+            recency: None,
         };
         match &f.outcome {
             FitOutcome::Unusable { reason } => r.reason = Some(reason.clone()),
+            FitOutcome::Flat {
+                viewers_per_day,
+                reason,
+            } => {
+                r.status = "flat";
+                r.reason = Some(reason.clone());
+                r.organic_viewers_per_day = fin(*viewers_per_day);
+            }
             FitOutcome::Fitted(c) => {
                 let q = &c.quality;
                 r.status = "fitted";
@@ -215,6 +251,20 @@ impl CurveRecord {
                 r.extrapolation_limit_cny = fin(c.extrapolation_limit_cny);
                 r.weekday_factors = c.weekday_factors.iter().map(|&w| fin(w)).collect();
                 r.organic_viewers_per_day = c.organic_viewers_per_day.and_then(fin);
+                r.expectation_factor = fin(c.expectation_factor);
+                r.recency = c.recency.as_ref().map(|x| RecencyRecord {
+                    setting: crate::curves::recency::Setting {
+                        half_life_days: x.half_life_days,
+                        trend: x.trend,
+                    }
+                    .label(),
+                    half_life_days: x.half_life_days.and_then(fin),
+                    trend: x.trend,
+                    factor: fin(x.factor),
+                    effective_days: fin(x.effective_days),
+                    validation_wape: x.validation_wape.and_then(fin),
+                    validation_wape_all_history: x.validation_wape_all_history.and_then(fin),
+                });
             }
         }
         r
@@ -231,6 +281,7 @@ impl CurveRecord {
     /// What the table's note column says.
     fn note(&self) -> String {
         match (&self.reason, &self.shrink_reason) {
+            (Some(r), _) if self.status == "flat" => r.clone(),
             (Some(r), _) => format!("unusable: {r}"),
             (None, Some(s)) => format!("shrunk: {s}"),
             _ => String::new(),
@@ -245,6 +296,8 @@ pub struct CurvesFile {
     pub granularity: &'static str,
     /// Curves fitted.
     pub fitted: usize,
+    /// Flat lanes (spend explains nothing: baselines, not planned).
+    pub flat: usize,
     /// Curves without a usable fit.
     pub unusable: usize,
     /// Every curve, by room then channel.
@@ -257,10 +310,12 @@ impl CurvesFile {
         let mut curves: Vec<CurveRecord> = fits.iter().map(CurveRecord::of).collect();
         curves.sort_by(|a, b| (&a.room, &a.channel).cmp(&(&b.room, &b.channel)));
         let fitted = curves.iter().filter(|c| c.status == "fitted").count();
+        let flat = curves.iter().filter(|c| c.status == "flat").count();
         CurvesFile {
             granularity,
             fitted,
-            unusable: curves.len() - fitted,
+            flat,
+            unusable: curves.len() - fitted - flat,
             curves,
         }
     }
@@ -300,6 +355,11 @@ impl CurvesFile {
             "shrunk",
             "shrink_reason",
             "extrapolation_limit_cny",
+            "expectation_factor",
+            "recency",
+            "recency_factor",
+            "recency_validation_wape",
+            "all_history_validation_wape",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -347,6 +407,16 @@ impl CurvesFile {
                 c.shrunk.to_string(),
                 c.shrink_reason.clone().unwrap_or_default(),
                 num(c.extrapolation_limit_cny),
+                num(c.expectation_factor),
+                c.recency
+                    .as_ref()
+                    .map_or(String::new(), |r| r.setting.clone()),
+                num(c.recency.as_ref().and_then(|r| r.factor)),
+                num(c.recency.as_ref().and_then(|r| r.validation_wape)),
+                num(c
+                    .recency
+                    .as_ref()
+                    .and_then(|r| r.validation_wape_all_history)),
             ];
             for fam in Family::ALL {
                 let s = c.cv(fam);
@@ -378,6 +448,7 @@ impl CurvesFile {
             ("holdout MAPE", Align::Right),
             ("CNY/viewer @p50", Align::Right),
             ("marginal @p50", Align::Right),
+            ("recency", Align::Left),
             ("note", Align::Left),
         ]);
         let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("-".to_string(), f);
@@ -396,15 +467,32 @@ impl CurvesFile {
                 opt(p50.and_then(|a| a.average_cost_per_viewer_cny), &|v| {
                     thousands(v, 2)
                 }),
-                opt(p50.and_then(|a| a.marginal_cost_per_viewer_cny), &|v| {
-                    thousands(v, 2)
-                }),
+                match p50 {
+                    Some(a)
+                        if a.marginal_cost_per_viewer_cny.is_none()
+                            && a.average_cost_per_viewer_cny.is_some()
+                            && c.cap_viewers_per_day.is_none() =>
+                    {
+                        "saturated".to_string()
+                    }
+                    _ => opt(p50.and_then(|a| a.marginal_cost_per_viewer_cny), &|v| {
+                        thousands(v, 2)
+                    }),
+                },
+                c.recency
+                    .as_ref()
+                    .map_or("-".to_string(), |r| r.setting.clone()),
                 c.note(),
             ]);
         }
         let mut s = t.render();
+        let flat = if self.flat > 0 {
+            format!(", {} flat (baselines, not planned)", self.flat)
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "{} curves: {} fitted, {} unusable\n",
+            "{} curves: {} fitted{flat}, {} unusable\n",
             self.curves.len(),
             self.fitted,
             self.unusable

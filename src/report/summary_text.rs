@@ -118,6 +118,20 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
             thousands(row.spend_cny_per_day, 0)
         ));
     }
+    for row in r
+        .rows
+        .iter()
+        .filter(|x| x.binding.iter().any(|b| b == "support_limit"))
+    {
+        warnings.push(format!(
+            "Support limit: {} × {} held at {} CNY/day, {}× its highest day in the history (the curve is not trusted beyond; `[plan] max_extrapolation` allows more).",
+            row.room,
+            row.channel,
+            thousands(row.spend_cny_per_day, 0),
+            cx.request
+                .map_or(crate::plan::DEFAULT_MAX_EXTRAPOLATION, |q| q.segments.history_multiple)
+        ));
+    }
     if let Some(q) = cx.request {
         for (name, _) in q.channels.iter().filter(|(_, l)| l.excluded) {
             warnings.push(format!("Channel {name} was excluded from the plan."));

@@ -198,6 +198,85 @@ pub struct GenOptions {
     pub noise_sigma: f64,
     /// Emit impressions, orders, gmv, watch time and comments.
     pub engagement: bool,
+    /// What the curve is of the noisy viewers: their mean (the default) or
+    /// their median.
+    pub noise: Noise,
+    /// Draw viewers as Poisson counts around the noisy mean (small-count
+    /// lanes: zero-viewer days with spend happen) instead of rounding.
+    pub counts: bool,
+    /// Multiplies every lane's typical spend (and so its viewers); 0.001
+    /// makes lanes of a few viewers a day.
+    pub volume: f64,
+    /// Costs and audiences that move over the history.
+    pub drift: Option<Drift>,
+    /// Lanes (room × channel) made mostly of bots: bot viewers on 50–80 %
+    /// of their paid days.
+    pub bot_lanes: usize,
+}
+
+/// How the viewer noise relates to the true curve.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Noise {
+    /// Multiplicative noise with mean 1: the curve is the expected viewers.
+    #[default]
+    Mean,
+    /// Multiplicative noise with median 1: the curve is the median day
+    /// (the expectation is `e^(σ²/2)` higher).
+    Median,
+}
+
+impl Noise {
+    /// The factor on the curve for a standard normal draw `z` and log-sd σ.
+    pub fn factor(self, sigma: f64, z: f64) -> f64 {
+        match self {
+            Noise::Mean => (sigma * z - 0.5 * sigma * sigma).exp(),
+            Noise::Median => (sigma * z).exp(),
+        }
+    }
+}
+
+/// Drifting costs and audiences: each lane's cost per viewer follows a
+/// trend times a random walk, its audience (level) another random walk.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Drift {
+    /// Growth of cost per viewer over a year (0.4 = +40 %/year).
+    pub cost_trend_per_year: f64,
+    /// Daily log-sd of the cost random walk.
+    pub cost_walk_sd_per_day: f64,
+    /// Daily log-sd of the audience random walk.
+    pub audience_walk_sd_per_day: f64,
+}
+
+impl Drift {
+    /// CPM inflation of about 40 % a year with random walks that move a
+    /// lane's cost and audience by ≈ 10–15 % over a year.
+    pub const TYPICAL: Drift = Drift {
+        cost_trend_per_year: 0.4,
+        cost_walk_sd_per_day: 0.006,
+        audience_walk_sd_per_day: 0.006,
+    };
+}
+
+/// A Poisson draw with mean `lambda` (Knuth below 40, a rounded normal
+/// approximation with continuity above).
+pub fn poisson(rng: &mut Rng, lambda: f64) -> f64 {
+    if lambda.is_nan() || lambda <= 0.0 {
+        return 0.0;
+    }
+    if lambda < 40.0 {
+        let l = (-lambda).exp();
+        let mut k = 0.0;
+        let mut p = 1.0;
+        loop {
+            p *= rng.uniform();
+            if p <= l {
+                return k;
+            }
+            k += 1.0;
+        }
+    }
+    (lambda + lambda.sqrt() * rng.normal()).round().max(0.0)
 }
 
 impl Default for GenOptions {
@@ -211,6 +290,11 @@ impl Default for GenOptions {
             zero_spend_rate: 0.05,
             noise_sigma: 0.2,
             engagement: true,
+            noise: Noise::Mean,
+            counts: false,
+            volume: 1.0,
+            drift: None,
+            bot_lanes: 0,
         }
     }
 }
@@ -258,12 +342,27 @@ pub struct Truth {
     pub seed: u64,
     /// Lognormal σ of the viewer noise.
     pub noise_sigma: f64,
+    /// Whether the curves are the mean or the median of the noisy viewers.
+    pub noise: Noise,
+    /// Whether viewers are Poisson counts around the noisy mean.
+    pub counts: bool,
+    /// The drift of costs and audiences, if any. With drift, `curves` are
+    /// the true curves of the week after the history (the trend carried on,
+    /// the random walks at their last value) and `start_curves` those of the
+    /// first day.
+    pub drift: Option<Drift>,
     /// Weekday multipliers, Monday first.
     pub weekday_factors: [f64; 7],
     /// Base cost per viewer of each room, CNY (well run ≈ 0.5, badly ≈ 1.75).
     pub room_base_cost_cny: Vec<(String, f64)>,
-    /// True curve per room × channel.
+    /// True curve per room × channel (of the week after the history when
+    /// costs drift).
     pub curves: Vec<TrueCurve>,
+    /// With drift: the true curves of the first day.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub start_curves: Vec<TrueCurve>,
+    /// Lanes made mostly of bots: (room, channel, share of paid days with bots).
+    pub bot_lanes: Vec<(String, String, f64)>,
     /// Rows with bot viewers.
     pub fake_rows: Vec<FakeRow>,
 }
@@ -370,6 +469,10 @@ pub struct Generator {
     curves: Vec<TrueCurve>,
     fake_rows: Vec<FakeRow>,
     next_day: usize,
+    /// Per lane: log cost and log audience random walks (drift only).
+    walks: Vec<(f64, f64)>,
+    /// Per lane: share of paid days with bots (0 for ordinary lanes).
+    bot_share: Vec<f64>,
 }
 
 impl Generator {
@@ -384,7 +487,17 @@ impl Generator {
             let size = rng.range(0.5, 2.0);
             bases.push((room.clone(), base));
             for ch in &CHANNELS {
-                curves.push(true_curve(&mut rng, room, base, size, ch));
+                curves.push(true_curve(&mut rng, room, base, size * opts.volume, ch));
+            }
+        }
+        let lanes = curves.len();
+        let mut bot_share = vec![0.0; lanes];
+        let mut picked = 0;
+        while picked < opts.bot_lanes.min(lanes) {
+            let i = (rng.next_u64() % lanes as u64) as usize;
+            if bot_share[i] == 0.0 {
+                bot_share[i] = rng.range(0.5, 0.8);
+                picked += 1;
             }
         }
         Generator {
@@ -395,6 +508,20 @@ impl Generator {
             curves,
             fake_rows: Vec::new(),
             next_day: 0,
+            walks: vec![(0.0, 0.0); lanes],
+            bot_share,
+        }
+    }
+
+    /// Cost and audience multipliers of lane `i` on day index `t`.
+    fn drift_at(&self, i: usize, t: f64) -> (f64, f64) {
+        match self.opts.drift {
+            None => (1.0, 1.0),
+            Some(d) => {
+                let (cw, aw) = self.walks[i];
+                let trend = (1.0 + d.cost_trend_per_year).ln() * t / 365.0;
+                ((trend + cw).exp(), aw.exp())
+            }
         }
     }
 
@@ -408,26 +535,40 @@ impl Generator {
         if self.next_day >= self.opts.days {
             return None;
         }
-        let opts = &self.opts;
-        let rng = &mut self.rng;
+        let opts = self.opts.clone();
         let date = opts.start_day + self.next_day as i32;
         self.next_day += 1;
         let wd = WEEKDAY_FACTORS[weekday(date) as usize];
+        let t = (self.next_day - 1) as f64;
         for ri in 0..self.rooms.len() {
             for (ci, ch) in CHANNELS.iter().enumerate() {
-                let tc = &self.curves[ri * CHANNELS.len() + ci];
+                let lane = ri * CHANNELS.len() + ci;
+                let (cost_mult, audience) = self.drift_at(lane, t);
+                let rng = &mut self.rng;
+                let tc = &self.curves[lane];
                 let paused = rng.uniform() < opts.zero_spend_rate;
                 let spend = if paused {
                     0.0
                 } else {
                     (tc.typical_spend_cny * (0.5 * rng.normal()).exp()).round()
                 };
-                let mean = tc.curve.model.value(spend) * wd;
-                let mut real = (mean * (opts.noise_sigma * rng.normal()).exp()).round();
+                let model = if opts.drift.is_some() {
+                    tc.curve.model.scale_cost(cost_mult).scale_level(audience)
+                } else {
+                    tc.curve.model
+                };
+                let mean = model.value(spend) * wd;
+                let noisy = mean * opts.noise.factor(opts.noise_sigma, rng.normal());
+                let mut real = if opts.counts {
+                    poisson(rng, noisy)
+                } else {
+                    noisy.round()
+                };
                 if let Some(cap) = tc.curve.cap_viewers_per_day {
                     real = real.min(cap);
                 }
-                let fake = spend > 0.0 && real >= 1.0 && rng.uniform() < opts.fake_rate;
+                let bot_p = opts.fake_rate.max(self.bot_share[lane]);
+                let fake = spend > 0.0 && real >= 1.0 && rng.uniform() < bot_p;
                 let inflation = if fake { rng.range(5.0, 30.0) } else { 1.0 };
                 let viewers = (real * inflation).round();
                 let watch_real = ch.watch_seconds * (0.15 * rng.normal()).exp();
@@ -453,6 +594,11 @@ impl Generator {
                         inflation: viewers / real,
                     });
                 }
+                if let Some(d) = opts.drift {
+                    let w = &mut self.walks[lane];
+                    w.0 += d.cost_walk_sd_per_day * rng.normal();
+                    w.1 += d.audience_walk_sd_per_day * rng.normal();
+                }
                 rows.push(Row {
                     date,
                     room: ri,
@@ -473,12 +619,55 @@ impl Generator {
 
     /// The known answers of the days generated so far.
     pub fn truth(&self) -> Truth {
+        let (curves, start_curves) = match self.opts.drift {
+            None => (self.curves.clone(), Vec::new()),
+            Some(_) => {
+                // The week after the history: its middle day, walks frozen.
+                let t = self.next_day as f64 + 3.0;
+                let horizon = self
+                    .curves
+                    .iter()
+                    .enumerate()
+                    .map(|(i, tc)| {
+                        let (c, a) = self.drift_at(i, t);
+                        let model = tc.curve.model.scale_cost(c).scale_level(a);
+                        let v = model
+                            .value(tc.typical_spend_cny)
+                            .min(tc.curve.cap_viewers_per_day.unwrap_or(f64::INFINITY));
+                        TrueCurve {
+                            curve: Curve {
+                                model,
+                                cap_viewers_per_day: tc.curve.cap_viewers_per_day,
+                            },
+                            cost_per_viewer_at_typical_cny: tc.typical_spend_cny / v,
+                            ..tc.clone()
+                        }
+                    })
+                    .collect();
+                (horizon, self.curves.clone())
+            }
+        };
+        let bot_lanes = self
+            .bot_share
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(i, p)| {
+                let tc = &self.curves[i];
+                (tc.room.clone(), tc.channel.clone(), *p)
+            })
+            .collect();
         Truth {
             seed: self.opts.seed,
             noise_sigma: self.opts.noise_sigma,
+            noise: self.opts.noise,
+            counts: self.opts.counts,
+            drift: self.opts.drift,
             weekday_factors: WEEKDAY_FACTORS,
             room_base_cost_cny: self.bases.clone(),
-            curves: self.curves.clone(),
+            curves,
+            start_curves,
+            bot_lanes,
             fake_rows: self.fake_rows.clone(),
         }
     }

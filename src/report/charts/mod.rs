@@ -20,6 +20,7 @@
 //! Text uses the embedded WenQuanYi Micro Hei font, so Chinese channel names
 //! render; a character the font lacks is drawn as `?`.
 
+mod backtest;
 mod font;
 mod layout;
 mod plots;
@@ -31,6 +32,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use rayon::prelude::*;
 
+pub use backtest::backtest_png;
 pub use font::{FONT_FAMILY, MISSING_GLYPH, has_glyph, printable};
 pub use layout::{TEXT_TOLERANCE_PX, TextBox, TextLog, TextProblem, TextRecorder, text_problems};
 
