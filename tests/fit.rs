@@ -430,13 +430,28 @@ fn drift_plan_delivery(dir: &Path, seed: u64, extra: &[&str]) -> f64 {
     delivered / target
 }
 
+/// Costs drift (+40 %/year, random walks, 540 days, 12 rooms): the plan for
+/// the week after the history reaches its target on that week's true
+/// curves within 1.5 % on average over six fresh histories (every one
+/// within 4 %), where weighting all history the same falls far short.
+/// Calibration over seeds 1–6 before these seeds were run: delivered
+/// 97.7–100.5 % of the target with recency (`auto`), 79.8–87.2 % with
+/// `--half-life all`.
 #[test]
-#[ignore]
-fn drift_calibration() {
+fn plans_for_drifting_costs_reach_the_target_of_the_coming_week() {
     let dir = tempfile::tempdir().unwrap();
-    for seed in 1..=6u64 {
+    let (mut auto_sum, mut all_sum) = (0.0, 0.0);
+    let seeds = 101..=106u64;
+    let n = seeds.clone().count() as f64;
+    for seed in seeds {
         let auto = drift_plan_delivery(dir.path(), seed, &[]);
         let all = drift_plan_delivery(dir.path(), seed, &["--half-life", "all"]);
         eprintln!("seed {seed}: auto {auto:.4} all-history {all:.4}");
+        assert!((auto - 1.0).abs() < 0.04, "seed {seed}: delivered {auto}");
+        auto_sum += auto;
+        all_sum += all;
     }
+    let (auto, all) = (auto_sum / n, all_sum / n);
+    assert!((auto - 1.0).abs() < 0.015, "mean delivered {auto} of the target");
+    assert!(all < 0.95, "all history delivered {all}: the test lost its teeth");
 }

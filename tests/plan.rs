@@ -455,3 +455,77 @@ fn summary_txt_states_the_plan_and_its_warnings() {
     assert!(!body.contains("fake traffic"), "screening was off: {body}");
     assert!(body.contains("\nTop moves:\n- "), "{body}");
 }
+
+/// Two exact exponential lanes; `alpha` was only ever bought at 1,000–3,000
+/// CNY/day. A target of 10,000 viewers/day needs more of it than the
+/// history supports: the plan holds it at its support limit (1.5 × 3,000)
+/// and buys the rest from `beta`, at the exact optimum under that limit
+/// (closed form: alpha 4,500 CNY/day → 8,602 viewers, beta the remaining
+/// 1,398 viewers for 942 CNY/day), and summary.txt names the lane.
+#[test]
+fn lanes_observed_only_at_low_spend_stop_at_their_support_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (va, ka, vb, kb) = (20_000.0f64, 8_000.0f64, 3_000.0f64, 1_500.0f64);
+    let mut text = String::from("date,channel,spend,viewers\n");
+    for day in 0..150u32 {
+        let (y, m, d) = acqplan::load::cell::civil_from_days(20_000 + day as i32);
+        let frac = ((day * 37) % 101) as f64 / 100.0;
+        let sa = (1_000.0 + 2_000.0 * frac).round();
+        let sb = (300.0 + 2_700.0 * (((day * 53 + 7) % 101) as f64 / 100.0)).round();
+        let date = format!("{y:04}-{m:02}-{d:02}");
+        text.push_str(&format!("{date},alpha,{sa},{:.4}\n", va * (1.0 - (-sa / ka).exp())));
+        text.push_str(&format!("{date},beta,{sb},{:.4}\n", vb * (1.0 - (-sb / kb).exp())));
+    }
+    let data = dir.path().join("history.csv");
+    std::fs::write(&data, text).unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        let mut args = vec![
+            "--data",
+            data.to_str().unwrap(),
+            "--target-viewers",
+            "70000",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let (code, stdout, err) = plan(&args);
+        assert_eq!(code, 0, "{err}");
+        (serde_json::from_str::<serde_json::Value>(&stdout).unwrap(), out)
+    };
+    let (v, out) = run("limited", &[]);
+    let row = |v: &serde_json::Value, ch: &str| -> serde_json::Value {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["channel"] == ch)
+            .unwrap()
+            .clone()
+    };
+    let alpha = row(&v, "alpha");
+    let beta = row(&v, "beta");
+    let sa = alpha["spend_cny_per_day"].as_f64().unwrap();
+    let sb = beta["spend_cny_per_day"].as_f64().unwrap();
+    let max_hist = 3_000.0;
+    assert!((sa / (1.5 * max_hist) - 1.0).abs() < 0.002, "alpha {sa}");
+    assert!(
+        alpha["binding"].as_array().unwrap().iter().any(|b| b == "support_limit"),
+        "{alpha}"
+    );
+    // Closed form under the limit.
+    let v_alpha = va * (1.0 - (-1.5 * max_hist / ka).exp());
+    let sb_exact = -kb * (1.0 - (10_000.0 - v_alpha) / vb).ln();
+    assert!((sb / sb_exact - 1.0).abs() < 0.01, "beta {sb} vs exact {sb_exact}");
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(
+        summary.contains("Support limit: all × alpha held at 4,500 CNY/day"),
+        "{summary}"
+    );
+    // Allowed further, the plan leans on the curve beyond the data.
+    let (v, _) = run("allowed", &["--max-extrapolation", "3"]);
+    let sa3 = row(&v, "alpha")["spend_cny_per_day"].as_f64().unwrap();
+    assert!(sa3 > 1.05 * sa, "alpha {sa3} with the limit at 3×");
+}
