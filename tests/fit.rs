@@ -452,6 +452,12 @@ fn plans_for_drifting_costs_reach_the_target_of_the_coming_week() {
         all_sum += all;
     }
     let (auto, all) = (auto_sum / n, all_sum / n);
-    assert!((auto - 1.0).abs() < 0.015, "mean delivered {auto} of the target");
-    assert!(all < 0.95, "all history delivered {all}: the test lost its teeth");
+    assert!(
+        (auto - 1.0).abs() < 0.015,
+        "mean delivered {auto} of the target"
+    );
+    assert!(
+        all < 0.95,
+        "all history delivered {all}: the test lost its teeth"
+    );
 }

@@ -473,8 +473,14 @@ fn lanes_observed_only_at_low_spend_stop_at_their_support_limit() {
         let sa = (1_000.0 + 2_000.0 * frac).round();
         let sb = (300.0 + 2_700.0 * (((day * 53 + 7) % 101) as f64 / 100.0)).round();
         let date = format!("{y:04}-{m:02}-{d:02}");
-        text.push_str(&format!("{date},alpha,{sa},{:.4}\n", va * (1.0 - (-sa / ka).exp())));
-        text.push_str(&format!("{date},beta,{sb},{:.4}\n", vb * (1.0 - (-sb / kb).exp())));
+        text.push_str(&format!(
+            "{date},alpha,{sa},{:.4}\n",
+            va * (1.0 - (-sa / ka).exp())
+        ));
+        text.push_str(&format!(
+            "{date},beta,{sb},{:.4}\n",
+            vb * (1.0 - (-sb / kb).exp())
+        ));
     }
     let data = dir.path().join("history.csv");
     std::fs::write(&data, text).unwrap();
@@ -493,7 +499,10 @@ fn lanes_observed_only_at_low_spend_stop_at_their_support_limit() {
         args.extend_from_slice(extra);
         let (code, stdout, err) = plan(&args);
         assert_eq!(code, 0, "{err}");
-        (serde_json::from_str::<serde_json::Value>(&stdout).unwrap(), out)
+        (
+            serde_json::from_str::<serde_json::Value>(&stdout).unwrap(),
+            out,
+        )
     };
     let (v, out) = run("limited", &[]);
     let row = |v: &serde_json::Value, ch: &str| -> serde_json::Value {
@@ -512,13 +521,20 @@ fn lanes_observed_only_at_low_spend_stop_at_their_support_limit() {
     let max_hist = 3_000.0;
     assert!((sa / (1.5 * max_hist) - 1.0).abs() < 0.002, "alpha {sa}");
     assert!(
-        alpha["binding"].as_array().unwrap().iter().any(|b| b == "support_limit"),
+        alpha["binding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b == "support_limit"),
         "{alpha}"
     );
     // Closed form under the limit.
     let v_alpha = va * (1.0 - (-1.5 * max_hist / ka).exp());
     let sb_exact = -kb * (1.0 - (10_000.0 - v_alpha) / vb).ln();
-    assert!((sb / sb_exact - 1.0).abs() < 0.01, "beta {sb} vs exact {sb_exact}");
+    assert!(
+        (sb / sb_exact - 1.0).abs() < 0.01,
+        "beta {sb} vs exact {sb_exact}"
+    );
     let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(
         summary.contains("Support limit: all × alpha held at 4,500 CNY/day"),
