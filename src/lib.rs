@@ -30,6 +30,7 @@ pub mod load;
 pub mod output;
 pub mod plan;
 pub mod report;
+pub mod scoreboard;
 pub mod screen;
 pub mod synth;
 pub mod validate;
