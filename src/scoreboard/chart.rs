@@ -58,7 +58,7 @@ fn panel<DB: DrawingBackend>(
     } else {
         0.0
     };
-    let x_max = (hi * 1.12).min(X_MAX_CAP);
+    let x_max = (hi * 1.25).min(X_MAX_CAP);
     let (w, _) = area.dim_in_pixel();
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT_FAMILY, 20).into_font())
