@@ -233,6 +233,9 @@ pub fn regret_png(summaries: &[Summary], title: &str) -> Result<Vec<u8>, String>
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Default);
+        enc.set_filter(png::FilterType::Sub);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         let mut wr = enc.write_header().map_err(|e| e.to_string())?;
         wr.write_image_data(&buf).map_err(|e| e.to_string())?;
         wr.finish().map_err(|e| e.to_string())?;
