@@ -314,6 +314,7 @@ impl RunFiles {
             flagged: Vec::new(),
             flagged_rows: flagged,
             channels: Vec::new(),
+            lanes: Vec::new(),
         };
         Ok(RunFiles {
             dir: dir.to_path_buf(),

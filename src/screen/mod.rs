@@ -1,17 +1,19 @@
 //! Fake-traffic screening: find rows whose viewers were inflated by bots
 //! before they reach the curves.
 //!
-//! Every room × channel pair is judged against its own history, with robust
-//! statistics only (medians, MADs, binned medians), so the bots cannot shift
-//! the norms they are measured against. Each signal is a robust z-score (how
-//! many σ the row sits on the bot side of the pair's norm) and is used only
-//! when its columns exist:
+//! # Rows against their lane's norms
+//!
+//! Every room × channel lane is first judged against its own history, with
+//! robust statistics only (medians, MADs, binned medians), so sporadic bots
+//! cannot shift the norms they are measured against. Each signal is a
+//! robust z-score (how many σ the row sits on the bot side of the norm) and
+//! is used only when its columns exist:
 //!
 //! 1. [`Signal::CostAnomaly`]: log viewers against a binned-median fit of log
 //!    viewers on log spend (follows saturation). Paid rows with viewers only.
-//! 2. [`Signal::Spike`]: the same excess against the pair's recent paid days
+//! 2. [`Signal::Spike`]: the same excess against the lane's recent paid days
 //!    (rolling median), so slow drifts are not taken for bots.
-//! 3. [`Signal::WatchTime`]: average watch time far below the pair's norm.
+//! 3. [`Signal::WatchTime`]: average watch time far below the norm.
 //! 4. [`Signal::Engagement`]: orders (or GMV) and comments per viewer collapsed.
 //! 5. [`Signal::Impressions`]: viewers per impression far above the norm, or
 //!    more viewers than impressions.
@@ -20,7 +22,61 @@
 //! 0…30); a row is flagged when the score reaches
 //! [`ScreenOptions::threshold`]. A row with more viewers than impressions is
 //! flagged whatever else it shows. Rows without viewers are never flagged.
+//!
+//! # Lanes made mostly of bots
+//!
+//! A room that buys bots does it on most days, and then a lane's own median
+//! is the bots. Bots only ever add viewers (×5–×30 on a bought day) and take
+//! nothing from engagement, so such a lane's days form two populations in
+//! log viewers-per-CNY space: its clean days at the bottom, at the cost its
+//! room really pays, and the bought days well above. Three passes find
+//! them:
+//!
+//! 1. **Within the lane** (every lane, in parallel): the lowest cluster of
+//!    its cost residuals — a median shift (window ±0.5 in natural logs)
+//!    started at the 10th percentile, so it climbs to the nearest mode from
+//!    below, with σ from that cluster's lower half, which bots cannot reach.
+//!    A lane with ≥ 25 % of its paid days ≥ 4 σ above that cluster, or whose
+//!    days spread widely (robust σ ≥ 0.5), may be mixed, and is screened
+//!    again against its clean days: a curve through each large spend bin's
+//!    10th percentile, the lowest cluster around it, a median curve through
+//!    those days alone, the lowest cluster again; every signal's norm (cost,
+//!    recent days, watch time, engagement, impressions) then comes from the
+//!    clean days only ([`NormBasis::CleanDays`]).
+//! 2. **Across lanes** (per channel, with ≥ 6 lanes): each lane's level —
+//!    ln viewers per CNY of its clean days at its median spend — against a
+//!    robust line through the channel's lanes (Theil–Sen slope on ln spend,
+//!    clamped to ≤ 0 so a room spending more may be dearer, never cheaper),
+//!    and each lane's median watch time, orders, comments and GMV per
+//!    viewer against the medians of the channel's lanes.
+//! 3. **Verdicts.** A second look is kept, and the lane is judged as a whole
+//!    ([`LaneVerdict`], [`LaneBasis::Mixed`]), when ≥ 25 % of its paid days
+//!    are flagged and the evidence says bots rather than a real change of
+//!    cost: per-viewer engagement of the flagged days at most half the clean
+//!    days' (with engagement columns); else their viewers per CNY ≥ 3× the
+//!    channel's other rooms' while the clean days are not 6× dearer than
+//!    them; else (no columns, no other rooms) ≥ 4× the clean days'. A lane
+//!    none of whose days looks like the channel's other rooms — its clean
+//!    level ≥ 6× (and ≥ 3 cross-room σ) their viewers per CNY, its
+//!    engagement per viewer a quarter of theirs, or watch time of 10 s or
+//!    less where theirs is four times that — is screened against the
+//!    other rooms ([`NormBasis::OtherRooms`]: any day above 3× their
+//!    viewers per CNY is bought) and judged [`LaneBasis::NoCleanDays`].
+//!
+//! A 3–5× spread between well and badly run rooms is normal and is never
+//! taken for bots by itself: the lowest-cluster test looks within a lane,
+//! and the cross-room tests need 6×. Lanes without a verdict keep exactly
+//! the flags of the first pass. Under [`FakeTraffic::Exclude`] a judged
+//! lane's bought rows are left out, so the curves see its clean days only
+//! (and a lane with few left borrows its shape from the channel's pooled
+//! curve). The thresholds are calibrated on generated history
+//! (`calibration.rs`; figures in `lane_tests.rs`).
 
+#[cfg(test)]
+mod calibration;
+#[cfg(test)]
+mod lane_tests;
+mod lanes;
 mod signals;
 mod stats;
 #[cfg(test)]
@@ -35,8 +91,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-pub use signals::Evidence;
-use signals::{Columns, Params, screen_pair};
+use lanes::{ChannelNorms, LANE_SHARE, confirms_mixed, prior_for};
+pub use lanes::{LaneBasis, LaneVerdict};
+use signals::{Anchor, Columns, LaneSummary, PairOut, Params, Prior, screen_pair};
+pub use signals::{Evidence, NormBasis};
 
 use crate::load::cell::format_date;
 use crate::load::columns::Field;
@@ -290,6 +348,9 @@ pub struct ScreenResult {
     pub flagged_rows: Vec<FlaggedRow>,
     /// Per channel, by name: cost per viewer with and without flagged rows.
     pub channels: Vec<ChannelImpact>,
+    /// Lanes judged as a whole to be largely bought traffic, by room then
+    /// channel (their bought rows are in `flagged_rows`).
+    pub lanes: Vec<LaneVerdict>,
 }
 
 impl ScreenResult {
@@ -430,6 +491,7 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
             flagged: vec![false; n],
             flagged_rows: Vec::new(),
             channels: channel_impact(channel, &spend, &viewers, &vec![false; n]),
+            lanes: Vec::new(),
         });
     }
 
@@ -459,17 +521,90 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
     let params = Params {
         threshold: opts.threshold,
     };
-    let outs: Vec<_> = (0..pairs.names.len())
+    let lane_rows = |p: usize| &pairs.rows[pairs.offsets[p]..pairs.offsets[p + 1]];
+    let lanes = pairs.names.len();
+
+    // 1. Every lane against its own medians.
+    let mut outs: Vec<PairOut> = (0..lanes)
         .into_par_iter()
-        .map(|p| {
-            let rows = &pairs.rows[pairs.offsets[p]..pairs.offsets[p + 1]];
-            let out = screen_pair(&cols, rows, params);
-            let flagged: Vec<FlaggedRow> = out
+        .map(|p| screen_pair(&cols, lane_rows(p), params, Anchor::Own))
+        .collect();
+
+    // 2. Lanes whose days split into two populations: again, against the
+    //    lowest cluster (their clean days).
+    let mixed: Vec<(usize, PairOut)> = (0..lanes)
+        .filter(|&p| outs[p].summary.mixed_candidate)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|p| (p, screen_pair(&cols, lane_rows(p), params, Anchor::Clean)))
+        .collect();
+
+    // 3. Each channel across rooms, from every lane's clean days.
+    let mut by_channel: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
+    for (p, (_, ch)) in pairs.names.iter().enumerate() {
+        by_channel.entry(ch).or_default().push(p);
+    }
+    let mut clean_summary: Vec<&LaneSummary> = outs.iter().map(|o| &o.summary).collect();
+    for (p, out) in &mixed {
+        clean_summary[*p] = &out.summary;
+    }
+    let norms: PlHashMap<&str, ChannelNorms> = by_channel
+        .iter()
+        .filter_map(|(ch, ps)| {
+            let lanes: Vec<&LaneSummary> = ps.iter().map(|&p| clean_summary[p]).collect();
+            ChannelNorms::from_lanes(&lanes).map(|n| (*ch, n))
+        })
+        .collect();
+
+    // 4. Whole-lane verdicts: mixed lanes that the evidence confirms …
+    let mut basis: Vec<Option<LaneBasis>> = vec![None; lanes];
+    for (p, out) in mixed {
+        if confirms_mixed(&out.summary, norms.get(pairs.names[p].1)) {
+            outs[p] = out;
+            basis[p] = Some(LaneBasis::Mixed);
+        }
+    }
+    // … and lanes none of whose days looks like the channel's other rooms.
+    let priors: Vec<(usize, Prior)> = (0..lanes)
+        .filter_map(|p| {
+            let c = norms.get(pairs.names[p].1)?;
+            prior_for(&outs[p].summary, c).map(|prior| (p, prior))
+        })
+        .collect();
+    let prior_outs: Vec<(usize, PairOut)> = priors
+        .into_par_iter()
+        .map(|(p, prior)| {
+            let out = screen_pair(&cols, lane_rows(p), params, Anchor::Prior(&prior));
+            (p, out)
+        })
+        .collect();
+    for (p, out) in prior_outs {
+        let s = &out.summary;
+        if s.paid > 0 && s.flagged_paid as f64 >= LANE_SHARE * s.paid as f64 {
+            outs[p] = out;
+            basis[p] = Some(LaneBasis::NoCleanDays);
+        }
+    }
+    let mut verdicts: Vec<LaneVerdict> = (0..lanes)
+        .filter_map(|p| {
+            let (room, ch) = pairs.names[p];
+            basis[p].map(|b| LaneVerdict::new(room, ch, b, &outs[p].summary, norms.get(ch)))
+        })
+        .collect();
+    verdicts.sort_by(|a, b| (&a.room, &a.channel).cmp(&(&b.room, &b.channel)));
+
+    // The flagged rows with their reasons, lane by lane in parallel.
+    let per_lane: Vec<(Vec<f64>, Vec<FlaggedRow>)> = outs
+        .into_par_iter()
+        .enumerate()
+        .map(|(p, out)| {
+            let rows = lane_rows(p);
+            let (room, channel) = pairs.names[p];
+            let flagged = out
                 .flagged
                 .into_iter()
                 .map(|(k, evidence)| {
                     let row = rows[k] as usize;
-                    let (room, channel) = pairs.names[p];
                     FlaggedRow {
                         row,
                         line: line.get(row).unwrap_or(0),
@@ -487,19 +622,17 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
             (out.scores, flagged)
         })
         .collect();
-
     let mut scores = vec![0.0; n];
     let mut flagged = vec![false; n];
     let mut flagged_rows = Vec::new();
-    for (p, (pair_scores, pair_flagged)) in outs.into_iter().enumerate() {
-        let rows = &pairs.rows[pairs.offsets[p]..pairs.offsets[p + 1]];
-        for (&r, s) in rows.iter().zip(pair_scores) {
+    for (p, (lane_scores, lane_flagged)) in per_lane.into_iter().enumerate() {
+        for (&r, s) in lane_rows(p).iter().zip(lane_scores) {
             scores[r as usize] = s;
         }
-        for f in &pair_flagged {
+        for f in &lane_flagged {
             flagged[f.row] = true;
         }
-        flagged_rows.extend(pair_flagged);
+        flagged_rows.extend(lane_flagged);
     }
     flagged_rows.sort_unstable_by_key(|f| (f.line, f.row));
     let channels = channel_impact(channel, &cols.spend, &cols.viewers, &flagged);
@@ -514,6 +647,7 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
         flagged,
         flagged_rows,
         channels,
+        lanes: verdicts,
     })
 }
 

@@ -103,6 +103,91 @@ pub(crate) fn median_sigma(
     Some((med, (MAD_TO_SIGMA * mad).max(floor)))
 }
 
+/// Median of values already sorted ascending. `None` when empty.
+pub(crate) fn median_sorted(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some(0.5 * (sorted[n / 2 - 1] + sorted[n / 2])),
+    }
+}
+
+/// The lowest cluster of a lane's residuals: where its clean days sit when
+/// bots (which only ever add viewers) sit above them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Split {
+    /// Centre of the lowest cluster.
+    pub center: f64,
+    /// Its robust σ, from its lower half only (bots cannot reach it).
+    pub sigma: f64,
+    /// Share of the values at least `split_z` σ above the centre.
+    pub upper_share: f64,
+}
+
+/// Half-width of the window the median shift of [`lowest_cluster`] moves,
+/// in natural-log units (×1.65 either side).
+pub(crate) const CLUSTER_HALF_WINDOW: f64 = 0.5;
+
+/// The lowest cluster of `sorted` (ascending, finite): a median shift (the
+/// window `centre ± half_window` moved to its own median until it stops)
+/// started at the 10th percentile, so it climbs to the nearest mode from
+/// below and never reaches a cluster 3 windows higher; σ is 1.4826 × the
+/// median distance of the values below the centre (the cluster's lower
+/// half, which bots cannot reach), at least `floor`. `None` with fewer than
+/// `min_points` values.
+pub(crate) fn lowest_cluster(
+    sorted: &[f64],
+    half_window: f64,
+    floor: f64,
+    split_z: f64,
+    min_points: usize,
+) -> Option<Split> {
+    let n = sorted.len();
+    if n < min_points.max(3) {
+        return None;
+    }
+    let mut c = sorted[n / 10];
+    for _ in 0..64 {
+        let lo = sorted.partition_point(|&v| v < c - half_window);
+        let hi = sorted.partition_point(|&v| v <= c + half_window);
+        let Some(next) = median_sorted(&sorted[lo..hi]) else {
+            break;
+        };
+        if (next - c).abs() <= 1e-12 {
+            break;
+        }
+        c = next;
+    }
+    let below = sorted.partition_point(|&v| v < c);
+    let sigma = match median_sorted(&sorted[..below]) {
+        Some(q) if below >= 3 => (MAD_TO_SIGMA * (c - q)).max(floor),
+        _ => floor,
+    };
+    let cut = c + split_z * sigma;
+    let upper = n - sorted.partition_point(|&v| v < cut);
+    Some(Split {
+        center: c,
+        sigma,
+        upper_share: upper as f64 / n as f64,
+    })
+}
+
+/// Theil–Sen slope of y on x: the median of the slopes between every two
+/// points at least `min_dx` apart in x. `None` without such a pair.
+pub(crate) fn theil_sen_slope(points: &[(f64, f64)], min_dx: f64) -> Option<f64> {
+    let mut slopes = Vec::with_capacity(points.len() * points.len().saturating_sub(1) / 2);
+    for (i, a) in points.iter().enumerate() {
+        for b in &points[i + 1..] {
+            let dx = b.0 - a.0;
+            if dx.abs() >= min_dx {
+                slopes.push((b.1 - a.1) / dx);
+            }
+        }
+    }
+    median_in_place(&mut slopes)
+}
+
 /// A piecewise-linear curve through binned medians of (x, y), sorted by x.
 /// In log spend × log viewers it follows saturation without assuming a
 /// model family.
@@ -128,12 +213,54 @@ impl BinnedFit {
         min_points: usize,
         scratch: &mut Vec<f64>,
     ) -> Option<Self> {
+        Self::through(points, per_bin, 2, max_bins, min_points, None, scratch)
+    }
+
+    /// The same with at least `min_bins` bins (when there are as many
+    /// points): a curve through few days that must still bend.
+    pub(crate) fn with_min_bins(
+        points: &mut [(f64, f64)],
+        per_bin: usize,
+        min_bins: usize,
+        max_bins: usize,
+        min_points: usize,
+        scratch: &mut Vec<f64>,
+    ) -> Option<Self> {
+        Self::through(
+            points, per_bin, min_bins, max_bins, min_points, None, scratch,
+        )
+    }
+
+    /// The same through each bin's `q`-quantile of y instead of its median:
+    /// with q = 0.1 it follows the clean days of a lane whose other days
+    /// carry bots (which only ever raise y), whatever their share.
+    pub(crate) fn low_quantile(
+        points: &mut [(f64, f64)],
+        per_bin: usize,
+        max_bins: usize,
+        min_points: usize,
+        q: f64,
+        scratch: &mut Vec<f64>,
+    ) -> Option<Self> {
+        Self::through(points, per_bin, 2, max_bins, min_points, Some(q), scratch)
+    }
+
+    fn through(
+        points: &mut [(f64, f64)],
+        per_bin: usize,
+        min_bins: usize,
+        max_bins: usize,
+        min_points: usize,
+        quantile: Option<f64>,
+        scratch: &mut Vec<f64>,
+    ) -> Option<Self> {
         let n = points.len();
         if n < min_points.max(2) {
             return None;
         }
         points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let bins = (n / per_bin.max(1)).clamp(2, max_bins.max(2));
+        let lo = min_bins.clamp(2, n);
+        let bins = (n / per_bin.max(1)).clamp(lo, max_bins.max(lo));
         let mut xs = Vec::with_capacity(bins);
         let mut ys = Vec::with_capacity(bins);
         for k in 0..bins {
@@ -143,7 +270,14 @@ impl BinnedFit {
             let x = median_in_place(scratch)?;
             scratch.clear();
             scratch.extend(bin.iter().map(|p| p.1));
-            let y = median_in_place(scratch)?;
+            let y = match quantile {
+                None => median_in_place(scratch)?,
+                Some(q) if !scratch.is_empty() => {
+                    let i = ((scratch.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+                    *scratch.select_nth_unstable_by(i, f64::total_cmp).1
+                }
+                Some(_) => return None,
+            };
             // Ties in x (many days at the same spend) merge into one knot.
             if let Some(&last) = xs.last()
                 && x - last < 1e-9
@@ -252,5 +386,55 @@ mod tests {
         // Beyond the last knot the slope is clamped at ≥ 0 (no falling norm).
         assert!(fit.at(10.0) >= fit.at(6.0) - 1e-12);
         assert!(BinnedFit::new(&mut pts[..5], 40, 16, 10, &mut Vec::new()).is_none());
+    }
+
+    #[test]
+    fn lowest_cluster_finds_the_clean_days_under_a_bot_majority() {
+        // 30 % clean days around 0 (σ 0.2), 70 % bot days 1.6–3.4 higher;
+        // 200 draws (a draw's σ estimate has a standard error of ≈ 0.04
+        // with 90 clean days: 400 draws gave mean 0.205, worst centre 0.08).
+        let mut rng = crate::synth::Rng::new(5);
+        let mut sigmas = 0.0;
+        for _ in 0..200 {
+            let mut v: Vec<f64> = (0..300)
+                .map(|i| {
+                    let noise = 0.2 * rng.normal();
+                    if i % 10 < 3 {
+                        noise
+                    } else {
+                        noise + rng.range(1.6, 3.4)
+                    }
+                })
+                .collect();
+            v.sort_by(f64::total_cmp);
+            let s = lowest_cluster(&v, CLUSTER_HALF_WINDOW, 0.08, 4.0, 12).unwrap();
+            assert!(s.center.abs() < 0.12, "{s:?}");
+            assert!((s.upper_share - 0.7).abs() < 0.015, "{s:?}");
+            sigmas += s.sigma;
+        }
+        assert!((sigmas / 200.0 - 0.2).abs() < 0.015, "{}", sigmas / 200.0);
+        // One population: the centre is its median, (almost) nothing is
+        // "upper".
+        for _ in 0..50 {
+            let mut one: Vec<f64> = (0..300).map(|_| 0.2 * rng.normal()).collect();
+            one.sort_by(f64::total_cmp);
+            let s = lowest_cluster(&one, CLUSTER_HALF_WINDOW, 0.08, 4.0, 12).unwrap();
+            assert!(s.center.abs() < 0.06 && s.upper_share < 0.02, "{s:?}");
+        }
+        let few = [0.0, 0.1, 0.2, 0.3, 0.4];
+        assert!(lowest_cluster(&few, CLUSTER_HALF_WINDOW, 0.08, 4.0, 12).is_none());
+    }
+
+    #[test]
+    fn theil_sen_ignores_a_few_wild_points() {
+        let mut pts: Vec<(f64, f64)> = (0..40)
+            .map(|i| (f64::from(i) / 10.0, 1.0 - 0.3 * f64::from(i) / 10.0))
+            .collect();
+        pts.push((1.0, 9.0));
+        pts.push((2.0, 9.0));
+        let b = theil_sen_slope(&pts, 0.05).unwrap();
+        assert!((b + 0.3).abs() < 0.02, "{b}");
+        assert_eq!(theil_sen_slope(&[(1.0, 1.0), (1.0, 2.0)], 0.05), None);
+        assert_eq!(median_sorted(&[1.0, 2.0, 4.0, 8.0]), Some(3.0));
     }
 }
