@@ -30,7 +30,7 @@ use crate::report::charts::{
     Chart, ChartInput, Frontier, FrontierPoint, frontier_png, render_all_with, top_moves,
 };
 use crate::report::email;
-use crate::report::flagged_export::flagged_rows_csv;
+use crate::report::flagged_export::{flagged_lanes_csv, flagged_rows_csv};
 use crate::report::plan_export::{plan_csv, plan_json, plan_table};
 use crate::report::run_files::{
     CHART_DATA_JSON, RunExtras, RunFiles, SERIES_CSV, chart_data_json, series_csv,
@@ -507,6 +507,17 @@ fn write_flagged(s: &ScreenResult, dir: &Path, err: &mut dyn Write) -> Result<()
         &dir.join("flagged_rows.csv"),
         &flagged_rows_csv(&s.flagged_rows),
     )?;
+    write_atomic(&dir.join("flagged_lanes.csv"), &flagged_lanes_csv(&s.lanes))?;
+    for lane in s.lanes.iter().take(10) {
+        let _ = writeln!(err, "warning: {}", lane.reason);
+    }
+    if s.lanes.len() > 10 {
+        let _ = writeln!(
+            err,
+            "warning: and {} more lanes judged as a whole; see flagged_lanes.csv",
+            s.lanes.len() - 10
+        );
+    }
     let verb = match s.policy {
         FakeTraffic::Exclude => "excluded from the curves",
         _ => "kept in the curves (--fake-traffic flag)",
@@ -648,6 +659,7 @@ fn screen_cmd(args: ScreenArgs, io: &mut Io<'_>) -> Result<(), Error> {
                 "flagged": r.flagged_count(),
                 "signals": r.signals,
                 "channels": r.channels,
+                "lanes": r.lanes,
             }))
             .expect("screen result serialises")
                 + "\n"

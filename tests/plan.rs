@@ -545,3 +545,48 @@ fn lanes_observed_only_at_low_spend_stop_at_their_support_limit() {
     let sa3 = row(&v, "alpha")["spend_cny_per_day"].as_f64().unwrap();
     assert!(sa3 > 1.05 * sa, "alpha {sa3} with the limit at 3×");
 }
+
+/// The planner guard: with screening off, a room whose lane reports 12×
+/// the viewers of the channel's other rooms at the same spend is planned,
+/// and summary.txt calls it too good to be true with the figure; the
+/// others are not named.
+#[test]
+fn a_lane_far_cheaper_than_its_channel_is_called_too_good_to_be_true() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("date,room,channel,spend,viewers\n");
+    for day in 0..120u32 {
+        let (y, m, d) = acqplan::load::cell::civil_from_days(20_000 + day as i32);
+        for r in 0..6u32 {
+            let frac = ((day * 37 + r * 13) % 101) as f64 / 100.0;
+            let s = (500.0 + 3_000.0 * frac).round();
+            let base = 4_000.0 * (1.0 - (-s / 2_000.0).exp());
+            let v = if r == 3 {
+                12.0 * base
+            } else {
+                base * (1.0 + 0.1 * r as f64)
+            };
+            text.push_str(&format!("{y:04}-{m:02}-{d:02},room_{r},dou,{s},{v:.3}\n"));
+        }
+    }
+    let data = dir.path().join("history.csv");
+    std::fs::write(&data, text).unwrap();
+    let out = dir.path().join("run");
+    let (code, _, err) = plan(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--target-viewers",
+        "150000",
+        "--fake-traffic",
+        "off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    let lines: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.contains("Too good to be true"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{summary}");
+    assert!(lines[0].contains("room_3 × dou"), "{}", lines[0]);
+}

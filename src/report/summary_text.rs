@@ -132,6 +132,7 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
                 .map_or(crate::plan::DEFAULT_MAX_EXTRAPOLATION, |q| q.segments.history_multiple)
         ));
     }
+    warnings.extend(too_good_to_be_true(r));
     if let Some(q) = cx.request {
         for (name, _) in q.channels.iter().filter(|(_, l)| l.excluded) {
             warnings.push(format!("Channel {name} was excluded from the plan."));
@@ -151,4 +152,58 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
     }
     s.push_str("Details: plan.csv and plan.json in the run folder.\n");
     s
+}
+
+/// A planned lane this many times cheaper per viewer than the median lane
+/// of its channel is "too good to be true".
+pub const TOO_GOOD_FACTOR: f64 = 5.0;
+
+/// Planner guard: lanes planned at a cost per viewer far below every
+/// comparable lane (the median of the channel's lanes' cost per viewer over
+/// the last horizon of history, with at least three lanes) — bought traffic
+/// that screening missed looks like this, and a plan that leans on it falls
+/// short.
+pub fn too_good_to_be_true(r: &PlanReport) -> Vec<String> {
+    let mut by_channel: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for row in &r.rows {
+        if row.last_spend_cny > 0.0 && row.last_viewers > 0.0 {
+            by_channel
+                .entry(row.channel.as_str())
+                .or_default()
+                .push(row.last_spend_cny / row.last_viewers);
+        }
+    }
+    let median: std::collections::BTreeMap<&str, f64> = by_channel
+        .into_iter()
+        .filter(|(_, v)| v.len() >= 3)
+        .map(|(ch, mut v)| {
+            v.sort_by(f64::total_cmp);
+            let n = v.len();
+            let m = if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                0.5 * (v[n / 2 - 1] + v[n / 2])
+            };
+            (ch, m)
+        })
+        .collect();
+    r.rows
+        .iter()
+        .filter(|row| row.spend_cny > 0.0)
+        .filter_map(|row| {
+            let c = row.avg_cost_cny_per_viewer?;
+            let m = *median.get(row.channel.as_str())?;
+            (c > 0.0 && c * TOO_GOOD_FACTOR < m).then(|| {
+                format!(
+                    "Too good to be true: {} × {} is planned at {:.2} CNY per viewer, {:.0}× cheaper than the channel's median lane ({:.2}); check it for bought traffic before spending {} CNY there.",
+                    row.room,
+                    row.channel,
+                    c,
+                    m / c,
+                    m,
+                    thousands(row.spend_cny, 0)
+                )
+            })
+        })
+        .collect()
 }
