@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Method;
 use super::board::Summary;
-use crate::report::charts::{FONT_FAMILY, ensure_font};
+use crate::report::charts::{FONT_FAMILY, encode_png, ensure_font};
 
 /// Regret beyond this is drawn cut at the edge (its value written beside).
 const X_MAX_CAP: f64 = 1.0;
@@ -228,17 +228,5 @@ pub fn regret_png(summaries: &[Summary], title: &str) -> Result<Vec<u8>, String>
         .map_err(|e| err(&e))?;
         root.present().map_err(|e| err(&e))?;
     }
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Default);
-        enc.set_filter(png::FilterType::Sub);
-        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
-        let mut wr = enc.write_header().map_err(|e| e.to_string())?;
-        wr.write_image_data(&buf).map_err(|e| e.to_string())?;
-        wr.finish().map_err(|e| e.to_string())?;
-    }
-    Ok(out)
+    encode_png(&buf, w, h).map_err(|e| e.to_string())
 }

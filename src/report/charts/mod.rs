@@ -539,7 +539,7 @@ where
 
 /// RGB8 → PNG with fixed settings (default deflate level, adaptive
 /// per-row filter: deterministic, ~5× smaller than fast settings).
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::with_capacity(rgb.len() / 8);
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
