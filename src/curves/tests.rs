@@ -1130,46 +1130,6 @@ fn small_count_lanes_are_fitted_to_their_expectation() {
     }
 }
 
-#[test]
-#[ignore]
-fn debug_expectation() {
-    let opts = FitOptions::default();
-    for (fam_only, label) in [(None, "auto"), (Some(Family::Exp), "exp-only")] {
-        let mut o = opts.clone();
-        if let Some(f) = fam_only {
-            o.families = vec![f];
-        }
-        let (mut r_all, mut r_smear, mut r_med, mut n) = (0.0, 0.0, 0.0, 0.0);
-        for d in 0..300u64 {
-            let truth = Model::Exp {
-                vmax: 2.0 / 0.632,
-                k_cny: 100.0,
-            };
-            let mut spec = SynthSpec::new(truth, 100.0, 123_000 + d);
-            spec.noise_sigma = 0.0;
-            spec.counts = true;
-            spec.days = 365;
-            let s = generate(&spec);
-            let out = fit_series(&series(&s, None), &o, None);
-            let f = fitted(&out);
-            let m = median_positive_spend(&s);
-            let e = expected_truth(&truth, &spec, &s, m);
-            r_all += f.value(m) / e;
-            r_smear += f.expectation_factor;
-            r_med += f.value(m)
-                / f.expectation_factor
-                / (truth.value(m) * s.weekday_factors.iter().sum::<f64>() / 7.0);
-            n += 1.0;
-        }
-        eprintln!(
-            "{label}: value/expected {:.4} smear/true {:.4} medianfit/median {:.4}",
-            r_all / n,
-            r_smear / n,
-            r_med / n
-        );
-    }
-}
-
 /// A lane whose viewers do not follow its spend is a baseline (`Flat`),
 /// with its mean viewers/day; one saturated over most of its days keeps a
 /// curve but prints no astronomic marginal cost.
