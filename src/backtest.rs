@@ -127,9 +127,15 @@ pub struct Backtest {
 }
 
 /// Predictions of one week for every lane of `set` that has paid days in
-/// `[start, start + 7)`, with the curves `fits` fitted on the days before.
-fn week_rows(set: &SeriesSet, fits: &[CurveFit], start: i32, out: &mut Vec<LaneWeek>) -> usize {
-    let train = set.before(start);
+/// `[start, start + 7)`, with the curves `fits` fitted on `train` (the days
+/// before it).
+fn week_rows(
+    set: &SeriesSet,
+    train: &SeriesSet,
+    fits: &[CurveFit],
+    start: i32,
+    out: &mut Vec<LaneWeek>,
+) -> usize {
     let fit_of: BTreeMap<(&str, &str), &CurveFit> = fits
         .iter()
         .map(|f| ((f.key.room.as_str(), f.key.channel.as_str()), f))
@@ -264,7 +270,7 @@ pub fn backtest(set: &SeriesSet, opts: &StageOptions, weeks: usize) -> Backtest 
             let train = set.before(start);
             let (fits, _) = fit_set(&train, opts);
             let mut rows = Vec::new();
-            let missing = week_rows(set, &fits, start, &mut rows);
+            let missing = week_rows(set, &train, &fits, start, &mut rows);
             (rows, missing)
         })
         .collect();

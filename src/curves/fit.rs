@@ -19,8 +19,9 @@
 //! small-count lane count as zero and not as the 0.5 the log fit floors them
 //! at), weighted toward the middle of the spend range (so a family that
 //! bends differently from the truth is still right at typical spend) and
-//! without the outlier days beyond `e^(4σ)` that the Huber loss set aside. The weekday factors are normalised to an
-//! arithmetic mean of 1, so the curve is the average day of a week.
+//! without the outlier days beyond `e^(4σ)` that the Huber loss set aside.
+//! The weekday factors are normalised to an arithmetic mean of 1, so the
+//! curve is the average day of a week.
 //!
 //! Model choice is by blocked k-fold cross-validation over days; the
 //! uncertainty band is the delta method on the log-scale prediction using the
@@ -1328,12 +1329,13 @@ pub(crate) const SMEAR_CAP_SIGMAS: f64 = 4.0;
 /// The retransformation from the log-scale fit (a median day) to expected
 /// viewers: the mean over the fit days of viewers ÷ the fit's prediction
 /// (Duan's smearing estimate on the viewer scale, so zero-viewer days count
-/// as zero), outlier days beyond `e^(4σ)` left out. Returns the factor and
-/// the sampling variance of its log; `(1, 0)` when it cannot be computed.
-fn smearing(fam: Family, th: &Vec9, d: &Prepared, sigma: f64) -> (f64, f64) {
+/// as zero), outlier days beyond `e^(4σ)` left out; 1 when it cannot be
+/// computed. Its sampling error is that of the level, which the intercepts'
+/// covariance already carries (the two are one estimate).
+fn smearing(fam: Family, th: &Vec9, d: &Prepared, sigma: f64) -> f64 {
     let n = d.len();
     if n == 0 {
-        return (1.0, 0.0);
+        return 1.0;
     }
     let sh = Shape::new(fam, [th[0], th[1]]);
     let cap = (SMEAR_CAP_SIGMAS * sigma.max(0.05)).exp();
@@ -1365,11 +1367,10 @@ fn smearing(fam: Family, th: &Vec9, d: &Prepared, sigma: f64) -> (f64, f64) {
         .collect();
     let sw: f64 = w.iter().sum();
     let mean = (0..n).map(|i| w[i] * q[i]).sum::<f64>() / sw;
-    let var = (0..n).map(|i| (w[i] * (q[i] - mean)).powi(2)).sum::<f64>() / (sw * sw);
-    if sw > 0.0 && mean.is_finite() && mean > 0.0 && var.is_finite() {
-        (mean, var / (mean * mean))
+    if sw > 0.0 && mean.is_finite() && mean > 0.0 {
+        mean
     } else {
-        (1.0, 0.0)
+        1.0
     }
 }
 
@@ -1421,7 +1422,7 @@ struct Assembled<'a> {
 
 fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutcome {
     let c = a.checked;
-    let (smear, smear_var_ln) = smearing(a.fam, &a.th, &c.pos, a.sigma);
+    let smear = smearing(a.fam, &a.th, &c.pos, a.sigma);
     let (factors, level) = expected_day(&a.th, smear);
     let model = a.fam.to_model([a.th[0], a.th[1]], level);
     let curve = Curve {
@@ -1431,9 +1432,6 @@ fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutco
     let spend_min = c.spend_sorted.first().copied().unwrap_or(0.0);
     let spend_max = c.spend_sorted.last().copied().unwrap_or(0.0);
     let outliers = a.resid.iter().filter(|r| r.abs() > 3.0 * a.sigma).count();
-    // The smearing factor's sampling error is that of the level, which the
-    // intercepts' covariance already carries (the two are one estimate).
-    let _ = smear_var_ln;
     let mut cov = Vec::with_capacity(NP * NP);
     for row in &a.cov {
         cov.extend_from_slice(row);
@@ -1561,7 +1559,7 @@ fn alternative_fits(
         })
         .map(|i| {
             let f = &fits[i];
-            let (smear, _) = smearing(f.fam, &f.th, data, sigma);
+            let smear = smearing(f.fam, &f.th, data, sigma);
             let (_, level) = expected_day(&f.th, smear);
             AltFit {
                 model: f.fam.to_model([f.th[0], f.th[1]], level),
@@ -1768,16 +1766,14 @@ fn flat_lane(
         sq
     });
     // No better than the constant on held-out days (the same days, in the
-    // same order), or explaining almost none of what the weekdays leave.
-    let mut no_better = false;
-    if let (Some(c), Some((_, b))) = (&constant, chosen)
-        && c.len() == b.len()
-        && !c.is_empty()
-    {
-        // Root mean squared errors: the curve must be ≥ 0.5 % better.
-        no_better =
-            b.iter().sum::<f64>().sqrt() >= (1.0 - FLAT_CV_GAIN) * c.iter().sum::<f64>().sqrt();
-    }
+    // same order): the curve's RMSE must be ≥ 0.5 % below the constant's.
+    let rmse = |e: &[f64]| (e.iter().sum::<f64>() / e.len().max(1) as f64).sqrt();
+    let same_days = matches!((&constant, chosen), (Some(c), Some((_, b))) if c.len() == b.len() && !c.is_empty());
+    let constant = constant.as_deref().map(rmse);
+    let best = chosen.as_ref().map(|(s, _)| s.cv_log_rmse_capped);
+    let no_better = same_days
+        && matches!((constant, best), (Some(c), Some(b)) if b >= (1.0 - FLAT_CV_GAIN) * c);
+    // ... or explaining almost none of what the weekdays leave.
     // Sums of squares with each day capped at 3 robust σ, so outlier (bot)
     // days cannot make a responsive lane look flat. The weekday levels are
     // medians for the same reason.
@@ -1799,9 +1795,6 @@ fn flat_lane(
     if !(no_better || partial_r2 < FLAT_PARTIAL_R2) {
         return None;
     }
-    let rmse = |e: &[f64]| (e.iter().sum::<f64>() / e.len().max(1) as f64).sqrt();
-    let constant = constant.as_deref().map(rmse);
-    let best = chosen.as_ref().map(|s| s.0.cv_log_rmse_capped);
     let mean = d.v.iter().sum::<f64>() / n.max(1) as f64;
     let cv = match (constant, best) {
         (Some(c), Some(b)) => {

@@ -176,16 +176,7 @@ pub fn too_good_to_be_true(r: &PlanReport) -> Vec<String> {
     let median: std::collections::BTreeMap<&str, f64> = by_channel
         .into_iter()
         .filter(|(_, v)| v.len() >= 3)
-        .map(|(ch, mut v)| {
-            v.sort_by(f64::total_cmp);
-            let n = v.len();
-            let m = if n % 2 == 1 {
-                v[n / 2]
-            } else {
-                0.5 * (v[n / 2 - 1] + v[n / 2])
-            };
-            (ch, m)
-        })
+        .filter_map(|(ch, mut v)| Some((ch, crate::screen::stats::median_in_place(&mut v)?)))
         .collect();
     r.rows
         .iter()

@@ -342,14 +342,17 @@ impl World {
     /// Channel limits a plan breaks, in words (empty when it keeps them).
     pub fn violations(&self, spend: &[f64]) -> Vec<String> {
         let h = self.problem.horizon_days;
-        let mut out = Vec::new();
-        for (&c, &max) in &self.frame.channel_max_cny {
-            let total: f64 = spend
+        let channel_total = |c: usize| -> f64 {
+            spend
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| self.frame.channel[*i] == c)
                 .map(|(_, s)| s * h)
-                .sum();
+                .sum()
+        };
+        let mut out = Vec::new();
+        for (&c, &max) in &self.frame.channel_max_cny {
+            let total = channel_total(c);
             if total > max * 1.001 + 1.0 {
                 out.push(format!(
                     "{} {:.0} CNY > max {:.0}",
@@ -358,12 +361,7 @@ impl World {
             }
         }
         for &c in &self.frame.excluded {
-            let total: f64 = spend
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| self.frame.channel[*i] == c)
-                .map(|(_, s)| s * h)
-                .sum();
+            let total = channel_total(c);
             if total > 0.0 {
                 out.push(format!(
                     "excluded {} spent {:.0} CNY",

@@ -20,6 +20,17 @@ pub(super) fn load(h: &History) -> ValidatedData {
         .data
 }
 
+/// The number just before `marker` in `text` ("… 14.2× the channel's" → 14.2).
+pub(super) fn number_before(text: &str, marker: &str) -> f64 {
+    let end = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} in {text:?}"));
+    let start = text[..end]
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    text[start..end].parse().unwrap()
+}
+
 /// A generated history of `rooms` × 8 channels × `days`.
 pub(super) fn history(
     rooms: usize,

@@ -22,7 +22,7 @@
 //! rows were as above (lanes without a verdict are screened exactly as
 //! before).
 
-use super::calibration::{Counts, all_bot_lanes, history, load, rooms_apart};
+use super::calibration::{Counts, all_bot_lanes, history, load, number_before, rooms_apart};
 use super::*;
 use crate::synth::{CHANNELS, History};
 
@@ -106,17 +106,6 @@ fn bot_dominated_lanes_are_flagged_row_by_row_and_judged_as_a_whole() {
         // Calibrated 0.9998 (required columns) and 1.0000 (engagement).
         assert!(total.lane_recall() >= 0.98, "{total:?}");
     }
-}
-
-/// The number just before `marker` in `text` ("… 12× the channel's" → 12).
-fn number_before(text: &str, marker: &str) -> f64 {
-    let end = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker:?} in {text:?}"));
-    let start = text[..end]
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or(0, |i| i + 1);
-    text[start..end].parse().unwrap()
 }
 
 #[test]

@@ -78,7 +78,7 @@ mod calibration;
 mod lane_tests;
 mod lanes;
 mod signals;
-mod stats;
+pub(crate) mod stats;
 #[cfg(test)]
 mod tests;
 

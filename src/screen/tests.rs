@@ -1,30 +1,15 @@
 //! Screening on generated history whose bot rows are known.
 
-use std::path::Path;
-
+use super::calibration::{load, number_before};
 use super::*;
-use crate::load::{LoadOptions, load_csv_bytes};
-use crate::synth::{GenOptions, Headers, History, generate};
+use crate::synth::History;
 
 /// (rooms, days, seed): 3–10 rooms × 8 channels × 180–365 days.
 const CASES: [(usize, usize, u64); 4] = [(3, 180, 1), (5, 240, 7), (10, 365, 11), (4, 300, 23)];
 
+/// A generated history without bot-dominated lanes.
 fn history(rooms: usize, days: usize, seed: u64, engagement: bool, fake_rate: f64) -> History {
-    generate(&GenOptions {
-        rooms,
-        days,
-        seed,
-        engagement,
-        fake_rate,
-        ..GenOptions::default()
-    })
-}
-
-fn load(h: &History) -> ValidatedData {
-    let bytes = h.to_csv(Headers::English);
-    load_csv_bytes(Path::new("t.csv"), &bytes, &LoadOptions::default())
-        .expect("generated history loads")
-        .data
+    super::calibration::history(rooms, days, seed, engagement, fake_rate, 0)
 }
 
 /// The generator's row behind a flagged row (CSV line = row index + 2).
@@ -130,17 +115,6 @@ fn without_bots_at_most_half_a_percent_of_rows_is_flagged() {
             );
         }
     }
-}
-
-/// The number just before `marker` in `text` ("… 14.2× the channel's" → 14.2).
-fn number_before(text: &str, marker: &str) -> f64 {
-    let end = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker:?} in {text:?}"));
-    let start = text[..end]
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or(0, |i| i + 1);
-    text[start..end].parse().unwrap()
 }
 
 #[test]
