@@ -1442,10 +1442,9 @@ fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
         ),
     ] {
         if !(v.is_finite() && ok) {
-            return Err(ConfigError::BadAmount {
+            return Err(ConfigError::BadGenOption {
                 flag,
                 given: v.to_string(),
-                message: "out of range (noise σ ≥ 0, volume > 0, fake rate 0…1)".into(),
             }
             .into());
         }

@@ -978,6 +978,8 @@ pub enum ConfigError {
     SmtpWithoutRecipients,
     #[error("{origin}: {message}")]
     BadHalfLife { origin: String, message: String },
+    #[error("`{flag} {given}` is out of range")]
+    BadGenOption { flag: &'static str, given: String },
     #[error("max_extrapolation `{given}` is not a factor ≥ 1")]
     BadMaxExtrapolation { given: String },
 }
@@ -1025,6 +1027,9 @@ impl ConfigError {
             }
             ConfigError::BadSmtp { .. } => {
                 "write e.g. --smtp smtp.example.com:587 (with --smtp-tls starttls), or `smtp = \"smtp.example.com:587\"` under [email] in acqplan.toml".into()
+            }
+            ConfigError::BadGenOption { .. } => {
+                "--noise-sigma takes a log-sd ≥ 0, --volume a factor > 0, --fake-rate a share from 0 to 1".into()
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()

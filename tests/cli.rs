@@ -426,3 +426,30 @@ fn first_fifty_defects_in_full_then_a_count() {
     assert!(!stderr.contains("many.csv, line 52"), "{stderr}");
     assert!(stderr.contains("… and 6 more defects"), "{stderr}");
 }
+
+#[test]
+fn gen_refuses_out_of_range_world_settings_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value) in [
+        ("--volume", "0"),
+        ("--noise-sigma", "-0.1"),
+        ("--fake-rate", "1.5"),
+    ] {
+        let out = acqplan()
+            .args(["gen", &format!("{flag}={value}"), "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(&format!("`{flag} {value}` is out of range")),
+            "{err}"
+        );
+        assert!(
+            err.contains("hint: --noise-sigma takes a log-sd ≥ 0"),
+            "{err}"
+        );
+        assert!(!dir.path().join("history.csv").exists());
+    }
+}
