@@ -1570,11 +1570,48 @@ fn alternative_fits(
         .collect()
 }
 
+/// A Gaussian prior on one family's shape parameters, on the internal scale
+/// of [`ParamCovariance`] (`ln k`; `ln k, a`; `b`): what the rooms of a
+/// channel say about a lane's shape ([`super::shrink`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShapePrior {
+    /// The family fitted.
+    pub family: Family,
+    /// Prior mean of the shape parameters.
+    pub mean: [f64; 2],
+    /// Prior standard deviations (`f64::INFINITY`: no prior on that one).
+    pub sd: [f64; 2],
+}
+
+/// Fit one series in `prior.family` with its shape penalised toward the
+/// prior (the posterior mode; the covariance is the posterior's). No flat
+/// verdict: the caller decided the lane responds to spend.
+pub fn fit_series_with_shape_prior(
+    data: &SeriesData<'_>,
+    opts: &FitOptions,
+    prior: &ShapePrior,
+) -> FitOutcome {
+    match check(data) {
+        Ok(c) => fit_checked_with(&c, data, opts, None, Some(prior)),
+        Err(reason) => FitOutcome::unusable(reason),
+    }
+}
+
 fn fit_checked(
     c: &Checked,
     d: &SeriesData<'_>,
     opts: &FitOptions,
     prior: Option<&FittedCurve>,
+) -> FitOutcome {
+    fit_checked_with(c, d, opts, prior, None)
+}
+
+fn fit_checked_with(
+    c: &Checked,
+    d: &SeriesData<'_>,
+    opts: &FitOptions,
+    prior: Option<&FittedCurve>,
+    shape_prior_given: Option<&ShapePrior>,
 ) -> FitOutcome {
     let npos = c.pos.len();
     let insufficient = insufficiency(c, opts);
@@ -1622,7 +1659,17 @@ fn fit_checked(
     };
     // 2. Candidate families (a prior with few days fixes the family).
     let mut shrink_reason = None;
+    if let Some(sp) = shape_prior_given {
+        let mut prec = [0.0; 2];
+        for j in 0..sp.family.nphi() {
+            if sp.sd[j].is_finite() && sp.sd[j] > 0.0 {
+                prec[j] = (sigma0 / sp.sd[j]).powi(2);
+            }
+        }
+        ctx.prior = Some((sp.mean, prec));
+    }
     let families: Vec<Family> = match prior {
+        _ if ctx.prior.is_some() => vec![shape_prior_given.map_or(Family::Hill, |sp| sp.family)],
         Some(p) if npos < opts.shrink_below_days => {
             ctx.prior = Some(shape_prior(p, sigma0));
             shrink_reason = Some(format!(
@@ -1701,6 +1748,7 @@ fn fit_checked(
     let resid = residuals(best.fam, &best.th, data);
     let sigma = mad_scale(&resid).max(1e-6);
     if prior.is_none()
+        && shape_prior_given.is_none()
         && let Some(flat) = flat_lane(data, &ctx, opts.cv_folds, &scores[chosen], &resid)
     {
         return flat;

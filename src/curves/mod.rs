@@ -5,6 +5,7 @@
 pub mod fit;
 pub mod model;
 pub mod recency;
+pub mod shrink;
 pub mod sim;
 pub mod stage;
 
@@ -13,6 +14,6 @@ mod tests;
 
 pub use fit::{
     AltFit, CvScore, Family, FitOptions, FitOutcome, FitQuality, FittedCurve, ParamCovariance,
-    Recency, SeriesData, SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
+    Recency, SeriesData, ShapePrior, SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
 };
 pub use model::{Curve, Model};

@@ -500,7 +500,10 @@ pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTim
         .collect();
     let pooled_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    let outcomes = fit_many(&series, &opts.fit, &priors);
+    let mut outcomes = fit_many(&series, &opts.fit, &priors);
+    if opts.shrink {
+        super::shrink::pool(&series, &set.keys, &mut outcomes, &opts.fit);
+    }
     let mut fits: Vec<CurveFit> = outcomes
         .into_iter()
         .enumerate()
