@@ -461,6 +461,71 @@ mod tests {
     }
 
     #[test]
+    fn between_lane_variance_is_the_method_of_moments_estimate() {
+        // Equal standard errors s: τ² = sample variance − s² (closed form of
+        // DerSimonian–Laird), the mean is the plain mean.
+        let xs = [0.1, 0.5, -0.2, 0.3, 0.05];
+        let s = 0.1;
+        let obs: Vec<(f64, f64)> = xs.iter().map(|&x| (x, s)).collect();
+        let re = random_effects(&obs).unwrap();
+        let m = xs.iter().sum::<f64>() / 5.0;
+        let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 4.0;
+        assert!((re.tau2 - (var - s * s)).abs() < 1e-12, "{re:?}");
+        assert!((re.mean - m).abs() < 1e-12);
+        assert!((re.mean_var - (var) / 5.0).abs() < 1e-12);
+        // Scatter smaller than the standard errors explain: τ² = 0 (pool
+        // completely), and the mean is the precision-weighted one.
+        let re = random_effects(&[(0.0, 1.0), (0.1, 1.0), (0.4, 2.0)]).unwrap();
+        assert_eq!(re.tau2, 0.0);
+        assert!((re.mean - (0.0 + 0.1 + 0.4 / 4.0) / 2.25).abs() < 1e-12);
+        // Fewer than three lanes: no estimate.
+        assert!(random_effects(&[(0.0, 1.0), (1.0, 1.0)]).is_none());
+    }
+
+    #[test]
+    fn shape_prior_fit_is_the_precision_weighted_posterior() {
+        // Power truth: the log fit is linear in b, so the penalised fit's b
+        // is the precision-weighted mean of the free fit's b (standard error
+        // from its covariance) and the prior mean, to first order (the Huber
+        // weights and the robust scale move it by up to ~15 % of the shift).
+        use crate::curves::Model;
+        use crate::curves::sim::{SynthSpec, generate};
+        let g = generate(&SynthSpec {
+            days: 200,
+            noise_sigma: 0.3,
+            ..SynthSpec::new(Model::Power { c: 3.0, b: 0.6 }, 2000.0, 11)
+        });
+        let data = SeriesData {
+            spend_cny: &g.spend_cny,
+            viewers: &g.viewers,
+            weekday: &g.weekday,
+            cap_viewers_per_day: None,
+        };
+        let opts = FitOptions {
+            families: vec![Family::Power],
+            ..FitOptions::default()
+        };
+        let free = fit_series(&data, &opts, None);
+        let free = free.fitted().expect("fits");
+        let b_hat = free.uncertainty.params[0];
+        let se2 = free.uncertainty.cov[0];
+        for (mu, sd) in [(0.4, 0.05), (0.8, 0.02), (0.5, 1.0)] {
+            let prior = ShapePrior {
+                family: Family::Power,
+                mean: [mu, 0.0],
+                sd: [sd, f64::INFINITY],
+            };
+            let post = fit_series_with_shape_prior(&data, &opts, &prior);
+            let b = post.fitted().unwrap().uncertainty.params[0];
+            let want = (b_hat / se2 + mu / (sd * sd)) / (1.0 / se2 + 1.0 / (sd * sd));
+            assert!(
+                (b - want).abs() < 0.2 * (b_hat - want).abs().max(0.002),
+                "prior {mu}±{sd}: b {b}, closed form {want}, free {b_hat}"
+            );
+        }
+    }
+
+    #[test]
     fn posterior_is_bayes_rule() {
         let w = posterior(&[0.5, 0.25, 0.25], &[0.0, 2f64.ln(), f64::NEG_INFINITY]);
         // 0.5·1 : 0.25·2 : 0 = 1 : 1 : 0.
