@@ -147,6 +147,10 @@ pub struct DataArgs {
     /// Go on without bad rows; write each with its reason to rejected_rows.csv.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// How long one row is: auto (detected from the dates), day, week
+    /// (default: `period` in acqplan.toml, else auto).
+    #[arg(long, value_name = "auto|day|week")]
+    pub period: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -300,6 +304,10 @@ pub struct ScenarioArgs {
     /// (default: `[plan] horizon_days`, else 7).
     #[arg(long, value_name = "DAYS")]
     pub horizon_days: Option<usize>,
+    /// Weeks the plan covers (= --horizon-days 7 × WEEKS; for weekly
+    /// histories).
+    #[arg(long, value_name = "WEEKS", conflicts_with = "horizon_days")]
+    pub horizon_weeks: Option<usize>,
     /// Plan no lane beyond this multiple of its highest daily spend in the
     /// history (default 1.5: beyond the data the fitted family decides
     /// alone). Overrides `[plan] max_extrapolation`.

@@ -141,7 +141,22 @@ fn load_stage(
         columns: s.column_map(),
         skip_bad_rows,
     };
-    let loaded = load(&path, &opts)?;
+    let mut loaded = load(&path, &opts)?;
+    let period =
+        crate::validate::period::detect(&loaded.data, s.period.value).map_err(|problem| {
+            Error::Period {
+                path: path.clone(),
+                problem,
+            }
+        })?;
+    loaded.data = loaded.data.with_period(period);
+    if !period.is_daily() {
+        io.note(format_args!(
+            "{}: rows are {period}; each row is read as the total of {} days (pass --period day if they are single days)",
+            path.display(),
+            period.days
+        ));
+    }
     let input = if path.is_dir() {
         let (bytes, blake3) = crate::load::hash_folder(&path)?;
         InputInfo {
@@ -274,6 +289,16 @@ fn screen_stage(
         prepare_run_dir(&dir, force)?;
     }
     let (loaded, input) = load_stage(s, skip_bad_rows, io)?;
+    let period = loaded.data.period();
+    let horizon = s.horizon_days.value;
+    if !horizon.is_multiple_of(period.days as usize) {
+        return Err(ConfigError::HorizonNotWholePeriods {
+            days: horizon,
+            period: period.to_string(),
+            period_days: period.days,
+        }
+        .into());
+    }
     prepare_run_dir(&dir, force)?;
     write_rejected(&loaded, &dir, io.err)?;
 
@@ -376,7 +401,7 @@ fn screen_and_fit(
         by,
         dir,
     };
-    let file = CurvesFile::new(f.granularity_name(), &f.fits);
+    let file = CurvesFile::new(f.granularity_name(), &f.fits).with_period_days(f.set.period_days());
     write_atomic(&f.dir.join("curves.csv"), &file.csv())?;
     write_atomic(&f.dir.join("curves.json"), &file.json())?;
     if file.unusable > 0 {
@@ -553,7 +578,7 @@ fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
         "wrote curves.csv, curves.json, manifest.json to {}",
         f.dir.display()
     ));
-    let file = CurvesFile::new(f.granularity_name(), &f.fits);
+    let file = CurvesFile::new(f.granularity_name(), &f.fits).with_period_days(f.set.period_days());
     let _ = match args.format {
         Format::Table => io.out.write_all(file.table().as_bytes()),
         Format::Json => io.out.write_all(&file.json()),
@@ -815,6 +840,7 @@ impl<'f> Planner<'f> {
             &self.fitted.fits,
             &self.histories,
             self.horizon_days,
+            self.fitted.set.period_days(),
         );
         self.rescale_bands(&mut r);
         Ok(r)
@@ -1123,6 +1149,7 @@ fn report_cmd(args: ReportArgs, io: &mut Io<'_>) -> Result<(), Error> {
         config: args.config.clone(),
         columns: Vec::new(),
         skip_bad_rows: false,
+        period: None,
     };
     let s = settings(&data_args, None, None, None, Some(&args.email))?;
     io.clock.start("read");

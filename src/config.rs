@@ -17,6 +17,7 @@ use crate::load::{ColumnMap, Field};
 use crate::plan::Metric;
 use crate::report::email::{DEFAULT_FROM, SmtpServer, SmtpTls};
 use crate::screen::FakeTraffic;
+use crate::validate::PeriodChoice;
 
 /// Days a plan covers unless told otherwise.
 pub const DEFAULT_HORIZON_DAYS: usize = 7;
@@ -31,6 +32,9 @@ pub struct FileConfig {
     pub data: Option<PathBuf>,
     /// Where run folders go (default `reports`).
     pub out_root: Option<PathBuf>,
+    /// How long one row of the history is: `"auto"` (default: detected from
+    /// the dates), `"day"` or `"week"`.
+    pub period: Option<String>,
     /// Header text per contract column, e.g. `spend = "总花费"`.
     #[serde(default)]
     pub columns: std::collections::BTreeMap<String, String>,
@@ -235,6 +239,8 @@ pub struct Settings {
     pub out_root: Setting<PathBuf>,
     /// Header per contract column, on top of the built-in aliases.
     pub columns: BTreeMap<String, Setting<String>>,
+    /// How long one row of the history is.
+    pub period: Setting<PeriodChoice>,
     /// Curve keys; `None` = room,channel when the data has rooms.
     pub by: Setting<Option<By>>,
     /// Fake-traffic policy.
@@ -293,6 +299,22 @@ impl Settings {
             Some(r) => Setting::new(r.clone(), from_file()),
             None => Setting::new(PathBuf::from(DEFAULT_OUT_ROOT), Source::Default),
         };
+
+        let mut period = Setting::new(PeriodChoice::Auto, Source::Default);
+        if let Some(t) = &file.period {
+            let p = PeriodChoice::parse(t).ok_or_else(|| ConfigError::BadPeriod {
+                origin: format!("config `{}`, `period`", fp.display()),
+                given: t.clone(),
+            })?;
+            period = Setting::new(p, from_file());
+        }
+        if let Some(t) = &data.period {
+            let p = PeriodChoice::parse(t).ok_or_else(|| ConfigError::BadPeriod {
+                origin: "`--period`".into(),
+                given: t.clone(),
+            })?;
+            period = Setting::new(p, Source::Flag("--period"));
+        }
 
         let mut columns = BTreeMap::new();
         for (name, header) in &file.columns {
@@ -362,6 +384,10 @@ impl Settings {
             scenario.and_then(|s| s.horizon_days),
             file.plan.horizon_days,
         ) {
+            _ if scenario.and_then(|s| s.horizon_weeks).is_some() => Setting::new(
+                7 * scenario.and_then(|s| s.horizon_weeks).unwrap_or(1),
+                Source::Flag("--horizon-weeks"),
+            ),
             (Some(d), _) => Setting::new(d, Source::Flag("--horizon-days")),
             (None, Some(d)) => Setting::new(d, from_file()),
             (None, None) => Setting::new(DEFAULT_HORIZON_DAYS, Source::Default),
@@ -553,6 +579,7 @@ impl Settings {
             data: data_path,
             out_root,
             columns,
+            period,
             by,
             fake_traffic: fake,
             half_life,
@@ -676,6 +703,11 @@ impl Settings {
         for (name, s) in &self.columns {
             row(format!("columns.{name}"), s.value.clone(), &s.source);
         }
+        row(
+            "period".into(),
+            self.period.value.to_string(),
+            &self.period.source,
+        );
         row(
             "by".into(),
             match self.by.value {
@@ -982,6 +1014,14 @@ pub enum ConfigError {
     BadGenOption { flag: &'static str, given: String },
     #[error("max_extrapolation `{given}` is not a factor ≥ 1")]
     BadMaxExtrapolation { given: String },
+    #[error("{origin}: `{given}` is not a period")]
+    BadPeriod { origin: String, given: String },
+    #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
+    HorizonNotWholePeriods {
+        days: usize,
+        period: String,
+        period_days: u32,
+    },
 }
 
 impl ConfigError {
@@ -1033,6 +1073,16 @@ impl ConfigError {
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()
+            }
+            ConfigError::BadPeriod { .. } => {
+                "write --period auto (detect from the dates), --period day or --period week, or `period = \"week\"` in acqplan.toml".into()
+            }
+            ConfigError::HorizonNotWholePeriods { days, period_days, .. } => {
+                let lo = (days / *period_days as usize).max(1);
+                format!(
+                    "each row of this history covers {period_days} days, so plan whole periods: --horizon-days {} (or --horizon-weeks {lo} for weekly rows); pass --period day if the rows are single days",
+                    lo * *period_days as usize
+                )
             }
             ConfigError::BadHalfLife { .. } => {
                 "write e.g. --half-life 90 (days), --half-life all, or `[fit] half_life_days = \"auto\"` in acqplan.toml".into()

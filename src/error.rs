@@ -36,6 +36,12 @@ pub enum Error {
     /// Making or sending plan.eml.
     #[error(transparent)]
     Email(#[from] crate::report::email::EmailError),
+    /// The history's rows do not have one period.
+    #[error("`{}`: {problem}", path.display())]
+    Period {
+        path: std::path::PathBuf,
+        problem: Box<crate::validate::PeriodError>,
+    },
     #[error(
         "target not reachable: {requested:.0} {unit} requested, at most {reachable:.0} reachable under the limits"
     )]
@@ -51,7 +57,10 @@ impl Error {
     /// The exit code a scheduler can act on.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Load(_) | Error::Infeasible { .. } | Error::RunFiles(_) => EXIT_DATA,
+            Error::Load(_)
+            | Error::Infeasible { .. }
+            | Error::RunFiles(_)
+            | Error::Period { .. } => EXIT_DATA,
             Error::Output(_)
             | Error::Config(_)
             | Error::Polars(_)
@@ -69,6 +78,7 @@ impl Error {
             Error::Output(e) => e.hint(),
             Error::Config(e) => e.hint(),
             Error::RunFiles(e) => Some(e.hint()),
+            Error::Period { problem, .. } => Some(problem.hint()),
             Error::Email(e) => Some(e.hint()),
             Error::Polars(_) | Error::Screen(_) | Error::Chart(_) => {
                 Some("this is a bug in acqplan; please report it with the input".into())

@@ -128,7 +128,14 @@ fn run_csv_by(bytes: &[u8], by: Granularity, metric: Metric) -> Run {
     }
     let plan = solve(&request).unwrap();
     let spend = plan.totals.spend_cny;
-    let report = report(plan, &prepared, &fits, &histories, horizon);
+    let report = report(
+        plan,
+        &prepared,
+        &fits,
+        &histories,
+        horizon,
+        set.period_days(),
+    );
     Run {
         report,
         fits,

@@ -255,7 +255,7 @@ fn summary_table_on_stdout() {
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
-            "rows: 5   dates: 2026-11-01 .. 2026-11-03   rooms: 2   channels: 2\n",
+            "rows: 5   dates: 2026-11-01 .. 2026-11-03   rooms: 2   channels: 2   period: daily\n",
         ))
         .stdout(predicate::str::contains(
             "douyin                  1      1,100    1,450                 0.76",
@@ -452,4 +452,113 @@ fn gen_refuses_out_of_range_world_settings_with_a_hint() {
         );
         assert!(!dir.path().join("history.csv").exists());
     }
+}
+
+#[test]
+fn weekly_rows_are_read_as_weeks_and_planned_in_whole_weeks() {
+    let weekly = fixture("periods/weekly.csv");
+    let (code, stdout, stderr) = validate(&["--data", &weekly]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with(
+            "rows: 48   dates: 2026-06-01 .. 2026-08-17   rooms: 2   channels: 2   period: weekly (rows dated Mondays)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("weeks_with_spend"), "{stdout}");
+    assert!(
+        stderr.contains("each row is read as the total of 7 days"),
+        "{stderr}"
+    );
+    // `--period day` reads the same rows as days with gaps.
+    let (code, stdout, _) = validate(&["--data", &weekly, "--period", "day"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("period: daily\n"), "{stdout}");
+    let (code, _, stderr) = validate(&["--data", &weekly, "--period", "fortnight"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`--period`: `fortnight` is not a period"),
+        "{stderr}"
+    );
+
+    // 10 days is not whole weeks.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["plan", "--data", &weekly, "--budget", "60000", "--out"];
+        let out = out.to_str().unwrap();
+        args.push(out);
+        args.extend_from_slice(extra);
+        outcome(acqplan().args(&args).output().unwrap())
+    };
+    let (code, _, stderr) = run(&["--horizon-days", "10"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`--horizon-days 10` is not a whole number of the history's periods"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--horizon-days 7 (or --horizon-weeks 1"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "no run folder for a refused request");
+
+    // Two weeks, in weeks: the last two whole weeks are the comparison.
+    let (code, stdout, stderr) = run(&["--horizon-weeks", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("over 14 days (2 weeks)"), "{stdout}");
+    assert!(stdout.contains("cny_per_week"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("plan.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(header[3], "spend_cny_per_week");
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let c = &plan["comparison"];
+    assert_eq!(c["days"], 14);
+    assert_eq!(c["period_days"], 7);
+    // The fixture's last two weeks (2026-08-10 and 2026-08-17), every lane.
+    let last: f64 = std::fs::read_to_string(&weekly)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("2026-08-10") || l.starts_with("2026-08-17"))
+        .map(|l| l.split(',').nth(3).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!(
+        (c["last_spend_cny"].as_f64().unwrap() - last).abs() < 1e-6,
+        "{c} vs {last}"
+    );
+    // Per-week spend of a lane = its horizon spend ÷ 2.
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let (spend, per_week): (f64, f64) = (row[2].parse().unwrap(), row[3].parse().unwrap());
+    assert!((spend / 2.0 - per_week).abs() < 0.01, "{row:?}");
+    let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    assert!(summary.contains("the last 2 weeks'"), "{summary}");
+}
+
+#[test]
+fn histories_without_one_period_name_two_lines() {
+    let (code, _, stderr) = validate(&["--data", &fixture("periods/weekdays_disagree.csv")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "lanes disagree: line 2 (r1 × douyin) is dated 2026-06-01, line 6 (r2 × douyin) 2026-06-07"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: export every lane's weeks starting on the same weekday"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = validate(&["--data", &fixture("periods/monthly.csv")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "irregular dates: lines 2 and 3 (r1 × douyin, 2026-01-01 and 2026-02-01) are 31 days apart, not a whole number of the 28-day step"
+        ),
+        "{stderr}"
+    );
+    // Read as days with gaps, the same file is accepted.
+    let (code, _, stderr) =
+        validate(&["--data", &fixture("periods/monthly.csv"), "--period", "day"]);
+    assert_eq!(code, 0, "{stderr}");
 }

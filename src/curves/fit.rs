@@ -860,6 +860,27 @@ impl Default for FitOptions {
     }
 }
 
+impl FitOptions {
+    /// The same options for rows that each cover `days` days (a weekly
+    /// history): the thresholds counted in days become rows covering as
+    /// many days, but a free fit still needs [`MIN_FREE_FIT_ROWS`] rows.
+    pub fn for_period(&self, days: u32) -> FitOptions {
+        let d = days.max(1) as usize;
+        let rows = |n: usize| n.div_ceil(d);
+        let min_positive_days =
+            rows(self.min_positive_days).max(MIN_FREE_FIT_ROWS.min(self.min_positive_days));
+        FitOptions {
+            min_positive_days,
+            shrink_below_days: rows(self.shrink_below_days).max(min_positive_days),
+            families: self.families.clone(),
+            ..*self
+        }
+    }
+}
+
+/// Fewest rows of any period behind a free fit of a curve's shape.
+pub const MIN_FREE_FIT_ROWS: usize = 8;
+
 /// Fit-quality statistics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FitQuality {

@@ -54,9 +54,26 @@ pub struct SeriesSet {
     spend_cny: Vec<f64>,
     viewers: Vec<f64>,
     weekday: Vec<u8>,
+    /// Days one row of the source covers (0 = 1); spend and viewers are
+    /// stored per day: the row's totals ÷ this.
+    period_days: u32,
 }
 
 impl SeriesSet {
+    /// Days one row covers: 1 for a daily history, 7 for a weekly one. The
+    /// series hold per-day rates (a weekly row's totals ÷ 7), so curves are
+    /// per day whatever the period.
+    pub fn period_days(&self) -> u32 {
+        self.period_days.max(1)
+    }
+
+    /// The same set, its rows read as `days` long (for tests and tools that
+    /// build sets by hand with per-day rates).
+    pub fn with_period_days(mut self, days: u32) -> SeriesSet {
+        self.period_days = days.max(1);
+        self
+    }
+
     /// Number of series.
     pub fn len(&self) -> usize {
         self.keys.len()
@@ -76,12 +93,12 @@ impl SeriesSet {
         &self.dates[self.range(i)]
     }
 
-    /// Spend per day of series `i`, CNY.
+    /// Spend per day of series `i`, CNY (per row, ÷ the period's days).
     pub fn spend_cny(&self, i: usize) -> &[f64] {
         &self.spend_cny[self.range(i)]
     }
 
-    /// Viewers per day of series `i`.
+    /// Viewers per day of series `i` (per row, ÷ the period's days).
     pub fn viewers(&self, i: usize) -> &[f64] {
         &self.viewers[self.range(i)]
     }
@@ -116,6 +133,7 @@ impl SeriesSet {
     pub fn before(&self, day: i32) -> SeriesSet {
         let mut out = SeriesSet {
             offsets: vec![0],
+            period_days: self.period_days,
             ..SeriesSet::default()
         };
         for i in 0..self.len() {
@@ -214,7 +232,15 @@ fn f64_values<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Cow<'a, [f64]>>
 
 /// Cut validated history into daily series.
 pub fn extract_series(data: &ValidatedData, by: Granularity) -> PolarsResult<SeriesSet> {
-    extract_frame(data.frame(), by)
+    let mut set = extract_frame(data.frame(), by)?;
+    let days = data.period().days.max(1);
+    if days > 1 {
+        let k = 1.0 / days as f64;
+        set.spend_cny.iter_mut().for_each(|v| *v *= k);
+        set.viewers.iter_mut().for_each(|v| *v *= k);
+    }
+    set.period_days = days;
+    Ok(set)
 }
 
 /// [`extract_series`] on a frame with columns `date` (Date), `room`,
@@ -300,6 +326,7 @@ fn extract_frame(df: &DataFrame, by: Granularity) -> PolarsResult<SeriesSet> {
         spend_cny: Vec::with_capacity(n),
         viewers: Vec::with_capacity(n),
         weekday: Vec::with_capacity(n),
+        period_days: 1,
     };
     set.offsets.push(0);
     // Distinct rooms per series, by stamping each room with the series.
@@ -456,6 +483,17 @@ fn may_use_prior(s: &SeriesData<'_>, opts: &FitOptions) -> bool {
 /// thin enough to borrow strength ([`may_use_prior`]), first gets a pooled
 /// curve ([`fit_pooled`]) that serves as the prior of its rooms' fits.
 pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTimings) {
+    // Thresholds counted in days become counts of rows of the set's period.
+    let per_period;
+    let opts = if set.period_days() > 1 {
+        per_period = StageOptions {
+            fit: opts.fit.for_period(set.period_days()),
+            ..opts.clone()
+        };
+        &per_period
+    } else {
+        opts
+    };
     let series: Vec<SeriesData<'_>> = (0..set.len())
         .map(|i| set.series(i, cap_of(set, i, opts)))
         .collect();

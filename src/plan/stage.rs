@@ -27,13 +27,18 @@ pub struct LaneHistory {
 
 /// Per series (aligned with `set.keys`): highest daily spend and the totals
 /// of the last `horizon_days` days of the whole history (the last day is the
-/// latest date of any series).
+/// last day covered by any series: a weekly row dated Monday covers that
+/// week to Sunday; the window is whole rows).
 pub fn lane_histories(set: &SeriesSet, horizon_days: usize) -> Vec<LaneHistory> {
+    let period = set.period_days() as i32;
     let last_day = (0..set.len())
         .filter_map(|i| set.dates(i).last().copied())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        + period
+        - 1;
     let first_in_window = last_day - horizon_days as i32 + 1;
+    let days = period as f64;
     (0..set.len())
         .map(|i| {
             let mut h = LaneHistory::default();
@@ -45,8 +50,8 @@ pub fn lane_histories(set: &SeriesSet, horizon_days: usize) -> Vec<LaneHistory> 
             {
                 h.max_spend_cny_per_day = h.max_spend_cny_per_day.max(s);
                 if d >= first_in_window {
-                    h.last_spend_cny += s;
-                    h.last_viewers += v;
+                    h.last_spend_cny += s * days;
+                    h.last_viewers += v * days;
                 }
             }
             h
@@ -187,6 +192,10 @@ pub struct PlanRow {
 pub struct Comparison {
     /// Days compared (the plan's horizon).
     pub days: usize,
+    /// Days one row of the history covers (1 = daily, 7 = weekly): the
+    /// unit the plan is labelled in. Left out of plan.json when 1.
+    #[serde(skip_serializing_if = "is_daily")]
+    pub period_days: u32,
     /// Spend over the last `days` days of history, CNY.
     pub last_spend_cny: f64,
     /// Viewers over the same days.
@@ -197,6 +206,35 @@ pub struct Comparison {
     pub plan_viewers_at_last_cost_cny: Option<f64>,
     /// That minus the plan's spend, CNY (positive: the plan is cheaper).
     pub saving_cny: Option<f64>,
+}
+
+fn is_daily(days: &u32) -> bool {
+    *days <= 1
+}
+
+impl Comparison {
+    /// The history's period.
+    pub fn period(&self) -> crate::validate::Period {
+        crate::validate::Period {
+            days: self.period_days.max(1),
+            phase: None,
+        }
+    }
+
+    /// The compared span in the history's unit: `7 days`, `1 week`.
+    pub fn span(&self) -> String {
+        self.period().count(self.days)
+    }
+
+    /// The same, possessive: `7 days'`, `1 week's`.
+    pub fn span_of(&self) -> String {
+        let s = self.span();
+        if s.ends_with('s') {
+            format!("{s}'")
+        } else {
+            format!("{s}'s")
+        }
+    }
 }
 
 /// A plan with everything the outputs show.
@@ -231,6 +269,7 @@ pub fn report(
     fits: &[CurveFit],
     histories: &[LaneHistory],
     horizon_days: usize,
+    histories_period: u32,
 ) -> PlanReport {
     let index: BTreeMap<(&str, &str), usize> = prepared
         .lanes
@@ -273,6 +312,7 @@ pub fn report(
     let at_last = last_cpv.map(|c| c * plan.totals.viewers);
     let comparison = Comparison {
         days: horizon_days,
+        period_days: histories_period,
         last_spend_cny: last_spend,
         last_viewers,
         last_cost_per_viewer_cny: last_cpv,

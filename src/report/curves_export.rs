@@ -300,8 +300,17 @@ pub struct CurvesFile {
     pub flat: usize,
     /// Curves without a usable fit.
     pub unusable: usize,
+    /// Days one row of the history covers (7: weekly rows). Curves are per
+    /// day whatever the period: a weekly row's spend and viewers ÷ 7, so
+    /// `days_total` counts rows (weeks). Left out when 1.
+    #[serde(skip_serializing_if = "is_one")]
+    pub period_days: u32,
     /// Every curve, by room then channel.
     pub curves: Vec<CurveRecord>,
+}
+
+fn is_one(d: &u32) -> bool {
+    *d <= 1
 }
 
 impl CurvesFile {
@@ -316,6 +325,7 @@ impl CurvesFile {
             fitted,
             flat,
             unusable: curves.len() - fitted - flat,
+            period_days: 1,
             curves,
         }
     }
@@ -437,13 +447,24 @@ impl CurvesFile {
         w.into_inner().expect("writing to memory")
     }
 
+    /// The same file for a history whose rows each cover `days` days.
+    pub fn with_period_days(mut self, days: u32) -> Self {
+        self.period_days = days.max(1);
+        self
+    }
+
     /// The table for stdout.
     pub fn table(&self) -> String {
+        let rows = crate::validate::Period {
+            days: self.period_days.max(1),
+            phase: None,
+        }
+        .plural();
         let mut t = Table::new(&[
             ("room", Align::Left),
             ("channel", Align::Left),
             ("model", Align::Left),
-            ("days", Align::Right),
+            (rows, Align::Right),
             ("R²(log)", Align::Right),
             ("holdout MAPE", Align::Right),
             ("CNY/viewer @p50", Align::Right),

@@ -14,11 +14,14 @@ pub fn plan_json(r: &PlanReport) -> Vec<u8> {
 /// `plan.csv`: one row per room × channel, then a `total` row.
 pub fn plan_csv(r: &PlanReport) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let period = r.comparison.period();
+    let per = period.days as f64;
+    let per_period = format!("spend_cny_per_{}", period.suffix());
     w.write_record([
         "room",
         "channel",
         "spend_cny",
-        "spend_cny_per_day",
+        per_period.as_str(),
         "viewers",
         "viewers_p10",
         "viewers_p90",
@@ -35,7 +38,7 @@ pub fn plan_csv(r: &PlanReport) -> Vec<u8> {
             row.room.as_str(),
             row.channel.as_str(),
             &num(Some(row.spend_cny), 2),
-            &num(Some(row.spend_cny_per_day), 2),
+            &num(Some(row.spend_cny_per_day * per), 2),
             &num(Some(row.viewers), 1),
             &num(Some(row.viewers_p10), 1),
             &num(Some(row.viewers_p90), 1),
@@ -53,7 +56,7 @@ pub fn plan_csv(r: &PlanReport) -> Vec<u8> {
         "",
         "total",
         &num(Some(t.spend_cny), 2),
-        &num(Some(t.spend_cny / r.plan.horizon_days), 2),
+        &num(Some(t.spend_cny / r.plan.horizon_days * per), 2),
         &num(Some(t.viewers), 1),
         &num(Some(r.viewers_p10_sum), 1),
         &num(Some(r.viewers_p90_sum), 1),
@@ -93,12 +96,24 @@ pub fn plan_table(r: &PlanReport) -> String {
         PlanStatus::Optimal => "optimal",
         PlanStatus::Infeasible => "INFEASIBLE",
     };
-    let mut s = format!("plan: {mode} over {} days — {status}\n\n", p.horizon_days);
+    let period = r.comparison.period();
+    let per = period.days as f64;
+    let over = if period.is_daily() {
+        format!("{} days", p.horizon_days)
+    } else {
+        format!(
+            "{} days ({})",
+            p.horizon_days,
+            period.count(p.horizon_days as usize)
+        )
+    };
+    let mut s = format!("plan: {mode} over {over} — {status}\n\n");
+    let per_period = format!("cny_per_{}", period.suffix());
     let mut t = Table::new(&[
         ("room", Align::Left),
         ("channel", Align::Left),
         ("spend_cny", Align::Right),
-        ("cny_per_day", Align::Right),
+        (per_period.as_str(), Align::Right),
         ("viewers", Align::Right),
         ("p10..p90", Align::Right),
         ("avg_cpv", Align::Right),
@@ -117,7 +132,7 @@ pub fn plan_table(r: &PlanReport) -> String {
             row.room.clone(),
             row.channel.clone(),
             thousands(row.spend_cny, 0),
-            thousands(row.spend_cny_per_day, 0),
+            thousands(row.spend_cny_per_day * per, 0),
             thousands(row.viewers, 0),
             format!(
                 "{}..{}",
@@ -134,7 +149,7 @@ pub fn plan_table(r: &PlanReport) -> String {
         String::new(),
         "total".into(),
         thousands(tot.spend_cny, 0),
-        thousands(tot.spend_cny / p.horizon_days, 0),
+        thousands(tot.spend_cny / p.horizon_days * per, 0),
         thousands(tot.viewers, 0),
         format!(
             "{}..{}",
@@ -197,8 +212,8 @@ pub fn plan_table(r: &PlanReport) -> String {
         c.saving_cny,
     ) {
         s.push_str(&format!(
-            "last {} days of history: {} CNY for {} viewers ({:.2} CNY per viewer); the plan's viewers would have cost {} CNY then: saving {} CNY\n",
-            c.days,
+            "last {} of history: {} CNY for {} viewers ({:.2} CNY per viewer); the plan's viewers would have cost {} CNY then: saving {} CNY\n",
+            c.span(),
             thousands(c.last_spend_cny, 0),
             thousands(c.last_viewers, 0),
             cpv,

@@ -415,6 +415,10 @@ fn parse_series(path: &Path, bytes: &[u8]) -> Result<(SeriesSet, Vec<FlaggedRow>
     Ok((set, flagged))
 }
 
+fn one() -> u32 {
+    1
+}
+
 /// `plan.json` as written ([`PlanReport`] serialises; this reads it back).
 #[derive(Deserialize)]
 struct PlanReportIn {
@@ -446,6 +450,8 @@ struct PlanRowIn {
 #[derive(Deserialize)]
 struct ComparisonIn {
     days: usize,
+    #[serde(default = "one")]
+    period_days: u32,
     last_spend_cny: f64,
     last_viewers: f64,
     last_cost_per_viewer_cny: Option<f64>,
@@ -481,6 +487,7 @@ impl From<PlanReportIn> for PlanReport {
             viewers_p90_sum: r.viewers_p90_sum,
             comparison: Comparison {
                 days: c.days,
+                period_days: c.period_days,
                 last_spend_cny: c.last_spend_cny,
                 last_viewers: c.last_viewers,
                 last_cost_per_viewer_cny: c.last_cost_per_viewer_cny,

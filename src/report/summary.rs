@@ -34,7 +34,10 @@ pub struct HistorySummary {
     pub last_date: String,
     /// Distinct rooms.
     pub rooms: usize,
-    /// Per channel, by name.
+    /// How long one row is: `daily`, `weekly (rows dated Mondays)`, ...
+    pub period: crate::validate::Period,
+    /// Per channel, by name (`days_with_spend` counts rows' dates: weeks in
+    /// a weekly history).
     pub channels: Vec<ChannelTotals>,
 }
 
@@ -83,6 +86,7 @@ pub fn summarise(data: &ValidatedData) -> PolarsResult<HistorySummary> {
         first_date: format_date(first),
         last_date: format_date(last),
         rooms,
+        period: data.period(),
         channels,
     })
 }
@@ -91,16 +95,18 @@ impl HistorySummary {
     /// The summary as text for stdout.
     pub fn render(&self) -> String {
         let mut s = format!(
-            "rows: {}   dates: {} .. {}   rooms: {}   channels: {}\n\n",
+            "rows: {}   dates: {} .. {}   rooms: {}   channels: {}   period: {}\n\n",
             thousands(self.rows as f64, 0),
             self.first_date,
             self.last_date,
             self.rooms,
-            self.channels.len()
+            self.channels.len(),
+            self.period
         );
+        let with_spend = format!("{}_with_spend", self.period.plural());
         let mut t = Table::new(&[
             ("channel", Align::Left),
-            ("days_with_spend", Align::Right),
+            (with_spend.as_str(), Align::Right),
             ("spend_cny", Align::Right),
             ("viewers", Align::Right),
             ("cost_per_viewer_cny", Align::Right),

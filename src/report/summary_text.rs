@@ -67,9 +67,9 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
             "Extra cost"
         };
         s.push_str(&format!(
-            "{verb}: {} CNY against the same viewers at the last {} days' {cpv:.2} CNY per viewer.\n",
+            "{verb}: {} CNY against the same viewers at the last {} {cpv:.2} CNY per viewer.\n",
             thousands(saving.abs(), 0),
-            c.days
+            c.span_of()
         ));
     }
     if let Some(sp) = p.target_shadow_price_cny_per_unit {

@@ -388,11 +388,10 @@ pub fn without_rows(data: &ValidatedData, drop: &[bool]) -> Result<ValidatedData
         .frame()
         .filter(&keep)
         .map_err(|source| ScreenError::Filter { source })?;
-    Ok(ValidatedData::new(
-        frame,
-        data.source().to_path_buf(),
-        data.has_room(),
-    ))
+    Ok(
+        ValidatedData::new(frame, data.source().to_path_buf(), data.has_room())
+            .with_period(data.period()),
+    )
 }
 
 fn column_error(column: &'static str) -> impl FnOnce(PolarsError) -> ScreenError {

@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Serialize;
 
+pub mod period;
+
+pub use period::{Period, PeriodChoice, PeriodError};
+
 use crate::load::cell::{Cell, NumberProblem, format_date, parse_date, parse_number};
 use crate::load::columns::{Field, Kind, Resolved, column_letters};
 
@@ -615,6 +619,7 @@ pub struct ValidatedData {
     frame: DataFrame,
     source: PathBuf,
     has_room: bool,
+    period: Period,
 }
 
 impl ValidatedData {
@@ -623,7 +628,20 @@ impl ValidatedData {
             frame,
             source,
             has_room,
+            period: Period::DAY,
         }
+    }
+
+    /// How many days one row covers (daily unless [`period::detect`] said
+    /// otherwise and [`ValidatedData::with_period`] recorded it).
+    pub fn period(&self) -> Period {
+        self.period
+    }
+
+    /// The same rows, read as rows of `period`.
+    pub fn with_period(mut self, period: Period) -> Self {
+        self.period = period;
+        self
     }
 
     /// The rows, as a polars frame.

@@ -101,18 +101,18 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
     let c = &report.comparison;
     let saving = match (c.saving_cny, c.last_cost_per_viewer_cny) {
         (Some(s), Some(cpv)) if s >= 0.0 => format!(
-            "Saving vs last {} days: {} CNY (same viewers at last period's {} CNY per viewer)",
-            c.days,
+            "Saving vs last {}: {} CNY (same viewers at last period's {} CNY per viewer)",
+            c.span(),
             fmt_num(s),
             cny2(cpv)
         ),
         (Some(s), Some(cpv)) => format!(
-            "Costs {} CNY more than last {} days' rate ({} CNY per viewer)",
+            "Costs {} CNY more than last {} rate ({} CNY per viewer)",
             fmt_num(-s),
-            c.days,
+            c.span_of(),
             cny2(cpv)
         ),
-        _ => format!("No spend in the last {} days to compare with", c.days),
+        _ => format!("No spend in the last {} to compare with", c.span()),
     };
     lines.push((saving, RGBColor(0, 110, 40)));
     let shadow = match (plan.metric, plan.target_shadow_price_cny_per_unit) {
