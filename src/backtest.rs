@@ -149,6 +149,10 @@ fn week_rows(
         })
         .collect();
     let mut missing = 0;
+    // Rows of a weekly history are per-day rates of a whole week: totals are
+    // rate × the period's days, and "28 days" is 4 rows.
+    let period = set.period_days() as usize;
+    let per = period as f64;
     for i in 0..set.len() {
         let key = (set.keys[i].room.as_str(), set.keys[i].channel.as_str());
         let (dates, spend, viewers, wd) = (
@@ -185,7 +189,7 @@ fn week_rows(
         // Baselines from the same training days.
         let (ts, tv) = (train.spend_cny(ti), train.viewers(ti));
         let paid: Vec<usize> = (0..ts.len()).filter(|&j| ts[j] > 0.0).collect();
-        let last28 = &paid[paid.len().saturating_sub(28)..];
+        let last28 = &paid[paid.len().saturating_sub((28 / period).max(1))..];
         let (s28, v28) = last28
             .iter()
             .fold((0.0, 0.0), |(s, v), &j| (s + ts[j], v + tv[j]));
@@ -195,7 +199,7 @@ fn week_rows(
             week_start: start,
             room: key.0.to_string(),
             channel: key.1.to_string(),
-            days: days.len(),
+            days: days.len() * period,
             spend_cny: 0.0,
             actual: 0.0,
             acqplan: 0.0,
@@ -209,13 +213,13 @@ fn week_rows(
                 cpv_rate * spend[j],
                 (a + b * spend[j].ln()).exp(),
             ];
-            row.spend_cny += spend[j];
-            row.actual += viewers[j];
-            row.acqplan += p[0];
-            row.naive_cpv28 += p[1];
-            row.loglog += p[2];
+            row.spend_cny += spend[j] * per;
+            row.actual += viewers[j] * per;
+            row.acqplan += p[0] * per;
+            row.naive_cpv28 += p[1] * per;
+            row.loglog += p[2] * per;
             for (e, pm) in row.daily_abs_err.iter_mut().zip(p) {
-                *e += (pm - viewers[j]).abs();
+                *e += (pm - viewers[j]).abs() * per;
             }
         }
         out.push(row);
@@ -243,7 +247,12 @@ fn loglog_fit(points: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
 /// with the fit options of `plan`. Weeks whose training days would be fewer
 /// than four weeks are not scored.
 pub fn backtest(set: &SeriesSet, opts: &StageOptions, weeks: usize) -> Backtest {
-    let Some(last) = (0..set.len()).filter_map(|i| set.dates(i).last()).max() else {
+    // The last day covered: a weekly row dated Monday covers to Sunday.
+    let Some(last) = (0..set.len())
+        .filter_map(|i| set.dates(i).last())
+        .max()
+        .map(|&d| d + set.period_days() as i32 - 1)
+    else {
         return Backtest {
             weeks,
             week_starts: Vec::new(),
@@ -257,7 +266,7 @@ pub fn backtest(set: &SeriesSet, opts: &StageOptions, weeks: usize) -> Backtest 
         .filter_map(|i| set.dates(i).first())
         .min()
         .copied()
-        .unwrap_or(*last);
+        .unwrap_or(last);
     let starts: Vec<i32> = (1..=weeks)
         .rev()
         .map(|k| last - 7 * k as i32 + 1)
@@ -511,6 +520,62 @@ mod tests {
         assert!(b.headline().contains("within"));
         let csv = String::from_utf8(b.csv()).unwrap();
         assert_eq!(csv.lines().count(), 1 + 48);
+    }
+
+    /// The same lanes as weekly rows (per-day rates of each week, dated on
+    /// the week's first day): the same weeks are scored, and their spend
+    /// and viewers are the weeks' totals, not the rates.
+    #[test]
+    fn weekly_rows_are_scored_as_whole_weeks() {
+        let truths: Vec<(Model, f64, u64)> = (0..3)
+            .map(|i| {
+                (
+                    Model::Exp {
+                        vmax: 5000.0,
+                        k_cny: 2000.0 + 500.0 * i as f64,
+                    },
+                    2000.0,
+                    40 + i as u64,
+                )
+            })
+            .collect();
+        let daily = set_of(&truths);
+        // Days 6..=299 in weeks: the daily backtest's weeks end on day 299.
+        let parts = (0..daily.len())
+            .map(|i| {
+                let (mut d, mut s, mut v, mut w) = (vec![], vec![], vec![], vec![]);
+                for start in (6..300).step_by(7) {
+                    let r = start as usize..start as usize + 7;
+                    d.push(start);
+                    s.push(daily.spend_cny(i)[r.clone()].iter().sum::<f64>() / 7.0);
+                    v.push(daily.viewers(i)[r].iter().sum::<f64>() / 7.0);
+                    w.push(crate::load::cell::weekday(start));
+                }
+                (daily.keys[i].clone(), d, s, v, w)
+            })
+            .collect();
+        let weekly = SeriesSet::from_parts(parts).with_period_days(7);
+        let (bd, bw) = (
+            backtest(&daily, &StageOptions::default(), 6),
+            backtest(&weekly, &StageOptions::default(), 6),
+        );
+        assert_eq!(bw.week_starts, bd.week_starts);
+        assert_eq!(bw.rows.len(), bd.rows.len());
+        for (w, d) in bw.rows.iter().zip(&bd.rows) {
+            assert_eq!((w.week_start, &w.room), (d.week_start, &d.room));
+            assert!(
+                (w.spend_cny / d.spend_cny - 1.0).abs() < 1e-9,
+                "{w:?} {d:?}"
+            );
+            // Unpaid days' viewers count in a week's total, not in the
+            // daily scoring of paid days.
+            assert!(w.actual >= d.actual * (1.0 - 1e-12), "{w:?} {d:?}");
+            assert_eq!(w.days, 7);
+        }
+        // Weekly curves from weekly rows predict the weeks as well as the
+        // noise allows (σ 0.2 a day is ≈ 7.5 % a week, plus the curve's).
+        assert!(bw.total.wape[0] < 0.12, "{:?}", bw.total);
+        assert!(bw.total.bias[0].abs() < 0.06, "{:?}", bw.total);
     }
 
     #[test]
