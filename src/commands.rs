@@ -142,6 +142,25 @@ fn load_stage(
         skip_bad_rows,
     };
     let mut loaded = load(&path, &opts)?;
+    if !loaded.total_rows.is_empty() {
+        let n = loaded.total_rows.len();
+        let mut lines: Vec<String> = loaded
+            .total_rows
+            .iter()
+            .take(10)
+            .map(u64::to_string)
+            .collect();
+        if n > 10 {
+            lines.push(format!("and {} more", n - 10));
+        }
+        let s = if n == 1 { "" } else { "s" };
+        let _ = writeln!(
+            io.err,
+            "warning: `{}`: left out {n} total row{s} a console appended (合计 / Total), at line{s} {} (total rows are never summed in)",
+            path.display(),
+            lines.join(", ")
+        );
+    }
     let period =
         crate::validate::period::detect(&loaded.data, s.period.value).map_err(|problem| {
             Error::Period {

@@ -562,3 +562,48 @@ fn histories_without_one_period_name_two_lines() {
         validate(&["--data", &fixture("periods/monthly.csv"), "--period", "day"]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn console_exports_with_total_rows_read_without_the_totals() {
+    // 千川-style headers; per-day 合计 rows in the room column and a grand
+    // 合计 row in the date column.
+    let (code, stdout, stderr) = validate(&[
+        "--data",
+        &fixture("console/qianchuan.csv"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr
+            .contains("left out 3 total rows a console appended (合计 / Total), at lines 3, 5, 6"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["rows"], 2);
+    assert_eq!(v["channels"][0]["spend_cny"], 2700.5);
+    assert_eq!(v["channels"][0]["viewers"], 4900.0);
+    // An English ad manager's export with its Total row.
+    let (code, stdout, stderr) = validate(&[
+        "--data",
+        &fixture("console/meta_ads.csv"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("left out 1 total row a console appended"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["channels"][0]["spend_cny"], 1700.0);
+    assert_eq!(v["channels"][0]["viewers"], 3150.0);
+    // Two candidates for viewers: named, with the flag that settles it.
+    let (code, _, stderr) = validate(&["--data", &fixture("console/two_viewer_columns.csv")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("both \"直播间观看人数\" and \"直播间观看人次\" could be `viewers`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--column viewers="), "{stderr}");
+}

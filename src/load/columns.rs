@@ -112,6 +112,9 @@ impl Field {
                 "投放日期",
                 "直播日期",
                 "开播日期",
+                "reporting starts",
+                "reporting start",
+                "reporting date",
             ],
             Field::Channel => &[
                 "channel",
@@ -136,6 +139,13 @@ impl Field {
                 "投放消耗",
                 "广告消耗",
                 "成本",
+                "整体消耗",
+                "消耗金额",
+                "消耗额",
+                "广告花费",
+                "amount spent",
+                "amount spent cny",
+                "spent",
             ],
             Field::Viewers => &[
                 "viewers",
@@ -149,6 +159,14 @@ impl Field {
                 "场观",
                 "进房人次",
                 "观看人次",
+                "直播间观看人数",
+                "直播间观看人次",
+                "直播间进入人数",
+                "直播间进入人次",
+                "进入直播间人次",
+                "观看次数",
+                "clicks",
+                "link clicks",
             ],
             Field::Room => &[
                 "room",
@@ -160,6 +178,10 @@ impl Field {
                 "直播间名称",
                 "直播账号",
                 "账号",
+                "账户",
+                "账户名称",
+                "账号名称",
+                "account name",
             ],
             Field::Campaign => &[
                 "campaign",
@@ -169,6 +191,7 @@ impl Field {
                 "推广计划",
                 "广告计划",
                 "计划名称",
+                "campaign name",
             ],
             Field::Impressions => &[
                 "impressions",
@@ -187,6 +210,8 @@ impl Field {
                 "成交单数",
                 "下单数",
                 "支付订单数",
+                "直播间成交订单数",
+                "purchases",
             ],
             Field::Gmv => &[
                 "gmv",
@@ -196,6 +221,11 @@ impl Field {
                 "销售额",
                 "支付金额",
                 "直播gmv",
+                "直播间成交金额",
+                "整体成交金额",
+                "成交gmv",
+                "purchase conversion value",
+                "purchases conversion value",
             ],
             Field::AvgWatchSeconds => &[
                 "avg watch seconds",
@@ -377,6 +407,84 @@ mod tests {
         assert_eq!(r.get(Field::Viewers), Some(4));
         assert_eq!(r.get(Field::Gmv), Some(6));
         assert_eq!(r.header(Field::Gmv), Some("成交金额（元）"));
+    }
+
+    /// Header rows as the consoles write them (巨量引擎 / 千川, 磁力金牛,
+    /// 阿里妈妈, and English ad managers), each with a channel column added.
+    #[test]
+    fn console_headers_resolve_out_of_the_box() {
+        use Field::*;
+        type Case<'a> = (&'a [&'a str], &'a [(Field, usize)]);
+        let cases: [Case<'_>; 4] = [
+            (
+                &[
+                    "投放日期",
+                    "账户名称",
+                    "渠道",
+                    "计划名称",
+                    "整体消耗",
+                    "直播间观看人数",
+                    "成交订单数",
+                    "整体成交金额",
+                ],
+                &[
+                    (Date, 0),
+                    (Room, 1),
+                    (Campaign, 3),
+                    (Spend, 4),
+                    (Viewers, 5),
+                    (Orders, 6),
+                    (Gmv, 7),
+                ],
+            ),
+            (
+                &["时间", "渠道", "花费", "观看人数", "直播间成交金额"],
+                &[(Date, 0), (Spend, 2), (Viewers, 3), (Gmv, 4)],
+            ),
+            (
+                &["日期", "渠道", "消耗金额", "观看次数", "成交金额(元)"],
+                &[(Spend, 2), (Viewers, 3), (Gmv, 4)],
+            ),
+            (
+                &[
+                    "Reporting starts",
+                    "Channel",
+                    "Ad account",
+                    "Campaign name",
+                    "Amount spent (CNY)",
+                    "Link clicks",
+                    "Purchases",
+                    "Purchase conversion value",
+                ],
+                &[
+                    (Date, 0),
+                    (Channel, 1),
+                    (Campaign, 3),
+                    (Spend, 4),
+                    (Viewers, 5),
+                    (Orders, 6),
+                    (Gmv, 7),
+                ],
+            ),
+        ];
+        for (headers, want) in cases {
+            let r = resolve(&hs(headers), &ColumnMap::new())
+                .unwrap_or_else(|e| panic!("{headers:?}: {e:?}"));
+            for &(f, i) in want {
+                assert_eq!(r.get(f), Some(i), "{headers:?}: {f}");
+            }
+        }
+        // People and visits side by side: ask, naming both.
+        assert_eq!(
+            resolve(
+                &hs(&["日期", "渠道", "消耗", "直播间观看人数", "直播间观看人次"]),
+                &ColumnMap::new()
+            ),
+            Err(HeaderProblem::Ambiguous {
+                field: Viewers,
+                headers: ["直播间观看人数".into(), "直播间观看人次".into()],
+            })
+        );
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct Loaded {
     pub rows_read: usize,
     /// For a folder of Parquet files: what was summed to daily rows.
     pub partitioned: Option<Partitioned>,
+    /// Lines (rows) of total rows the console appended (合计 / Total),
+    /// left out of the history.
+    pub total_rows: Vec<u64>,
 }
 
 /// A folder of Parquet files read as one history, summed to daily rows.
@@ -279,7 +282,7 @@ fn resolve_headers(
 fn finish(
     path: &Path,
     kind: SourceKind,
-    builder: Builder<'_>,
+    mut builder: Builder<'_>,
     rows_read: usize,
     opts: &LoadOptions,
 ) -> Result<Loaded, LoadError> {
@@ -287,6 +290,7 @@ fn finish(
         return Err(LoadError::NoDataRows { path: path.into() });
     }
     let has_room = builder.has_room_column();
+    let total_rows = std::mem::take(&mut builder.total_rows);
     if !builder.defects.is_empty() && !opts.skip_bad_rows {
         return Err(LoadError::Invalid {
             report: DefectReport {
@@ -313,6 +317,7 @@ fn finish(
         rejected,
         rows_read,
         partitioned: None,
+        total_rows,
     })
 }
 

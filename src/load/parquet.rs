@@ -81,7 +81,7 @@ fn clean_number(v: f64) -> bool {
 
 /// Text the row reader would keep unchanged: non-empty, no surrounding space.
 fn clean_text(t: &str) -> bool {
-    !t.is_empty() && t.trim() == t
+    !t.is_empty() && t.trim() == t && !crate::validate::is_total_marker(t)
 }
 
 /// Take a typed Parquet file as it stands when every cell provably passes
@@ -232,6 +232,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
             rejected: Vec::new(),
             rows_read: df.height(),
             partitioned: None,
+            total_rows: Vec::new(),
         });
     }
     let columns: Vec<Values> = cast

@@ -782,6 +782,7 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
             raw_rows,
             daily_rows,
         }),
+        total_rows: Vec::new(),
     })
 }
 

@@ -270,6 +270,18 @@ pub(crate) struct Builder<'r> {
     pub defects: Vec<Defect>,
     /// Every row that had a defect.
     pub rejected: Vec<Rejected>,
+    /// Lines of total rows a console appended (合计 / Total in the date,
+    /// room or channel cell), left out.
+    pub total_rows: Vec<u64>,
+}
+
+/// Whether a cell's text marks a total row (合计, 总计, Total, ...).
+pub fn is_total_marker(text: &str) -> bool {
+    let t = text.trim().trim_end_matches([':', '：']).trim();
+    ["合计", "总计", "汇总", "总和", "小计", "全部合计"].contains(&t)
+        || ["total", "totals", "grand total", "sum", "subtotal"]
+            .iter()
+            .any(|m| t.eq_ignore_ascii_case(m))
 }
 
 /// Room name used when the file has no room column.
@@ -302,6 +314,7 @@ impl<'r> Builder<'r> {
             repeats_allowed: false,
             defects: Vec::new(),
             rejected: Vec::new(),
+            total_rows: Vec::new(),
         }
     }
 
@@ -421,6 +434,14 @@ impl<'r> Builder<'r> {
     ) -> bool {
         let mut defects = Vec::new();
         let get = |f: Field| self.resolved.get(f).map(&cell);
+        // A total row appended by the console: never summed in.
+        if [Field::Date, Field::Room, Field::Channel]
+            .into_iter()
+            .any(|f| matches!(get(f), Some(Cell::Text(t)) if is_total_marker(t)))
+        {
+            self.total_rows.push(line);
+            return false;
+        }
 
         let date = self.read_date(line, get(Field::Date), &mut defects);
         let channel = self.read_text(line, Field::Channel, get(Field::Channel), &mut defects);
