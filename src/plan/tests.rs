@@ -288,6 +288,116 @@ proptest! {
     }
 }
 
+/// Greedy (exact fractional knapsack) against the clarabel LP on one
+/// single-target request.
+///
+/// The LP is an interior-point solve and is only as exact as its tolerance:
+/// its columns overrun their upper bounds by ~1e-7 CNY, and clamping them
+/// back (`SpendLp::solve`) takes those viewers away again, so its plan falls
+/// short of the target by up to ~2e-7 relative. The overruns sit on the
+/// steepest segments (up to ~2000 viewers per CNY), where they are nearly
+/// free, while the plan buys its last viewers at the marginal price λ (tens
+/// to hundreds of CNY per viewer); so the LP's plan looks up to ~3 ppm
+/// cheaper than the exact optimum. It may also under-spend a channel's
+/// minimum or locked spend by its row tolerance. Comparing costs at the same
+/// target with a 1e-6 bound therefore fails for one to three cases in
+/// 20,000, with the greedy at fault for none of them.
+///
+/// So the greedy is compared against what the LP's plan actually is: it is
+/// re-solved for the level the LP reaches, `min(target, LP metric)`, and
+/// must cost no more than the LP's plan plus whatever the LP left unspent of
+/// the mandatory minimums (adding that spend keeps the LP's plan at its level
+/// and makes it feasible, so it bounds the exact optimum) — to float noise.
+/// The LP must meet the target and cost no more than the greedy to 1e-6.
+fn check_greedy_vs_lp(req: &PlanRequest) -> Result<(), TestCaseError> {
+    /// How far short of the target the LP's plan may fall (relative).
+    const LP_TOL: f64 = 1e-6;
+    let target = req.target.unwrap();
+    let g = solve(req).unwrap();
+    let lp = solve(&PlanRequest {
+        solver: SolverChoice::Lp,
+        ..req.clone()
+    })
+    .unwrap();
+    prop_assert_eq!(g.solver, SolverPath::Greedy);
+    prop_assert_eq!(lp.solver, SolverPath::Lp);
+    let (gm, lpm) = (g.totals.metric_value_lp, lp.totals.metric_value_lp);
+    prop_assert!(
+        gm >= target * (1.0 - 1e-12),
+        "greedy reaches {gm} < target {target}"
+    );
+    prop_assert!(
+        lpm >= target * (1.0 - LP_TOL),
+        "LP reaches {lpm}, short of the target {target} by more than its tolerance"
+    );
+    // LP spend below each channel's mandatory (min or locked) spend.
+    let mut ch_spend: BTreeMap<&str, f64> = BTreeMap::new();
+    for l in &lp.lanes {
+        *ch_spend.entry(l.channel.as_str()).or_default() += l.spend_cny;
+    }
+    let unspent: f64 = ch_spend
+        .iter()
+        .map(|(c, &s)| {
+            let lim = req.channels.get(*c).cloned().unwrap_or_default();
+            let mandatory = lim
+                .locked_spend_cny
+                .unwrap_or(0.0)
+                .max(lim.min_spend_cny.unwrap_or(0.0));
+            (mandatory - s).max(0.0)
+        })
+        .sum();
+    let reached = target.min(lpm);
+    let g_reached = solve(&PlanRequest {
+        target: Some(reached),
+        ..req.clone()
+    })
+    .unwrap();
+    prop_assert_eq!(g_reached.solver, SolverPath::Greedy);
+    let (gs, gr, ls) = (
+        g.totals.spend_cny,
+        g_reached.totals.spend_cny,
+        lp.totals.spend_cny,
+    );
+    prop_assert!(
+        gr <= (ls + unspent) * (1.0 + 1e-10),
+        "greedy {gr} for the LP's level {reached} (target {target}) costs more than the LP's plan {ls} + unspent minimums {unspent}"
+    );
+    prop_assert!(ls <= gs * (1.0 + 1e-6), "LP {ls} above greedy {gs}");
+    // The shadow price. The greedy reports the cost of the last chord it
+    // filled (the left derivative of the cost in the target); within the
+    // LP's tolerance band it may sit at a neighbouring breakpoint, where any
+    // dual between the chord costs on either side is right, and those can
+    // be more than 5 % apart. So the LP's dual must lie between the greedy's
+    // λ at the bottom and at the top of the band, up to the LP's dual
+    // accuracy (1e-3 relative seen over 100,000 cases). When the forced
+    // spend alone meets the target (greedy λ = 0) the LP dual is degenerate
+    // and not compared.
+    let lambda = |t: f64| {
+        solve(&PlanRequest {
+            target: Some(t),
+            ..req.clone()
+        })
+        .unwrap()
+        .target_shadow_price_cny_per_unit
+        .unwrap()
+    };
+    let (a, b) = (
+        g.target_shadow_price_cny_per_unit.unwrap(),
+        lp.target_shadow_price_cny_per_unit.unwrap(),
+    );
+    if a != 0.0 {
+        let (lo, hi) = (
+            lambda(target * (1.0 - LP_TOL)),
+            lambda(target * (1.0 + LP_TOL)),
+        );
+        prop_assert!(
+            (lo * (1.0 - 0.01) - 1e-6..=hi * (1.0 + 0.01) + 1e-6).contains(&b),
+            "greedy λ {a} (from {lo} to {hi} across the LP's tolerance band) lp λ {b}"
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 120,
@@ -296,25 +406,13 @@ proptest! {
     })]
 
     /// The greedy fast path and the clarabel LP give the same optimum and the
-    /// same shadow price of the target.
+    /// same shadow price of the target (see `check_greedy_vs_lp`).
     #[test]
     fn greedy_equals_lp(
         specs in prop::collection::vec(spec(), 2..=6),
         frac in 0.05..0.95f64,
     ) {
-        let req = build(&specs, frac, false);
-        let g = solve(&req).unwrap();
-        let lp = solve(&PlanRequest { solver: SolverChoice::Lp, ..req.clone() }).unwrap();
-        prop_assert_eq!(g.solver, SolverPath::Greedy);
-        prop_assert_eq!(lp.solver, SolverPath::Lp);
-        prop_assert!(rel(g.totals.spend_cny, lp.totals.spend_cny) <= 1e-6,
-            "greedy {} lp {}", g.totals.spend_cny, lp.totals.spend_cny);
-        let (a, b) = (g.target_shadow_price_cny_per_unit.unwrap(), lp.target_shadow_price_cny_per_unit.unwrap());
-        // At a breakpoint the LP dual may be anywhere between the adjacent
-        // chord costs; the greedy reports the last filled chord's. When the
-        // forced spend alone meets the target (greedy λ = 0) the LP dual is
-        // degenerate and not compared.
-        prop_assert!(a == 0.0 || rel(a, b) <= 0.05 || (a - b).abs() < 1e-6, "greedy λ {a} lp λ {b}");
+        check_greedy_vs_lp(&build(&specs, frac, false))?;
     }
 
     /// More budget never gives fewer viewers; a higher target never costs less.
@@ -1363,4 +1461,98 @@ fn request_deserialises_with_defaults() {
     let exact = 7.0 * req.lanes[0].curve.inverse(2_000.0 / 7.0).unwrap();
     assert!(plan.totals.spend_cny >= exact && rel(plan.totals.spend_cny, exact) < 1e-3);
     assert_eq!(plan.lanes[0].channel, "抖音千川");
+}
+
+/// Regression (proptest `greedy_equals_lp`, shrunk): a min-spend lane and a
+/// locked lane (Hill a < 1). The greedy costs 78,690.6037 CNY, the LP
+/// 78,690.5207: the LP's plan reaches 8,752.09284 of the 8,752.09501 target
+/// (2.2e-3 viewers short, 2.5e-7 relative, almost all of it from clamping
+/// ~3e-7 CNY overruns of the steep columns), worth 0.105 CNY at λ = 48.43
+/// CNY per viewer. Re-solved for what the LP reaches, the greedy costs
+/// 78,690.4988, below the LP's plan: the greedy is exact, and the old
+/// same-target 1e-6 comparison failed on the LP's tolerance.
+#[test]
+fn regression_greedy_vs_lp_lp_short_of_target() {
+    let specs = [
+        Spec {
+            family: 1,
+            scale: 1684.0139097689218,
+            k: 753.2455903746543,
+            shape: 0.3860560191300859,
+            cap: None,
+            hist: 4932.627997749298,
+            limit: 1,
+            limit_frac: 0.7757141062133309,
+            conv: 0.01,
+        },
+        Spec {
+            family: 1,
+            scale: 100.0,
+            k: 1119.4046980530647,
+            shape: 0.6276666559996168,
+            cap: None,
+            hist: 4786.855055256462,
+            limit: 3,
+            limit_frac: 0.6155834454220376,
+            conv: 0.01,
+        },
+    ];
+    check_greedy_vs_lp(&build(&specs, 0.684153265066071, false)).unwrap();
+}
+
+/// Regression (proptest `greedy_equals_lp`, shrunk): the target lies 5.4e-4
+/// viewers (1.3e-8 relative) past the breakpoint between chords costing
+/// 0.8083 and 0.8545 CNY per viewer (two free lanes ending at nearly the
+/// same cost, 5.7 % below the next chord). The greedy's λ is 0.8545; the LP,
+/// 1.6e-3 viewers short of the target, sits on the breakpoint and reports
+/// 0.8124, a valid dual there, which the old 5 % comparison rejected.
+#[test]
+fn regression_greedy_vs_lp_lambda_at_breakpoint_within_lp_tolerance() {
+    let specs = [
+        Spec {
+            family: 1,
+            scale: 3890.4264273829494,
+            k: 2209.726614057019,
+            shape: 0.42804787766190766,
+            cap: None,
+            hist: 1602.0228834809595,
+            limit: 0,
+            limit_frac: 0.05,
+            conv: 0.01,
+        },
+        Spec {
+            family: 1,
+            scale: 4233.08864125335,
+            k: 100.0,
+            shape: 0.3,
+            cap: None,
+            hist: 500.0,
+            limit: 3,
+            limit_frac: 0.05,
+            conv: 0.01,
+        },
+        Spec {
+            family: 2,
+            scale: 3534.259896788904,
+            k: 583.3664593080634,
+            shape: 0.3,
+            cap: None,
+            hist: 720.5793746218259,
+            limit: 4,
+            limit_frac: 0.05,
+            conv: 0.01,
+        },
+        Spec {
+            family: 0,
+            scale: 2241.3294376769245,
+            k: 1260.097853818727,
+            shape: 0.3,
+            cap: None,
+            hist: 3029.0099666641518,
+            limit: 1,
+            limit_frac: 0.13675155581812062,
+            conv: 0.01,
+        },
+    ];
+    check_greedy_vs_lp(&build(&specs, 0.5567438389281765, false)).unwrap();
 }
