@@ -18,7 +18,7 @@ use crate::curves::stage::{
     CurveFit, Granularity, SeriesSet, StageOptions, extract_series, fit_set,
 };
 use crate::error::Error;
-use crate::load::{LoadOptions, Loaded, load};
+use crate::load::{Field, LoadOptions, Loaded, load};
 use crate::output::manifest::{InputInfo, RowCounts, StageClock, hash_file, write_manifest};
 use crate::output::progress::{NoProgress, Progress};
 use crate::output::{default_run_dir, prepare_run_dir, today, write_atomic};
@@ -160,6 +160,29 @@ fn load_stage(
             path.display(),
             lines.join(", ")
         );
+    }
+    if !loaded.empty_cells.is_empty() {
+        for d in &loaded.empty_cells.first {
+            let field = d.column.as_ref().map_or("?", |c| c.field.name());
+            let _ = writeln!(
+                io.err,
+                "warning: {}: empty `{field}` cell: the row is kept; what uses `{field}` leaves it out",
+                d.place(&path, &loaded.kind)
+            );
+        }
+        for (field, n) in &loaded.empty_cells.counts {
+            let _ = writeln!(
+                io.err,
+                "warning: `{}`: {n} empty `{field}` cell{} in all: {} estimated from the rows that have it",
+                path.display(),
+                if *n == 1 { "" } else { "s" },
+                match field {
+                    Field::Orders => "orders per viewer is",
+                    Field::Gmv => "GMV per viewer is",
+                    _ => "screening's engagement signals are",
+                }
+            );
+        }
     }
     let period =
         crate::validate::period::detect(&loaded.data, s.period.value).map_err(|problem| {

@@ -607,3 +607,41 @@ fn console_exports_with_total_rows_read_without_the_totals() {
     );
     assert!(stderr.contains("--column viewers="), "{stderr}");
 }
+
+#[test]
+fn empty_optional_cells_are_warnings_naming_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.csv");
+    let mut csv = String::from("date,channel,spend,viewers,orders,gmv\n");
+    // 60 days; orders empty on every day from the 5th, gmv on day 2.
+    for d in 0..60 {
+        let date = format!("2026-{:02}-{:02}", 1 + d / 28, 1 + d % 28);
+        let orders = if d >= 4 { String::new() } else { "3".into() };
+        let gmv = if d == 1 { String::new() } else { "300".into() };
+        csv.push_str(&format!("{date},douyin,100,200,{orders},{gmv}\n"));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let (code, _, stderr) = validate(&["--data", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("cell: the row is kept"))
+        .collect();
+    // The first 50 in file order, then a count per column.
+    assert_eq!(named.len(), 50, "{stderr}");
+    assert!(
+        named[0].ends_with("h.csv, line 3, column 6 `gmv`: empty `gmv` cell: the row is kept; what uses `gmv` leaves it out"),
+        "{}",
+        named[0]
+    );
+    assert!(
+        named[1].contains("line 6, column 5 `orders`"),
+        "{}",
+        named[1]
+    );
+    assert!(
+        stderr.contains("56 empty `orders` cells in all: orders per viewer is estimated from the rows that have it"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 empty `gmv` cell in all"), "{stderr}");
+}

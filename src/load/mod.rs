@@ -44,6 +44,8 @@ pub struct Loaded {
     /// Lines (rows) of total rows the console appended (合计 / Total),
     /// left out of the history.
     pub total_rows: Vec<u64>,
+    /// Empty cells of optional columns in the accepted rows.
+    pub empty_cells: crate::validate::EmptyCells,
 }
 
 /// A folder of Parquet files read as one history, summed to daily rows.
@@ -291,6 +293,7 @@ fn finish(
     }
     let has_room = builder.has_room_column();
     let total_rows = std::mem::take(&mut builder.total_rows);
+    let empty_cells = std::mem::take(&mut builder.empty_cells);
     if !builder.defects.is_empty() && !opts.skip_bad_rows {
         return Err(LoadError::Invalid {
             report: DefectReport {
@@ -318,6 +321,7 @@ fn finish(
         rows_read,
         partitioned: None,
         total_rows,
+        empty_cells,
     })
 }
 

@@ -8,7 +8,9 @@ use polars::prelude::*;
 use super::cell::Cell;
 use super::columns::{Field, Kind, Resolved};
 use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
-use crate::validate::{Builder, ONE_ROOM, SourceKind, ValidatedData};
+use crate::validate::{
+    Builder, ColumnRef, Defect, EmptyCells, ONE_ROOM, Problem, SourceKind, ValidatedData,
+};
 
 /// One column's values, in the form the cell reader wants.
 enum Values<'a> {
@@ -80,6 +82,47 @@ fn clean_number(v: f64) -> bool {
 }
 
 /// Text the row reader would keep unchanged: non-empty, no surrounding space.
+/// Null cells of the optional number columns, as the row reader reports
+/// them (rows counted from 1, in file order).
+fn empty_optional_cells(resolved: &Resolved, cast: &[Option<Column>]) -> EmptyCells {
+    let mut out = EmptyCells::default();
+    let cols: Vec<(Field, usize, &Float64Chunked)> = Field::OPTIONAL_NUMBERS
+        .into_iter()
+        .filter_map(|f| {
+            let i = resolved.get(f)?;
+            let c = cast[i].as_ref()?;
+            (c.null_count() > 0).then_some(())?;
+            Some((f, i, c.f64().ok()?))
+        })
+        .collect();
+    let Some(n) = cols.first().map(|c| c.2.len()) else {
+        return out;
+    };
+    for row in 0..n {
+        if out.first.len() >= EmptyCells::SHOWN {
+            break;
+        }
+        for &(f, i, c) in &cols {
+            if c.get(row).is_none() && out.first.len() < EmptyCells::SHOWN {
+                out.first.push(Defect {
+                    line: row as u64 + 1,
+                    column: Some(ColumnRef {
+                        index: i,
+                        header: resolved.headers[i].clone(),
+                        field: f,
+                    }),
+                    value: None,
+                    problem: Problem::Empty,
+                });
+            }
+        }
+    }
+    for &(f, _, c) in &cols {
+        out.counts.insert(f, c.null_count());
+    }
+    out
+}
+
 fn clean_text(t: &str) -> bool {
     !t.is_empty() && t.trim() == t && !crate::validate::is_total_marker(t)
 }
@@ -226,6 +269,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
     let cast = cast_all(path, &df, &resolved)?;
     // Not provably clean (or the check itself failed): read row by row below.
     if let Ok(Some(frame)) = clean_frame(&df, &resolved, &cast) {
+        let empty_cells = empty_optional_cells(&resolved, &cast);
         return Ok(Loaded {
             data: ValidatedData::new(frame, path.into(), resolved.get(Field::Room).is_some()),
             kind: SourceKind::Parquet,
@@ -233,6 +277,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
             rows_read: df.height(),
             partitioned: None,
             total_rows: Vec::new(),
+            empty_cells,
         });
     }
     let columns: Vec<Values> = cast

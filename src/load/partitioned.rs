@@ -783,6 +783,7 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
             daily_rows,
         }),
         total_rows: Vec::new(),
+        empty_cells: Default::default(),
     })
 }
 

@@ -63,17 +63,33 @@ pub fn lane_histories(set: &SeriesSet, horizon_days: usize) -> Vec<LaneHistory> 
 pub type Conversions = BTreeMap<SeriesKey, (Option<f64>, Option<f64>)>;
 
 /// Orders and GMV per viewer of each series key, from the whole history
-/// (`None` where the column is absent or there were no viewers).
+/// (`None` where the column is absent, empty on every row of the lane, or
+/// there were no viewers). A row whose orders (gmv) cell is empty counts in
+/// neither the numerator nor the denominator of that ratio.
 pub fn conversions(data: &ValidatedData, by: Granularity) -> PolarsResult<Conversions> {
     let df = data.frame();
     let has = |c: &str| df.column(c).is_ok();
-    let sum_or_null = |c: &str| {
+    let aggs = |c: &str| -> [Expr; 2] {
         if has(c) {
-            col(c).sum()
+            [
+                // Null when no row of the lane has the cell.
+                when(col(c).count().gt(lit(0u32)))
+                    .then(col(c).sum())
+                    .otherwise(lit(NULL).cast(DataType::Float64))
+                    .alias(c),
+                col("viewers")
+                    .filter(col(c).is_not_null())
+                    .sum()
+                    .alias(format!("viewers_{c}")),
+            ]
         } else {
-            lit(NULL).cast(DataType::Float64)
+            [
+                lit(NULL).cast(DataType::Float64).alias(c),
+                lit(NULL)
+                    .cast(DataType::Float64)
+                    .alias(format!("viewers_{c}")),
+            ]
         }
-        .alias(c)
     };
     let keys = match by {
         Granularity::RoomChannel => vec![col("room"), col("channel")],
@@ -83,20 +99,23 @@ pub fn conversions(data: &ValidatedData, by: Granularity) -> PolarsResult<Conver
         .clone()
         .lazy()
         .group_by(keys)
-        .agg([
-            col("viewers").sum(),
-            sum_or_null("orders"),
-            sum_or_null("gmv"),
-        ])
+        .agg(
+            aggs("orders")
+                .into_iter()
+                .chain(aggs("gmv"))
+                .collect::<Vec<_>>(),
+        )
         .collect()?;
     let channel = agg.column("channel")?.str()?.clone();
     let room = match by {
         Granularity::RoomChannel => Some(agg.column("room")?.str()?.clone()),
         Granularity::Channel => None,
     };
-    let viewers = agg.column("viewers")?.f64()?.clone();
-    let orders = agg.column("orders")?.f64()?.clone();
-    let gmv = agg.column("gmv")?.f64()?.clone();
+    let f = |name: &str| -> PolarsResult<Float64Chunked> {
+        Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
+    };
+    let (orders, viewers_orders) = (f("orders")?, f("viewers_orders")?);
+    let (gmv, viewers_gmv) = (f("gmv")?, f("viewers_gmv")?);
     let mut out = BTreeMap::new();
     for i in 0..agg.height() {
         let key = SeriesKey {
@@ -107,9 +126,17 @@ pub fn conversions(data: &ValidatedData, by: Granularity) -> PolarsResult<Conver
                 .to_string(),
             channel: channel.get(i).unwrap_or_default().to_string(),
         };
-        let v = viewers.get(i).unwrap_or(0.0);
-        let per = |x: Option<f64>| x.filter(|_| v > 0.0).map(|x| x / v);
-        out.insert(key, (per(orders.get(i)), per(gmv.get(i))));
+        let per = |x: Option<f64>, v: Option<f64>| match (x, v) {
+            (Some(x), Some(v)) if v > 0.0 => Some(x / v),
+            _ => None,
+        };
+        out.insert(
+            key,
+            (
+                per(orders.get(i), viewers_orders.get(i)),
+                per(gmv.get(i), viewers_gmv.get(i)),
+            ),
+        );
     }
     Ok(out)
 }
@@ -405,5 +432,27 @@ mod tests {
         assert_eq!(c[&k("r1", "b")], (Some(0.1), Some(3.0)));
         let pooled = conversions(&d, Granularity::Channel).unwrap();
         assert_eq!(pooled[&k("all", "a")], (Some(11.0 / 1200.0), Some(1.0)));
+    }
+
+    /// A row with an empty orders (gmv) cell counts in neither side of that
+    /// ratio; a lane with none has no ratio, not zero.
+    #[test]
+    fn empty_conversion_cells_leave_their_rows_out_of_the_ratio() {
+        let csv = "date,room,channel,spend,viewers,orders,gmv\n\
+                   2026-11-01,r1,a,100,1000,10,\n\
+                   2026-11-02,r1,a,100,3000,,900\n\
+                   2026-11-03,r1,a,100,1000,30,100\n\
+                   2026-11-01,r2,a,100,500,,\n";
+        let d =
+            load_csv_bytes(Path::new("t.csv"), csv.as_bytes(), &LoadOptions::default()).unwrap();
+        assert_eq!(d.empty_cells.counts.values().sum::<usize>(), 4);
+        assert_eq!(d.empty_cells.first[0].line, 2);
+        let c = conversions(&d.data, Granularity::RoomChannel).unwrap();
+        let k = |r: &str| SeriesKey {
+            room: r.into(),
+            channel: "a".into(),
+        };
+        assert_eq!(c[&k("r1")], (Some(40.0 / 2000.0), Some(1000.0 / 4000.0)));
+        assert_eq!(c[&k("r2")], (None, None));
     }
 }

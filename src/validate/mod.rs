@@ -273,6 +273,39 @@ pub(crate) struct Builder<'r> {
     /// Lines of total rows a console appended (合计 / Total in the date,
     /// room or channel cell), left out.
     pub total_rows: Vec<u64>,
+    /// Empty cells of optional columns in accepted rows.
+    pub empty_cells: EmptyCells,
+}
+
+/// Empty cells of optional columns (orders, gmv, impressions, watch time,
+/// comments) in rows that were accepted: not errors, but the stages that
+/// use those columns see fewer rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EmptyCells {
+    /// The first [`EmptyCells::SHOWN`], in file order.
+    pub first: Vec<Defect>,
+    /// Per column, how many.
+    pub counts: std::collections::BTreeMap<Field, usize>,
+}
+
+impl EmptyCells {
+    /// Empty cells named one by one; the rest are counted per column.
+    pub const SHOWN: usize = 50;
+
+    /// Record one.
+    pub fn push(&mut self, d: Defect) {
+        if let Some(c) = &d.column {
+            *self.counts.entry(c.field).or_default() += 1;
+        }
+        if self.first.len() < Self::SHOWN {
+            self.first.push(d);
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
 }
 
 /// Whether a cell's text marks a total row (合计, 总计, Total, ...).
@@ -315,6 +348,7 @@ impl<'r> Builder<'r> {
             defects: Vec::new(),
             rejected: Vec::new(),
             total_rows: Vec::new(),
+            empty_cells: EmptyCells::default(),
         }
     }
 
@@ -471,6 +505,17 @@ impl<'r> Builder<'r> {
         if !defects.is_empty() {
             self.reject(line, defects, raw);
             return false;
+        }
+        let empty: Vec<Field> = self
+            .optional
+            .iter()
+            .zip(&opt_values)
+            .filter(|(_, v)| matches!(v, Some(None)))
+            .map(|((f, _, _), _)| *f)
+            .collect();
+        for f in empty {
+            let d = self.defect(line, Some(f), None, Problem::Empty);
+            self.empty_cells.push(d);
         }
         let (Some(date), Some(channel), Some(room), Some(Some(spend)), Some(Some(viewers))) =
             (date, channel, room, spend, viewers)
