@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::load::{Field, LoadOptions, Loaded, load};
 use crate::output::manifest::{InputInfo, RowCounts, StageClock, hash_file, write_manifest};
 use crate::output::progress::{NoProgress, Progress};
-use crate::output::{default_run_dir, prepare_run_dir, today, write_atomic};
+use crate::output::{RunDir, default_run_dir, today, write_atomic};
 use crate::plan::stage::{
     LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
 };
@@ -227,19 +227,21 @@ fn run_dir(out: &Option<PathBuf>, s: &Settings) -> PathBuf {
         .unwrap_or_else(|| default_run_dir(&s.out_root.value, today()))
 }
 
-/// Write rejected_rows.csv into `dir` (already prepared) if rows were skipped.
-fn write_rejected(loaded: &Loaded, dir: &Path, err: &mut dyn Write) -> Result<(), Error> {
+/// Write rejected_rows.csv into the run if rows were skipped.
+fn write_rejected(loaded: &Loaded, dir: &RunDir, err: &mut dyn Write) -> Result<(), Error> {
     if loaded.rejected.is_empty() {
         return Ok(());
     }
-    let path = dir.join("rejected_rows.csv");
-    write_atomic(&path, &rejected_rows_csv(&loaded.rejected))?;
+    write_atomic(
+        &dir.join("rejected_rows.csv"),
+        &rejected_rows_csv(&loaded.rejected),
+    )?;
     let _ = writeln!(
         err,
         "warning: skipped {} of {} rows with defects; each is in {}",
         loaded.rejected.len(),
         loaded.rows_read,
-        path.display()
+        dir.final_path().join("rejected_rows.csv").display()
     );
     Ok(())
 }
@@ -252,8 +254,7 @@ fn validate(args: ValidateArgs, io: &mut Io<'_>) -> Result<(), Error> {
         io.finish();
     } else {
         // Only skipped rows make `validate` write a run folder.
-        let dir = run_dir(&args.out, &s);
-        prepare_run_dir(&dir, args.force)?;
+        let dir = RunDir::begin(&run_dir(&args.out, &s), args.force, io.err)?;
         write_rejected(&loaded, &dir, io.err)?;
         let rows = RowCounts {
             read: loaded.rows_read,
@@ -280,7 +281,7 @@ struct Fitted {
     set: SeriesSet,
     fits: Vec<CurveFit>,
     by: Granularity,
-    dir: PathBuf,
+    dir: RunDir,
     rows_used: usize,
 }
 
@@ -311,7 +312,7 @@ struct Screened {
     screened: ScreenResult,
     set: SeriesSet,
     by: Granularity,
-    dir: PathBuf,
+    dir: RunDir,
     rows_used: usize,
     opts: StageOptions,
 }
@@ -325,11 +326,8 @@ fn screen_stage(
     doing: &str,
 ) -> Result<Screened, Error> {
     let caps = s.caps();
-    let dir = run_dir(out_dir, s);
     // Refuse an occupied folder before any work.
-    if !force && dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
-        prepare_run_dir(&dir, force)?;
-    }
+    let dir = RunDir::begin(&run_dir(out_dir, s), force, io.err)?;
     let (loaded, input) = load_stage(s, skip_bad_rows, io)?;
     let period = loaded.data.period();
     let horizon = s.horizon_days.value;
@@ -341,7 +339,6 @@ fn screen_stage(
         }
         .into());
     }
-    prepare_run_dir(&dir, force)?;
     write_rejected(&loaded, &dir, io.err)?;
 
     io.clock.start("screen");
@@ -598,17 +595,19 @@ fn write_flagged(s: &ScreenResult, dir: &Path, err: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-/// End the clock, write manifest.json, print timings with `-v`.
+/// End the clock, write manifest.json, print timings with `-v`, and put
+/// the run folder in place.
 fn finish_run(
     io: &mut Io<'_>,
     command: &'static str,
-    dir: &Path,
+    dir: &RunDir,
     input: &InputInfo,
     rows: RowCounts,
     s: &Settings,
 ) -> Result<(), Error> {
     io.finish();
     write_manifest(dir, command, Some(input), rows, s, io.clock.stages())?;
+    dir.commit()?;
     Ok(())
 }
 
@@ -683,12 +682,8 @@ fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Error> {
 
 fn screen_cmd(args: ScreenArgs, io: &mut Io<'_>) -> Result<(), Error> {
     let s = settings(&args.data, None, None, None, None)?;
-    let dir = run_dir(&args.out, &s);
-    if !args.force && dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
-        prepare_run_dir(&dir, args.force)?;
-    }
+    let dir = RunDir::begin(&run_dir(&args.out, &s), args.force, io.err)?;
     let (loaded, input) = load_stage(&s, args.data.skip_bad_rows, io)?;
-    prepare_run_dir(&dir, args.force)?;
     write_rejected(&loaded, &dir, io.err)?;
     io.clock.start("screen");
     let r = screen(
@@ -1195,18 +1190,22 @@ fn report_cmd(args: ReportArgs, io: &mut Io<'_>) -> Result<(), Error> {
     };
     let s = settings(&data_args, None, None, None, Some(&args.email))?;
     io.clock.start("read");
-    let files = RunFiles::read(&args.run_dir)?;
-    let dir = match &args.out {
+    // In place, a copy of the run is re-rendered and swapped in whole.
+    let (dir, files) = match &args.out {
         Some(out) => {
-            prepare_run_dir(out, args.force)?;
-            out.clone()
+            let files = RunFiles::read(&args.run_dir)?;
+            (RunDir::begin(out, args.force, io.err)?, files)
         }
-        None => args.run_dir.clone(),
+        None => {
+            let dir = RunDir::update(&args.run_dir, io.err)?;
+            (dir, RunFiles::read(&args.run_dir)?)
+        }
     };
     io.clock.start("report");
     let input = files.input();
     let w = write_report(&dir, &input, &files.frontier, files.data.plan_start_day)?;
     let eml = write_eml(&s, &dir, &w, &files.report, Some(&files.data.request))?;
+    dir.commit()?;
     io.note(format_args!(
         "wrote {}{} to {}",
         w.files.join(", "),

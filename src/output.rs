@@ -1,5 +1,6 @@
 //! The run folder and atomic file writes: a crash never leaves a
-//! half-written output file.
+//! half-written output file, nor a run folder holding part of a run
+//! ([`RunDir`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,12 +11,21 @@ use crate::load::cell::{civil_from_days, days_from_civil, weekday};
 
 pub mod manifest;
 pub mod progress;
+pub mod run_dir;
+
+pub use run_dir::RunDir;
 
 /// Why an output could not be written.
 #[derive(Debug, Error)]
 pub enum OutputError {
     #[error("output folder `{}` already holds a run", path.display())]
     Exists { path: PathBuf },
+    #[error(
+        "another acqplan run{} is writing output folder `{}`",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        path.display()
+    )]
+    Busy { path: PathBuf, pid: Option<u32> },
     #[error("could not write `{}`", path.display())]
     Io {
         path: PathBuf,
@@ -30,6 +40,9 @@ impl OutputError {
         match self {
             OutputError::Exists { .. } => {
                 Some("pass --force to replace it, or --out to write elsewhere".into())
+            }
+            OutputError::Busy { .. } => {
+                Some("wait for it to finish, or pass --out to write elsewhere".into())
             }
             OutputError::Io { .. } => None,
         }
@@ -88,22 +101,6 @@ pub fn default_run_dir(root: &Path, day: i32) -> PathBuf {
     root.join(format!("{y}-W{w:02}"))
 }
 
-/// Make sure `dir` may receive a run: refused if it already holds files,
-/// unless `force`.
-pub fn prepare_run_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
-    let io = |source| OutputError::Io {
-        path: dir.into(),
-        source,
-    };
-    if dir.exists() {
-        let occupied = std::fs::read_dir(dir).map_err(io)?.next().is_some();
-        if occupied && !force {
-            return Err(OutputError::Exists { path: dir.into() });
-        }
-    }
-    std::fs::create_dir_all(dir).map_err(io)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,17 +147,5 @@ mod tests {
         std::fs::write(&file, b"x").unwrap();
         assert!(write_atomic(&file.join("a.csv"), b"1").is_err());
         assert_eq!(std::fs::read(&file).unwrap(), b"x");
-    }
-
-    #[test]
-    fn occupied_run_dir_needs_force() {
-        let dir = tempfile::tempdir().unwrap();
-        prepare_run_dir(dir.path(), false).unwrap();
-        write_atomic(&dir.path().join("plan.csv"), b"1").unwrap();
-        assert!(matches!(
-            prepare_run_dir(dir.path(), false),
-            Err(OutputError::Exists { .. })
-        ));
-        prepare_run_dir(dir.path(), true).unwrap();
     }
 }
