@@ -308,6 +308,11 @@ pub struct ScenarioArgs {
     /// histories).
     #[arg(long, value_name = "WEEKS", conflicts_with = "horizon_days")]
     pub horizon_weeks: Option<usize>,
+    /// Also backtest the curves over the last 8 weeks (as `acqplan
+    /// backtest`): backtest.csv, backtest.png, and the result in
+    /// summary.txt and the email (default: `[run] backtest`).
+    #[arg(long)]
+    pub backtest: bool,
     /// Plan no lane beyond this multiple of its highest daily spend in the
     /// history (default 1.5: beyond the data the fitted family decides
     /// alone). Overrides `[plan] max_extrapolation`.

@@ -283,6 +283,9 @@ struct Fitted {
     by: Granularity,
     dir: RunDir,
     rows_used: usize,
+    /// The backtest in words (headline, then channels lost to the naive
+    /// rule); empty unless `[run] backtest`.
+    backtest: Vec<String>,
 }
 
 impl Fitted {
@@ -430,6 +433,28 @@ fn screen_and_fit(
             io.note(format_args!("{line}"));
         }
     }
+    // `[run] backtest` / `--backtest`: the curves checked on the last 8
+    // weeks, fitted the same way (what `acqplan backtest` does).
+    let backtest = if s.backtest.value {
+        io.clock.start("backtest");
+        let b = crate::backtest::backtest(&set, &opts, BACKTEST_WEEKS);
+        write_atomic(&dir.join("backtest.csv"), &b.csv())?;
+        write_atomic(
+            &dir.join("backtest.png"),
+            &crate::report::charts::backtest_png(&b)?,
+        )?;
+        let lost = b.losing_channels();
+        for line in &lost {
+            let _ = writeln!(
+                io.err,
+                "warning: the naive rule predicted better than the curves on {line}"
+            );
+        }
+        io.note(format_args!("{}", b.headline()));
+        std::iter::once(b.headline()).chain(lost).collect()
+    } else {
+        Vec::new()
+    };
     let f = Fitted {
         rows_used,
         loaded,
@@ -439,6 +464,7 @@ fn screen_and_fit(
         fits,
         by,
         dir,
+        backtest,
     };
     let file = CurvesFile::new(f.granularity_name(), &f.fits).with_period_days(f.set.period_days());
     write_atomic(&f.dir.join("curves.csv"), &file.csv())?;
@@ -1037,6 +1063,8 @@ pub struct RunOutputs<'a> {
     pub screen: &'a ScreenResult,
     /// The main plan's request (the frontier re-solves it at other budgets).
     pub request: &'a PlanRequest,
+    /// The run's backtest in words (empty: not backtested).
+    pub backtest: &'a [String],
 }
 
 /// What the report stage wrote, kept for the email.
@@ -1069,13 +1097,14 @@ pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Written, Error> {
     let next_day = (0..outputs.series.len())
         .filter_map(|i| outputs.series.dates(i).last().copied())
         .max()
-        .map_or(0, |d| d + 1);
+        .map_or(0, |d| d + outputs.series.period_days() as i32);
     let label = format!("from {}", crate::load::cell::format_date(next_day));
     let input = ChartInput {
         screen: Some(outputs.screen),
         request: Some(outputs.request),
         what_if_budgets_cny: &what_if_budgets,
         label: &label,
+        backtest: outputs.backtest,
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
     let frontier = crate::report::charts::frontier(&input);
@@ -1117,6 +1146,7 @@ fn write_report(
             fake_rows: input.screen.map_or(0, |s| s.flagged_rows.len()),
             request: input.request,
             charts: &files,
+            backtest: input.backtest,
         },
     );
     write_atomic(&dir.join("summary.txt"), summary.as_bytes())?;
@@ -1230,6 +1260,9 @@ fn variants(s: &Settings) -> Vec<(Option<f64>, Option<f64>)> {
     }
 }
 
+/// Weeks `[run] backtest` checks.
+const BACKTEST_WEEKS: usize = 8;
+
 fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<(), Error> {
     let s = settings(
         &args.data,
@@ -1285,12 +1318,18 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
         whatif: &whatif,
         screen: &f.screened,
         request: &main_request,
+        backtest: &f.backtest,
     })?;
     let eml = write_eml(&s, &f.dir, &written, report, Some(&main_request))?;
     finish_run(io, command, &f.dir, &f.input, f.rows(), &s)?;
     io.note(format_args!(
-        "wrote plan.csv, plan.json, curves.csv, curves.json{}, {}{}, manifest.json to {}",
+        "wrote plan.csv, plan.json, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
         if whatif.len() > 1 { ", whatif.csv" } else { "" },
+        if f.backtest.is_empty() {
+            ""
+        } else {
+            ", backtest.csv, backtest.png"
+        },
         written.files.join(", "),
         if eml.is_some() { ", plan.eml" } else { "" },
         f.dir.display()

@@ -51,6 +51,18 @@ pub struct FileConfig {
     /// How curves are fitted (`[fit]`).
     #[serde(default)]
     pub fit: FitConfig,
+    /// What `plan`/`run` do beyond the plan (`[run]`).
+    #[serde(default)]
+    pub run: RunConfig,
+}
+
+/// `[run]`: extra work of `plan` and `run`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Backtest the curves over the last 8 weeks in every run (as `acqplan
+    /// backtest` does) and state the result in summary.txt and the email.
+    pub backtest: Option<bool>,
 }
 
 /// `[fit]`: standing settings of the curve fit.
@@ -241,6 +253,8 @@ pub struct Settings {
     pub columns: BTreeMap<String, Setting<String>>,
     /// How long one row of the history is.
     pub period: Setting<PeriodChoice>,
+    /// Backtest the curves inside `plan`/`run`.
+    pub backtest: Setting<bool>,
     /// Curve keys; `None` = room,channel when the data has rooms.
     pub by: Setting<Option<By>>,
     /// Fake-traffic policy.
@@ -315,6 +329,12 @@ impl Settings {
             })?;
             period = Setting::new(p, Source::Flag("--period"));
         }
+
+        let backtest = match (scenario.is_some_and(|s| s.backtest), file.run.backtest) {
+            (true, _) => Setting::new(true, Source::Flag("--backtest")),
+            (false, Some(b)) => Setting::new(b, from_file()),
+            (false, None) => Setting::new(false, Source::Default),
+        };
 
         let mut columns = BTreeMap::new();
         for (name, header) in &file.columns {
@@ -580,6 +600,7 @@ impl Settings {
             out_root,
             columns,
             period,
+            backtest,
             by,
             fake_traffic: fake,
             half_life,
@@ -707,6 +728,11 @@ impl Settings {
             "period".into(),
             self.period.value.to_string(),
             &self.period.source,
+        );
+        row(
+            "run.backtest".into(),
+            self.backtest.value.to_string(),
+            &self.backtest.source,
         );
         row(
             "by".into(),

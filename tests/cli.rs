@@ -645,3 +645,77 @@ fn empty_optional_cells_are_warnings_naming_their_place() {
     );
     assert!(stderr.contains("1 empty `gmv` cell in all"), "{stderr}");
 }
+
+#[test]
+fn run_with_backtest_states_it_in_the_summary_and_keeps_it_on_re_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let (with, without, again) = (
+        dir.path().join("with"),
+        dir.path().join("without"),
+        dir.path().join("again"),
+    );
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--config",
+            "data/acqplan.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        outcome(acqplan().args(&args).output().unwrap())
+    };
+    let (code, _, stderr) = run(&with, &["--backtest"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run(&without, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    // The same figures as `acqplan backtest` on the same history.
+    let (code, stdout, stderr) = outcome(
+        acqplan()
+            .args([
+                "backtest",
+                "--config",
+                "data/acqplan.toml",
+                "--format",
+                "json",
+                "--out",
+            ])
+            .arg(dir.path().join("bt"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let bt: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let headline = bt["headline"].as_str().unwrap();
+    assert!(
+        headline.starts_with("The curves predicted the last 8 weeks"),
+        "{headline}"
+    );
+    let summary = std::fs::read_to_string(with.join("summary.txt")).unwrap();
+    assert!(
+        summary.contains(&format!("Backtest: {headline}\n")),
+        "{summary}"
+    );
+    assert_eq!(
+        std::fs::read(with.join("backtest.csv")).unwrap(),
+        std::fs::read(dir.path().join("bt/backtest.csv")).unwrap()
+    );
+    let plain = std::fs::read_to_string(without.join("summary.txt")).unwrap();
+    assert!(!plain.contains("Backtest"), "{plain}");
+    assert!(!without.join("backtest.csv").exists());
+    // `acqplan report` re-renders the same summary from the run's files.
+    let (code, _, stderr) = outcome(
+        acqplan()
+            .arg("report")
+            .arg(&with)
+            .arg("--out")
+            .arg(&again)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(again.join("summary.txt")).unwrap(),
+        summary
+    );
+}

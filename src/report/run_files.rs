@@ -55,6 +55,9 @@ pub struct ChartData {
     pub request: PlanRequest,
     /// The budget frontier as drawn.
     pub frontier: Vec<FrontierRecord>,
+    /// The run's backtest in words (empty: none was run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backtest: Vec<String>,
     /// The what-if budgets on the frontier.
     pub frontier_what_if: Vec<FrontierRecord>,
     /// One per fitted series, in fit order.
@@ -120,6 +123,7 @@ pub fn chart_data_json(input: &ChartInput<'_>, extras: &RunExtras<'_>) -> Vec<u8
         fake_rows: input.screen.map_or(0, |s| s.flagged_rows.len()),
         request,
         frontier: extras.frontier.points.iter().map(rec).collect(),
+        backtest: input.backtest.to_vec(),
         frontier_what_if: extras.frontier.what_if.iter().map(rec).collect(),
         lanes: input
             .fits
@@ -337,6 +341,7 @@ impl RunFiles {
             label: &self.data.label,
             max_panels: self.data.max_panels,
             histories: Some(&self.histories),
+            backtest: &self.data.backtest,
             ..ChartInput::new(&self.report, &self.fits, &self.series)
         }
     }

@@ -17,6 +17,9 @@ pub struct SummaryContext<'a> {
     pub request: Option<&'a PlanRequest>,
     /// The PNGs attached, in order.
     pub charts: &'a [&'a str],
+    /// The run's backtest in words: headline, then channels lost to the
+    /// naive rule (empty: not backtested).
+    pub backtest: &'a [String],
 }
 
 /// The email body.
@@ -84,6 +87,9 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
             "One more CNY would buy {sp:.3} {unit} (the budget's shadow price).\n"
         ));
     }
+    if let Some((headline, _)) = cx.backtest.split_first() {
+        s.push_str(&format!("Backtest: {headline}\n"));
+    }
     if !cx.moves.is_empty() {
         s.push_str("\nTop moves:\n");
         for m in cx.moves {
@@ -133,6 +139,11 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
         ));
     }
     warnings.extend(too_good_to_be_true(r));
+    for lost in cx.backtest.iter().skip(1) {
+        warnings.push(format!(
+            "Backtest: the naive 28-day rule predicted better than the curves on {lost}."
+        ));
+    }
     if let Some(q) = cx.request {
         for (name, _) in q.channels.iter().filter(|(_, l)| l.excluded) {
             warnings.push(format!("Channel {name} was excluded from the plan."));

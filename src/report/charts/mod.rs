@@ -84,6 +84,9 @@ pub struct ChartInput<'a> {
     /// only the charted lanes (`acqplan report` re-rendering a run folder);
     /// `None`: computed from `series` ([`chart_histories`]).
     pub histories: Option<&'a [LaneHistory]>,
+    /// The run's backtest in words (headline first, then channels where
+    /// the naive rule did better); empty when the run did not backtest.
+    pub backtest: &'a [String],
 }
 
 impl<'a> ChartInput<'a> {
@@ -100,6 +103,7 @@ impl<'a> ChartInput<'a> {
             label: "",
             max_panels: 12,
             histories: None,
+            backtest: &[],
         }
     }
 }
