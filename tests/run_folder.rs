@@ -330,3 +330,71 @@ fn report_in_place_swaps_a_whole_copy_in() {
     assert!(files(&out) == before);
     assert_eq!(names(tmp.path()), ["h", "r"]);
 }
+
+#[test]
+fn every_command_that_writes_a_run_folder_stages_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = history(tmp.path());
+    // One defective row, for `validate --skip-bad-rows` to write a folder.
+    let bad = tmp.path().join("bad.csv");
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    let columns = text.lines().next().unwrap().split(',').count();
+    text.push_str(&format!(
+        "not-a-date{}\n",
+        ",".repeat(columns.saturating_sub(1))
+    ));
+    std::fs::write(&bad, text).unwrap();
+    let data = data.to_str().unwrap();
+    let bad = bad.to_str().unwrap();
+    let cases: [(&str, Vec<&str>); 6] = [
+        ("fit", vec!["fit", "--data", data]),
+        ("screen", vec!["screen", "--data", data]),
+        (
+            "frontier",
+            vec![
+                "frontier",
+                "--data",
+                data,
+                "--budgets",
+                "20k..80k",
+                "--steps",
+                "3",
+            ],
+        ),
+        ("backtest", vec!["backtest", "--data", data, "--weeks", "2"]),
+        ("run", vec!["run", "--data", data, "--budget", "50k"]),
+        (
+            "validate",
+            vec!["validate", "--data", bad, "--skip-bad-rows"],
+        ),
+    ];
+    for (name, args) in cases {
+        // A killed run's leftovers, as SIGKILL leaves them.
+        let staging = tmp.path().join(format!(".{name}.acqplan-staging-4194304"));
+        std::fs::create_dir(&staging).unwrap();
+        std::fs::write(staging.join("flagged_rows.csv"), "half").unwrap();
+        std::fs::write(tmp.path().join(format!(".{name}.acqplan-lock")), "4194304").unwrap();
+        let mut c = acqplan();
+        c.args(&args)
+            .arg("--out")
+            .arg(tmp.path().join(name))
+            .stdout(Stdio::null());
+        let (code, err) = finish(c);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(err.contains("removed stale"), "{name}: {err}");
+        let m = assert_whole_run(&tmp.path().join(name));
+        assert!(!m["files"].as_array().unwrap().is_empty(), "{name}");
+        assert!(leftovers(tmp.path(), name).is_empty(), "{name}");
+    }
+    // report --out writes its folder the same way.
+    let mut c = acqplan();
+    c.arg("report")
+        .arg(tmp.path().join("run"))
+        .arg("--out")
+        .arg(tmp.path().join("again"))
+        .stdout(Stdio::null());
+    let (code, err) = finish(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(tmp.path().join("again/summary.txt").exists());
+    assert!(leftovers(tmp.path(), "again").is_empty());
+}
