@@ -773,7 +773,13 @@ fn read_room_targets(path: &Path) -> Result<BTreeMap<String, f64>, ConfigError> 
         line,
         message,
     };
-    let text = std::fs::read(path).map_err(|e| bad(0, e.to_string()))?;
+    let text = std::fs::read(path).map_err(|e| ConfigError::RoomTargetsUnreadable {
+        path: path.into(),
+        message: match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".into(),
+            _ => e.to_string(),
+        },
+    })?;
     let mut r = csv::ReaderBuilder::new().from_reader(text.as_slice());
     let headers = r.headers().map_err(|e| bad(1, e.to_string()))?.clone();
     let room_i = headers.iter().position(|h| h.trim() == "room");

@@ -1006,6 +1006,8 @@ pub enum ConfigError {
         line: u64,
         message: String,
     },
+    #[error("room targets file `{}`: {message}", path.display())]
+    RoomTargetsUnreadable { path: PathBuf, message: String },
     #[error("nothing to plan for: no target and no budget")]
     NoGoal,
     #[error("more than one target: {given}")]
@@ -1068,6 +1070,9 @@ impl ConfigError {
             }
             ConfigError::RoomTargets { .. } => {
                 "the file needs a header `room,target_viewers` and one row per room with a number ≥ 0".into()
+            }
+            ConfigError::RoomTargetsUnreadable { .. } => {
+                "check the path given to --room-targets; the file is a CSV with a header `room,target_viewers`".into()
             }
             ConfigError::NoGoal => {
                 "pass --target-viewers N (cheapest plan reaching N), --budget B (most viewers for B), or both; or set `[plan] target_viewers` / `budget` in acqplan.toml".into()

@@ -719,3 +719,32 @@ fn run_with_backtest_states_it_in_the_summary_and_keeps_it_on_re_render() {
         summary
     );
 }
+
+#[test]
+fn a_missing_room_targets_file_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = outcome(
+        acqplan()
+            .args([
+                "plan",
+                "--config",
+                "data/acqplan.toml",
+                "--room-targets",
+                "no/such.csv",
+                "--out",
+            ])
+            .arg(dir.path().join("run"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("error: room targets file `no/such.csv`: file not found\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: check the path given to --room-targets"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("run").exists());
+}
