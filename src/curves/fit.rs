@@ -1612,8 +1612,33 @@ pub fn fit_series_with_shape_prior(
     opts: &FitOptions,
     prior: &ShapePrior,
 ) -> FitOutcome {
+    fit_series_with_shape_prior_from(data, opts, prior, None)
+}
+
+/// Where a refit of [`fit_series_with_shape_prior_from`] starts, and how
+/// much of it the caller needs.
+#[derive(Clone, Copy, Debug)]
+pub struct WarmStart<'a> {
+    /// Parameters to start from: [`ParamCovariance::params`] of a fit of the
+    /// same series in the prior's family (its posterior mode is near).
+    pub params: &'a [f64],
+    /// Only the parameters and their covariance are wanted: no
+    /// cross-validation (the outcome has no CV scores and no holdout MAPE).
+    pub light: bool,
+}
+
+/// [`fit_series_with_shape_prior`], optionally started from a fit of the
+/// same series (`warm`; `None` = start at the prior's shape). A warm start
+/// skips the multi-start search and the robust power-law fit that only
+/// serves as a starting point; the robust scale is the same.
+pub fn fit_series_with_shape_prior_from(
+    data: &SeriesData<'_>,
+    opts: &FitOptions,
+    prior: &ShapePrior,
+    warm: Option<&WarmStart<'_>>,
+) -> FitOutcome {
     match check(data) {
-        Ok(c) => fit_checked_with(&c, data, opts, None, Some(prior)),
+        Ok(c) => fit_checked_with(&c, data, opts, None, Some(prior), warm),
         Err(reason) => FitOutcome::unusable(reason),
     }
 }
@@ -1624,7 +1649,7 @@ fn fit_checked(
     opts: &FitOptions,
     prior: Option<&FittedCurve>,
 ) -> FitOutcome {
-    fit_checked_with(c, d, opts, prior, None)
+    fit_checked_with(c, d, opts, prior, None, None)
 }
 
 fn fit_checked_with(
@@ -1633,6 +1658,7 @@ fn fit_checked_with(
     opts: &FitOptions,
     prior: Option<&FittedCurve>,
     shape_prior_given: Option<&ShapePrior>,
+    warm: Option<&WarmStart<'_>>,
 ) -> FitOutcome {
     let npos = c.pos.len();
     let insufficient = insufficiency(c, opts);
@@ -1669,7 +1695,19 @@ fn fit_checked_with(
     ctx.sigma = sigma0;
     ctx.delta = huber_k * sigma0;
     ctx.tau = sigma0 * sigma0 / wd_sd.powi(2);
-    let pow = {
+    // A warm start of the prior's family needs no starting point.
+    let warm_th: Option<Vec9> = match (shape_prior_given, warm) {
+        (Some(_), Some(w)) if w.params.len() == NP && w.params.iter().all(|v| v.is_finite()) => {
+            let mut th = [0.0; NP];
+            th.copy_from_slice(w.params);
+            Some(th)
+        }
+        _ => None,
+    };
+    let light = warm_th.is_some() && warm.is_some_and(|w| w.light);
+    let pow = if warm_th.is_some() {
+        ls
+    } else {
         let cfg = ctx.cfg(Family::Power, 30);
         let (th, acc) = lm(Family::Power, data, &cfg, ls.th);
         RawFit {
@@ -1711,7 +1749,15 @@ fn fit_checked_with(
     let fits: Vec<RawFit> = families
         .iter()
         .map(|&fam| {
-            if ctx.prior.is_some() && fam == Family::Power {
+            if let Some(start) = warm_th {
+                let max_iter = if fam == Family::Power { 30 } else { 60 };
+                let (th, acc) = lm(fam, data, &ctx.cfg(fam, max_iter), start);
+                RawFit {
+                    fam,
+                    th,
+                    loss: acc.loss,
+                }
+            } else if ctx.prior.is_some() && fam == Family::Power {
                 let (th, acc) = lm(fam, data, &ctx.cfg(fam, 30), pow.th);
                 RawFit {
                     fam,
@@ -1726,7 +1772,12 @@ fn fit_checked_with(
     // 3. Blocked cross-validation.
     let scores: Vec<Option<(CvScore, Vec<f64>)>> = fits
         .iter()
-        .map(|f| cross_validate(f.fam, data, &ctx, f, opts.cv_folds, opts.cv_steps))
+        .map(|f| {
+            if light {
+                return None;
+            }
+            cross_validate(f.fam, data, &ctx, f, opts.cv_folds, opts.cv_steps)
+        })
         .collect();
     let mut chosen = 0usize;
     let best_score = |i: usize| {

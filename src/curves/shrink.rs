@@ -43,8 +43,8 @@
 //!   histories, `shrunk`) are left as they are.
 
 use super::fit::{
-    Family, FitOptions, FitOutcome, FittedCurve, SeriesData, ShapePrior, fit_series,
-    fit_series_with_shape_prior,
+    Family, FitOptions, FitOutcome, FittedCurve, SeriesData, ShapePrior, WarmStart, fit_series,
+    fit_series_with_shape_prior_from,
 };
 
 /// Held-out log-likelihood of each family for one lane, relative to its best
@@ -148,13 +148,15 @@ pub fn posterior(pi: &[f64; 3], loglik: &[f64; 3]) -> [f64; 3] {
 }
 
 /// Pool the fits of each channel's rooms ([`pool_channel`] per channel of
-/// `keys`); `series`, `keys` and `outcomes` are aligned.
+/// `keys`); `series`, `keys` and `outcomes` are aligned. Returns the
+/// seconds spent on the family choice and on the shape refits.
 pub fn pool(
     series: &[SeriesData<'_>],
     keys: &[super::stage::SeriesKey],
     outcomes: &mut [FitOutcome],
     opts: &FitOptions,
-) {
+) -> (f64, f64) {
+    let (mut family_s, mut shape_s) = (0.0, 0.0);
     let mut by_channel: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for (i, k) in keys.iter().enumerate() {
         by_channel.entry(k.channel.as_str()).or_default().push(i);
@@ -165,9 +167,14 @@ pub fn pool(
             .copied()
             .filter(|&i| outcomes[i].fitted().is_some_and(|f| !f.shrunk))
             .collect();
+        let t = std::time::Instant::now();
         pool_channel(series, outcomes, &free, opts);
+        family_s += t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
         shrink_shapes(series, outcomes, &free, opts);
+        shape_s += t.elapsed().as_secs_f64();
     }
+    (family_s, shape_s)
 }
 
 /// The method-of-moments random-effects estimate of a parameter measured
@@ -284,7 +291,11 @@ pub fn shrink_shapes(
         let mut weights = vec![0.0f64; lanes.len()];
         let mut current: Vec<FitOutcome> = lanes.iter().map(|&i| outcomes[i].clone()).collect();
         let mut refitted = vec![false; lanes.len()];
-        for &j in order {
+        // Lanes whose current refit is a light one (no cross-validation: the
+        // `a` step of Hill only feeds the `ln k` step), with its prior.
+        let mut light: Vec<Option<ShapePrior>> = vec![None; lanes.len()];
+        for (step, &j) in order.iter().enumerate() {
+            let last = step + 1 == order.len();
             let shapes: Vec<Option<RelativeShape>> = current
                 .iter()
                 .map(|o| o.fitted().and_then(relative_shape))
@@ -305,11 +316,19 @@ pub fn shrink_shapes(
                 p.sd[j] = v.sqrt();
                 weights[k] = weights[k].max(se[j] * se[j] / (se[j] * se[j] + v));
             }
+            // Each refit starts from the lane's current fit (its own, or the
+            // previous step's): the posterior mode is near it.
             let refits: Vec<Option<FitOutcome>> = lanes
                 .par_iter()
                 .zip(&priors)
-                .map(|(&i, prior)| {
-                    let refit = fit_series_with_shape_prior(&series[i], opts, prior);
+                .zip(&current)
+                .map(|((&i, prior), cur)| {
+                    let warm = cur.fitted().map(|f| WarmStart {
+                        params: &f.uncertainty.params,
+                        light: !last,
+                    });
+                    let refit =
+                        fit_series_with_shape_prior_from(&series[i], opts, prior, warm.as_ref());
                     refit.fitted().is_some().then_some(refit)
                 })
                 .collect();
@@ -317,6 +336,31 @@ pub fn shrink_shapes(
                 if let Some(r) = r {
                     current[k] = r;
                     refitted[k] = true;
+                    light[k] = (!last).then_some(priors[k]);
+                }
+            }
+        }
+        // A light refit that no later step replaced is redone in full.
+        let redo: Vec<(usize, Option<FitOutcome>)> = lanes
+            .par_iter()
+            .enumerate()
+            .filter_map(|(k, &i)| {
+                let prior = light[k]?;
+                let warm = current[k].fitted().map(|f| WarmStart {
+                    params: &f.uncertainty.params,
+                    light: false,
+                });
+                let refit =
+                    fit_series_with_shape_prior_from(&series[i], opts, &prior, warm.as_ref());
+                Some((k, refit.fitted().is_some().then_some(refit)))
+            })
+            .collect();
+        for (k, r) in redo {
+            match r {
+                Some(r) => current[k] = r,
+                None => {
+                    current[k] = outcomes[lanes[k]].clone();
+                    refitted[k] = false;
                 }
             }
         }
@@ -435,6 +479,7 @@ pub fn pool_channel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::curves::fit::fit_series_with_shape_prior;
 
     #[test]
     fn prior_is_the_mixing_weight_that_maximises_the_marginal_likelihood() {

@@ -443,8 +443,17 @@ pub struct CurveFit {
 pub struct StageTimings {
     /// Pooled channel fits (the priors).
     pub pooled_s: f64,
-    /// Per-series fits.
+    /// Per-series fits (everything after the pooled channel fits: the
+    /// free fits, pooling across rooms and the recency choice).
     pub fit_s: f64,
+    /// Of `fit_s`: the free per-series fits.
+    pub base_s: f64,
+    /// Of `fit_s`: the family choice pooled across rooms (EM and refits).
+    pub family_s: f64,
+    /// Of `fit_s`: the shape refits toward the channel's rooms.
+    pub shape_s: f64,
+    /// Of `fit_s`: the recency choice and level moves.
+    pub recency_s: f64,
 }
 
 /// Reach cap of series `i`, viewers/day.
@@ -539,9 +548,12 @@ pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTim
     let pooled_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     let mut outcomes = fit_many(&series, &opts.fit, &priors);
-    if opts.shrink {
-        super::shrink::pool(&series, &set.keys, &mut outcomes, &opts.fit);
-    }
+    let base_s = t1.elapsed().as_secs_f64();
+    let (family_s, shape_s) = if opts.shrink {
+        super::shrink::pool(&series, &set.keys, &mut outcomes, &opts.fit)
+    } else {
+        (0.0, 0.0)
+    };
     let mut fits: Vec<CurveFit> = outcomes
         .into_iter()
         .enumerate()
@@ -552,9 +564,19 @@ pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTim
             outcome,
         })
         .collect();
+    let t2 = std::time::Instant::now();
     apply_recency(set, &mut fits, opts);
+    let recency_s = t2.elapsed().as_secs_f64();
     let fit_s = t1.elapsed().as_secs_f64();
-    (fits, StageTimings { pooled_s, fit_s })
+    let t = StageTimings {
+        pooled_s,
+        fit_s,
+        base_s,
+        family_s,
+        shape_s,
+        recency_s,
+    };
+    (fits, t)
 }
 
 /// The positive-spend days of series `i` against its fitted curve.
