@@ -533,6 +533,27 @@ fn weekly_rows_are_read_as_weeks_and_planned_in_whole_weeks() {
     assert!((spend / 2.0 - per_week).abs() < 0.01, "{row:?}");
     let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(summary.contains("the last 2 weeks'"), "{summary}");
+    // The plan starts the week after the last row (2026-08-17 + 7 days).
+    assert!(summary.contains("from 2026-08-24"), "{summary}");
+    // Re-rendered from the run's files: the same bytes (the period is kept).
+    let again = dir.path().join("again");
+    let (code, _, stderr) = outcome(
+        acqplan()
+            .arg("report")
+            .arg(&out)
+            .arg("--out")
+            .arg(&again)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for f in ["summary.txt", "curves.png", "summary.png"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(again.join(f)).unwrap(),
+            "{f}"
+        );
+    }
 }
 
 #[test]

@@ -58,6 +58,10 @@ pub struct ChartData {
     /// The run's backtest in words (empty: none was run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backtest: Vec<String>,
+    /// Days one row of the history covers (series.csv holds per-day rates);
+    /// left out when 1.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub period_days: u32,
     /// The what-if budgets on the frontier.
     pub frontier_what_if: Vec<FrontierRecord>,
     /// One per fitted series, in fit order.
@@ -124,6 +128,7 @@ pub fn chart_data_json(input: &ChartInput<'_>, extras: &RunExtras<'_>) -> Vec<u8
         request,
         frontier: extras.frontier.points.iter().map(rec).collect(),
         backtest: input.backtest.to_vec(),
+        period_days: input.series.period_days(),
         frontier_what_if: extras.frontier.what_if.iter().map(rec).collect(),
         lanes: input
             .fits
@@ -279,6 +284,7 @@ impl RunFiles {
         }
         let (series_path, series_bytes) = read(SERIES_CSV)?;
         let (series, flagged) = parse_series(&series_path, &series_bytes)?;
+        let series = series.with_period_days(data.period_days);
         let fits = data
             .lanes
             .iter()
@@ -422,6 +428,10 @@ fn parse_series(path: &Path, bytes: &[u8]) -> Result<(SeriesSet, Vec<FlaggedRow>
 
 fn one() -> u32 {
     1
+}
+
+fn is_one(d: &u32) -> bool {
+    *d <= 1
 }
 
 /// `plan.json` as written ([`PlanReport`] serialises; this reads it back).

@@ -126,7 +126,11 @@ pub(crate) fn draw_curves<DB: DrawingBackend>(
     let width = root.dim_in_pixel().0;
     let (header, body) = root.split_vertically(curves_header_px(width));
     let room = f64::from(width) - 24.0;
-    let what = "viewers/day against spend/day, fitted on the daily history";
+    let what = match v.input.series.period_days() {
+        1 => "viewers/day against spend/day, fitted on the daily history".to_string(),
+        7 => "viewers/day against spend/day, fitted on weekly rows ÷ 7".to_string(),
+        d => format!("viewers/day against spend/day, fitted on {d}-day rows ÷ {d}"),
+    };
     let pooled = lanes.iter().any(|l| l.room == crate::validate::ONE_ROOM);
     if width >= CURVES_WIDE_PX {
         let (title, size) = fit_text(
@@ -140,7 +144,7 @@ pub(crate) fn draw_curves<DB: DrawingBackend>(
     } else {
         let (title, size) = fit_text(&format!("Response curves{}", v.when()), 22.0, 14.0, room);
         header.draw_text(&title, &font(size), (12, 8)).s()?;
-        let (what, size) = fit_text(what, 15.0, 11.0, room);
+        let (what, size) = fit_text(&what, 15.0, 11.0, room);
         header.draw_text(&what, &font(size), (12, 38)).s()?;
         draw_curves_legend(&header, 12, &[70, 92], room, pooled)?;
     }
