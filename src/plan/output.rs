@@ -85,7 +85,8 @@ pub struct LanePlan {
     /// Average cost per viewer, CNY/viewer (`None` at 0 viewers).
     pub avg_cost_cny_per_viewer: Option<f64>,
     /// Marginal cost of the next viewer at the planned spend, CNY/viewer
-    /// (`None` when infinite: capped, saturated).
+    /// (`None` when infinite or past the ceiling of
+    /// `curves::fit::MARGINAL_CEILING_CNY`: capped, saturated).
     pub marginal_cost_cny_per_viewer: Option<f64>,
     /// Lane-level bounds that hold with equality.
     pub bounds_binding: Vec<LaneBound>,

@@ -929,7 +929,17 @@ fn report(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
                 }
             }
         }
+        // Past a sane ceiling the lane is saturated at this spend: no number
+        // (a saturated exponential's marginal cost can reach 1e76).
         let mc = l.curve.marginal_cost(day);
+        let avg = if v > 0.0 { x / v } else { 0.0 };
+        let ceiling = crate::curves::fit::MARGINAL_CEILING_CNY
+            .max(crate::curves::fit::MARGINAL_CEILING_RATIO * avg);
+        let mc = if mc.is_finite() && mc <= ceiling {
+            mc
+        } else {
+            f64::INFINITY
+        };
         lanes.push(LanePlan {
             room: l.room.clone(),
             channel: l.channel.clone(),

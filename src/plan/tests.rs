@@ -1556,3 +1556,35 @@ fn regression_greedy_vs_lp_lambda_at_breakpoint_within_lp_tolerance() {
     ];
     check_greedy_vs_lp(&build(&specs, 0.5567438389281765, false)).unwrap();
 }
+
+/// A lane locked far past its saturation (exp, k = 600 CNY/day, locked at
+/// 100 k = 167 k/day would have a marginal cost of e^166 ≈ 1e72 CNY per
+/// viewer): no number reaches the plan (plan_table writes "saturated").
+#[test]
+fn saturated_lane_has_no_marginal_cost_figure() {
+    let mut req = eight();
+    req.target = Some(20_000.0);
+    req.channels.insert(
+        CHANNELS[4].into(),
+        ChannelLimits {
+            locked_spend_cny: Some(100_000.0 * H),
+            ..Default::default()
+        },
+    );
+    let plan = solve(&req).unwrap();
+    let l = plan
+        .lanes
+        .iter()
+        .find(|l| l.channel == CHANNELS[4])
+        .unwrap();
+    assert!(rel(l.spend_cny, 100_000.0 * H) < 1e-9, "{l:?}");
+    assert_eq!(l.marginal_cost_cny_per_viewer, None, "{l:?}");
+    // A lane at an ordinary spend keeps its figure.
+    let other = plan
+        .lanes
+        .iter()
+        .find(|l| l.channel == CHANNELS[0])
+        .unwrap();
+    let mc = other.marginal_cost_cny_per_viewer.unwrap();
+    assert!(mc.is_finite() && mc > 0.0 && mc < 1_000.0, "{other:?}");
+}

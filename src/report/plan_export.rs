@@ -140,7 +140,10 @@ pub fn plan_table(r: &PlanReport) -> String {
                 thousands(row.viewers_p90, 0)
             ),
             opt(row.avg_cost_cny_per_viewer, 2),
-            opt(row.marginal_cost_cny_per_viewer, 2),
+            match row.marginal_cost_cny_per_viewer {
+                None if row.spend_cny > 0.0 => "saturated".into(),
+                m => opt(m, 2),
+            },
             note,
         ]);
     }

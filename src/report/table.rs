@@ -83,10 +83,17 @@ pub fn csv_num(v: Option<f64>, decimals: usize) -> String {
     }
 }
 
+/// Magnitudes from here on are written `1.23e15` by [`thousands`].
+pub const THOUSANDS_CEILING: f64 = 1e15;
+
 /// `1234567.8` → `1,234,568` (rounded to `decimals` places, grouped).
 pub fn thousands(v: f64, decimals: usize) -> String {
     if !v.is_finite() {
         return "-".into();
+    }
+    // Beyond a quadrillion no table cell should spell out the digits.
+    if v.abs() >= THOUSANDS_CEILING {
+        return format!("{v:.2e}");
     }
     let s = format!("{:.*}", decimals, v.abs());
     let (int, frac) = s
@@ -112,6 +119,30 @@ pub fn thousands(v: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Any f64 (huge, tiny, NaN, infinite, negative zero) renders as a
+        /// short cell without NaN or inf, and finite values below the
+        /// ceiling read back as themselves to the decimals shown.
+        #[test]
+        fn any_number_renders_as_a_sane_cell(
+            bits in proptest::num::u64::ANY,
+            decimals in 0usize..6,
+        ) {
+            let v = f64::from_bits(bits);
+            let s = thousands(v, decimals);
+            proptest::prop_assert!(s.len() <= 32, "{v:e} -> {s}");
+            let lower = s.to_ascii_lowercase();
+            proptest::prop_assert!(!lower.contains("nan") && !lower.contains("inf"), "{v:e} -> {s}");
+            if v.is_finite() && v.abs() < THOUSANDS_CEILING {
+                let back: f64 = s.replace(',', "").parse().unwrap();
+                let tol = 0.5 * 10f64.powi(-(decimals as i32)) * (1.0 + 1e-9) + v.abs() * 1e-15;
+                proptest::prop_assert!((back - v).abs() <= tol, "{v:e} -> {s}");
+            }
+            let c = csv_num(Some(v), decimals);
+            proptest::prop_assert!(!c.to_ascii_lowercase().contains("nan") && !c.contains("inf"));
+        }
+    }
 
     #[test]
     fn groups_thousands() {
