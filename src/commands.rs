@@ -161,6 +161,14 @@ fn load_stage(
             lines.join(", ")
         );
     }
+    if loaded.sub_daily_merged > 0 {
+        io.note(format_args!(
+            "{}: {} rows with a time of day summed into {} daily rows (date × room × channel)",
+            path.display(),
+            loaded.sub_daily_merged + loaded.data.len(),
+            loaded.data.len()
+        ));
+    }
     if !loaded.empty_cells.is_empty() {
         for d in &loaded.empty_cells.first {
             let field = d.column.as_ref().map_or("?", |c| c.field.name());

@@ -145,4 +145,63 @@ mod tests {
         assert_eq!(at(&mut c, b'd'), 4);
         assert_eq!(at(&mut c, b'e'), 6);
     }
+
+    /// Hourly rows (a time of day in the date cell) are summed to one row
+    /// per day: numbers added, watch time weighted by viewers; two rows of
+    /// one hour, or two bare dates, stay duplicates.
+    #[test]
+    fn hourly_rows_are_summed_to_days() {
+        use crate::load::{LoadError, LoadOptions, load_csv_bytes};
+        use std::path::Path;
+        let csv = "date,channel,spend,viewers,orders,avg_watch_seconds\n\
+                   2026-11-01 10:00,douyin,100,200,2,60\n\
+                   2026-11-01 11:00,douyin,50,100,3,30\n\
+                   2026-11-01T12:00:00,douyin,10,0,0,0\n\
+                   2026-11-02 10:00,douyin,70,80,1,40\n";
+        let l =
+            load_csv_bytes(Path::new("h.csv"), csv.as_bytes(), &LoadOptions::default()).unwrap();
+        assert_eq!(l.sub_daily_merged, 2);
+        let df = l.data.frame();
+        let col = |c: &str| -> Vec<f64> {
+            df.column(c)
+                .unwrap()
+                .f64()
+                .unwrap()
+                .into_no_null_iter()
+                .collect()
+        };
+        assert_eq!(col("spend"), [160.0, 70.0]);
+        assert_eq!(col("viewers"), [300.0, 80.0]);
+        assert_eq!(col("orders"), [5.0, 1.0]);
+        assert_eq!(
+            col("avg_watch_seconds"),
+            [(60.0 * 200.0 + 30.0 * 100.0) / 300.0, 40.0]
+        );
+        let lines: Vec<u64> = df
+            .column("line")
+            .unwrap()
+            .u64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(lines, [2, 5]);
+        for dup in [
+            "date,channel,spend,viewers\n2026-11-01 10:00,d,1,1\n2026-11-01 10:00,d,1,1\n",
+            "date,channel,spend,viewers\n2026-11-01,d,1,1\n2026-11-01,d,1,1\n",
+            "date,channel,spend,viewers\n2026-11-01,d,1,1\n2026-11-01 10:00,d,1,1\n",
+        ] {
+            match load_csv_bytes(Path::new("h.csv"), dup.as_bytes(), &LoadOptions::default()) {
+                Err(LoadError::Invalid { report }) => {
+                    assert!(
+                        matches!(
+                            report.defects[0].problem,
+                            crate::validate::Problem::DuplicateKey { first_line: 2 }
+                        ),
+                        "{dup}"
+                    );
+                }
+                other => panic!("{dup}: {:?}", other.map(|l| l.data.len())),
+            }
+        }
+    }
 }

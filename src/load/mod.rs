@@ -46,6 +46,8 @@ pub struct Loaded {
     pub total_rows: Vec<u64>,
     /// Empty cells of optional columns in the accepted rows.
     pub empty_cells: crate::validate::EmptyCells,
+    /// Rows with a time of day (hourly exports) summed into the day's row.
+    pub sub_daily_merged: usize,
 }
 
 /// A folder of Parquet files read as one history, summed to daily rows.
@@ -294,6 +296,7 @@ fn finish(
     let has_room = builder.has_room_column();
     let total_rows = std::mem::take(&mut builder.total_rows);
     let empty_cells = std::mem::take(&mut builder.empty_cells);
+    let sub_daily_merged = builder.sub_daily_merged;
     if !builder.defects.is_empty() && !opts.skip_bad_rows {
         return Err(LoadError::Invalid {
             report: DefectReport {
@@ -322,6 +325,7 @@ fn finish(
         partitioned: None,
         total_rows,
         empty_cells,
+        sub_daily_merged,
     })
 }
 

@@ -278,6 +278,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
             partitioned: None,
             total_rows: Vec::new(),
             empty_cells,
+            sub_daily_merged: 0,
         });
     }
     let columns: Vec<Values> = cast

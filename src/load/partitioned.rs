@@ -784,6 +784,7 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
         }),
         total_rows: Vec::new(),
         empty_cells: Default::default(),
+        sub_daily_merged: 0,
     })
 }
 

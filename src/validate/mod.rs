@@ -262,7 +262,14 @@ pub(crate) struct Builder<'r> {
     room_names: Interner,
     channel_names: Interner,
     campaign_names: Interner,
-    keys: PlHashMap<(i32, u32, u32), u64>,
+    /// Per (date, room, channel): the first line, its row, and the hash of
+    /// the time of day its date cell carried (hourly exports).
+    keys: PlHashMap<(i32, u32, u32), (u64, u32, Option<u64>)>,
+    /// Lines of each (date, room, channel, time of day) seen, only for date
+    /// cells with a time: two rows of one hour are a duplicate.
+    times: PlHashMap<(i32, u32, u32, u64), u64>,
+    /// Rows with a time of day summed into an earlier row of the same day.
+    pub sub_daily_merged: usize,
     /// Several rows of one date × room × channel are allowed (a folder of
     /// Parquet files sums them to daily rows).
     repeats_allowed: bool,
@@ -317,6 +324,20 @@ pub fn is_total_marker(text: &str) -> bool {
             .any(|m| t.eq_ignore_ascii_case(m))
 }
 
+/// The time of day a date cell carries after its date (`2026-11-01 13:00`,
+/// `2026-11-01T13:00:00`), as a hash; `None` for a bare date.
+fn time_of_day(text: &str) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let (_, rest) = text.trim().split_once([' ', 'T'])?;
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    rest.hash(&mut h);
+    Some(h.finish())
+}
+
 /// Room name used when the file has no room column.
 pub const ONE_ROOM: &str = "all";
 
@@ -344,6 +365,8 @@ impl<'r> Builder<'r> {
             channel_names: Interner::default(),
             campaign_names: Interner::default(),
             keys: Default::default(),
+            times: Default::default(),
+            sub_daily_merged: 0,
             repeats_allowed: false,
             defects: Vec::new(),
             rejected: Vec::new(),
@@ -524,15 +547,40 @@ impl<'r> Builder<'r> {
         };
         let room_code = self.room_names.code(&room);
         let channel_code = self.channel_names.code(&channel);
-        if !self.repeats_allowed
-            && let Some(&first_line) = self.keys.get(&(date, room_code, channel_code))
+        let key = (date, room_code, channel_code);
+        let time = match get(Field::Date) {
+            Some(Cell::Text(t)) => time_of_day(t),
+            _ => None,
+        };
+        if let Some(t) = time
+            && let Some(&first_line) = self.times.get(&(date, room_code, channel_code, t))
         {
             let key = format!("({}, {room}, {channel})", format_date(date));
             let d = self.defect(line, None, Some(key), Problem::DuplicateKey { first_line });
             self.reject(line, vec![d], raw);
             return false;
         }
-        self.keys.insert((date, room_code, channel_code), line);
+        if !self.repeats_allowed
+            && let Some(&(first_line, row, first_time)) = self.keys.get(&key)
+        {
+            if let (Some(t), Some(_)) = (time, first_time) {
+                // Another hour of a day already read: summed into it, as
+                // the Parquet-folder path sums its rows to days.
+                self.times.insert((date, room_code, channel_code, t), line);
+                let campaign = campaign.map(|name| self.campaign_names.code(&name));
+                self.merge(row as usize, spend, viewers, campaign, &opt_values);
+                self.sub_daily_merged += 1;
+                return true;
+            }
+            let key = format!("({}, {room}, {channel})", format_date(date));
+            let d = self.defect(line, None, Some(key), Problem::DuplicateKey { first_line });
+            self.reject(line, vec![d], raw);
+            return false;
+        }
+        if let Some(t) = time {
+            self.times.insert((date, room_code, channel_code, t), line);
+        }
+        self.keys.insert(key, (line, self.lines.len() as u32, time));
         self.lines.push(line);
         self.dates.push(date);
         self.rooms.push(room_code);
@@ -546,6 +594,41 @@ impl<'r> Builder<'r> {
             col.push(v.flatten());
         }
         true
+    }
+
+    /// Add a sub-daily row into row `row` of the same day: numbers summed,
+    /// watch time weighted by viewers, a campaign kept only if the same.
+    fn merge(
+        &mut self,
+        row: usize,
+        spend: f64,
+        viewers: f64,
+        campaign: Option<u32>,
+        opt: &[Option<Option<f64>>],
+    ) {
+        let v_old = self.viewers[row];
+        self.spend[row] += spend;
+        self.viewers[row] += viewers;
+        if let Some(c) = &mut self.campaigns
+            && c[row] != campaign
+        {
+            c[row] = None;
+        }
+        for ((f, _, col), v) in self.optional.iter_mut().zip(opt) {
+            let new = v.flatten();
+            col[row] = match (col[row], new) {
+                (Some(a), Some(b)) if *f == Field::AvgWatchSeconds => {
+                    let w = v_old + viewers;
+                    Some(if w > 0.0 {
+                        (a * v_old + b * viewers) / w
+                    } else {
+                        a.max(b)
+                    })
+                }
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
+        }
     }
 
     fn read_date(&self, line: u64, cell: Option<Cell>, out: &mut Vec<Defect>) -> Option<i32> {
