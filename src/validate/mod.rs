@@ -264,7 +264,7 @@ pub(crate) struct Builder<'r> {
     campaign_names: Interner,
     /// Per (date, room, channel): the first line, its row, and the hash of
     /// the time of day its date cell carried (hourly exports).
-    keys: PlHashMap<(i32, u32, u32), (u64, u32, Option<u64>)>,
+    keys: PlHashMap<DayKey, (u64, u32, Option<u64>)>,
     /// Lines of each (date, room, channel, time of day) seen, only for date
     /// cells with a time: two rows of one hour are a duplicate.
     times: PlHashMap<(i32, u32, u32, u64), u64>,
@@ -323,6 +323,9 @@ pub fn is_total_marker(text: &str) -> bool {
             .iter()
             .any(|m| t.eq_ignore_ascii_case(m))
 }
+
+/// (date, room code, channel code).
+type DayKey = (i32, u32, u32);
 
 /// The time of day a date cell carries after its date (`2026-11-01 13:00`,
 /// `2026-11-01T13:00:00`), as a hash; `None` for a bare date.
