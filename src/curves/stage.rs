@@ -386,6 +386,10 @@ pub struct StageOptions {
     /// Shrink room × channel fits toward a pooled channel curve (used only
     /// when a channel has at least two rooms).
     pub shrink: bool,
+    /// With `shrink`, also pool the family and the shape of each channel's
+    /// rooms ([`super::shrink::pool`], empirical Bayes). Off, only rooms
+    /// thin enough to borrow from the pooled channel curve are shrunk.
+    pub pool_rooms: bool,
     /// At most this many rooms feed a pooled channel curve: those with the
     /// most days (ties: room order). The pooled fit costs as much as all its
     /// rooms' own fits; a few dozen rooms pin its shape down.
@@ -411,12 +415,29 @@ pub enum RecencyChoice {
     Fixed(Setting),
 }
 
+impl StageOptions {
+    /// The same settings for a fit that is only compared with another (the
+    /// screening-impact refit with the flagged rows kept): each lane on its
+    /// own (no pooling across rooms; thin rooms still borrow from the pooled
+    /// channel curve) with its whole-history level (no recency choice).
+    /// About half the cost of the full fit; [`fit_set_with_comparison`]
+    /// gives the same fits of the main set at no extra cost.
+    pub fn for_comparison(&self) -> StageOptions {
+        StageOptions {
+            pool_rooms: false,
+            recency: RecencyChoice::Fixed(Setting::ALL_HISTORY),
+            ..self.clone()
+        }
+    }
+}
+
 impl Default for StageOptions {
     fn default() -> Self {
         StageOptions {
             fit: FitOptions::default(),
             caps_viewers_per_day: BTreeMap::new(),
             shrink: false,
+            pool_rooms: true,
             max_pooled_rooms: 64,
             recency: RecencyChoice::Auto,
             horizon_days: 7,
@@ -492,6 +513,25 @@ fn may_use_prior(s: &SeriesData<'_>, opts: &FitOptions) -> bool {
 /// thin enough to borrow strength ([`may_use_prior`]), first gets a pooled
 /// curve ([`fit_pooled`]) that serves as the prior of its rooms' fits.
 pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTimings) {
+    let (fits, _, t) = fit_set_inner(set, opts, false);
+    (fits, t)
+}
+
+/// [`fit_set`], and the fits `fit_set(set, &opts.for_comparison())` gives
+/// (bit for bit; they are the fits before pooling and recency, kept).
+pub fn fit_set_with_comparison(
+    set: &SeriesSet,
+    opts: &StageOptions,
+) -> (Vec<CurveFit>, Vec<CurveFit>, StageTimings) {
+    let (fits, comparison, t) = fit_set_inner(set, opts, true);
+    (fits, comparison.unwrap_or_default(), t)
+}
+
+fn fit_set_inner(
+    set: &SeriesSet,
+    opts: &StageOptions,
+    keep_comparison: bool,
+) -> (Vec<CurveFit>, Option<Vec<CurveFit>>, StageTimings) {
     // Thresholds counted in days become counts of rows of the set's period.
     let per_period;
     let opts = if set.period_days() > 1 {
@@ -549,21 +589,25 @@ pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTim
     let t1 = std::time::Instant::now();
     let mut outcomes = fit_many(&series, &opts.fit, &priors);
     let base_s = t1.elapsed().as_secs_f64();
-    let (family_s, shape_s) = if opts.shrink {
+    let curve_fits = |outcomes: Vec<FitOutcome>| -> Vec<CurveFit> {
+        outcomes
+            .into_iter()
+            .enumerate()
+            .map(|(i, outcome)| CurveFit {
+                key: set.keys[i].clone(),
+                days_total: set.spend_cny(i).len(),
+                cap_viewers_per_day: series[i].cap_viewers_per_day,
+                outcome,
+            })
+            .collect()
+    };
+    let comparison = keep_comparison.then(|| curve_fits(outcomes.clone()));
+    let (family_s, shape_s) = if opts.shrink && opts.pool_rooms {
         super::shrink::pool(&series, &set.keys, &mut outcomes, &opts.fit)
     } else {
         (0.0, 0.0)
     };
-    let mut fits: Vec<CurveFit> = outcomes
-        .into_iter()
-        .enumerate()
-        .map(|(i, outcome)| CurveFit {
-            key: set.keys[i].clone(),
-            days_total: set.spend_cny(i).len(),
-            cap_viewers_per_day: series[i].cap_viewers_per_day,
-            outcome,
-        })
-        .collect();
+    let mut fits = curve_fits(outcomes);
     let t2 = std::time::Instant::now();
     apply_recency(set, &mut fits, opts);
     let recency_s = t2.elapsed().as_secs_f64();
@@ -576,7 +620,7 @@ pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTim
         shape_s,
         recency_s,
     };
-    (fits, t)
+    (fits, comparison, t)
 }
 
 /// The positive-spend days of series `i` against its fitted curve.
@@ -857,6 +901,29 @@ mod tests {
         // Without shrinkage the thin room fits on its own.
         let (alone, _) = fit_set(&set, &StageOptions::default());
         assert!(!alone[1].outcome.fitted().unwrap().shrunk);
+    }
+
+    #[test]
+    fn comparison_fits_are_those_of_the_comparison_options() {
+        let set = sim_set(&[
+            ("r1", "a", 300, 1),
+            ("r2", "a", 30, 2),
+            ("r3", "a", 200, 5),
+            ("r4", "a", 250, 6),
+        ]);
+        let opts = StageOptions {
+            shrink: true,
+            ..StageOptions::default()
+        };
+        let (fits, comparison, _) = fit_set_with_comparison(&set, &opts);
+        let (plain, _) = fit_set(&set, &opts);
+        let (alone, _) = fit_set(&set, &opts.for_comparison());
+        let outcomes = |f: &[CurveFit]| f.iter().map(|c| c.outcome.clone()).collect::<Vec<_>>();
+        assert_eq!(outcomes(&fits), outcomes(&plain));
+        assert_eq!(outcomes(&comparison), outcomes(&alone));
+        // The thin room still borrows from the pooled channel curve.
+        assert!(comparison[1].outcome.fitted().unwrap().shrunk);
+        assert!(comparison[0].outcome.fitted().unwrap().recency.is_none());
     }
 
     #[test]
