@@ -2,14 +2,15 @@
 //! carry bot viewers (×5–×30) on most of their paid days; the plan for
 //! 1.1 × the business-as-usual week, made through the real `acqplan plan`
 //! (screening, fitting, planning), must reach its target on the **true**
-//! curves within 1 % on average and not overspend. Scored with the
-//! scoreboard's exact oracle (`acqplan::scoreboard`) over fresh seeds.
+//! curves within 1 % and not overspend. Scored with the scoreboard's exact
+//! oracle (`acqplan::scoreboard`) over fresh seeds.
 //!
-//! Measured over 20 seeds of this size (30 rooms × 300 days, σ 0.3): 19
-//! plans within 0.5 % of the target, one 2.6 % short, where screening found
-//! only 72 of a lane's 219 bot days (bots ×5–×25 on 70 % of its days; the
-//! rest passed as clean). Completed regret 0.25–1.5 %. Hence the bounds: the
-//! mean shortfall under 1 %, none over 5 %.
+//! Measured over 20 seeds of this size (30 rooms × 300 days, σ 0.3): every
+//! plan within 0.49 % of the target, completed regret 0.25–1.5 %. Before the
+//! whole-lane check of mixed lanes (screen/mod.rs, `disputed_days_are_bots`)
+//! one of the 20 fell 2.6 % short: screening found only 72 of a lane's 219
+//! bot days (bots ×5–×25 on 77 % of its days; the lower bot cluster passed
+//! as its clean days).
 
 use acqplan::scoreboard::{Method, Sizes, run_scenario, scenario, seed_for};
 
@@ -51,11 +52,9 @@ fn bot_dominated_lanes_do_not_sink_the_plan() {
         assert_eq!(r.rooms, 30);
         assert!(r.status.starts_with("optimal"), "{r:?}");
         assert!(
-            r.score.shortfall < 0.05,
-            "far short of the target on the true curves: {r:?}"
+            r.score.shortfall < 0.01,
+            "short of the target on the true curves: {r:?}"
         );
         assert!(r.score.completed_regret < 0.03, "{r:?}");
     }
-    let mean = rows.iter().map(|r| r.score.shortfall).sum::<f64>() / rows.len() as f64;
-    assert!(mean < 0.01, "mean shortfall {mean}");
 }

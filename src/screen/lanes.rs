@@ -46,12 +46,12 @@ const PLAUSIBLE_CHEAPER: f64 = 3.0;
 /// A lane whose per-viewer engagement is at most this share of the
 /// channel's other rooms' (geometric mean over watch time, orders,
 /// comments, GMV) has no clean days of its own, whatever its cost.
-const ENGAGEMENT_PRIOR: f64 = 0.25;
+pub(crate) const ENGAGEMENT_PRIOR: f64 = 0.25;
 /// A lane whose viewers watch this long or less on a typical day …
-const ABS_WATCH_SECONDS: f64 = 10.0;
+pub(crate) const ABS_WATCH_SECONDS: f64 = 10.0;
 /// … which is at most this share of the channel's other rooms' watch time,
 /// is made of bots whatever its cost.
-const WATCH_SHARE: f64 = 0.25;
+pub(crate) const WATCH_SHARE: f64 = 0.25;
 
 /// What a channel's lanes look like across rooms (natural logs).
 #[derive(Clone, Debug)]
@@ -187,6 +187,30 @@ pub(crate) fn prior_for(s: &LaneSummary, c: &ChannelNorms) -> Option<Prior> {
         cost_sigma: c.cost_sigma,
         eng: c.eng,
     })
+}
+
+/// [`prior_for`] for a mixed lane taken as a whole (all its days), on
+/// engagement evidence only: its viewers watch 10 s or less where the
+/// channel's watch four times as long, or its per-viewer engagement is a
+/// quarter of the channel's. Cost alone is not enough here: a room that is
+/// legitimately 3–4× cheaper than the others, with bots on most days, looks
+/// ≥ 6× cheaper as a whole while its clean days are real.
+pub(crate) fn prior_for_whole(s: &LaneSummary, c: &ChannelNorms) -> Option<Prior> {
+    let watch_suspect = match (s.eng[WATCH], c.eng[WATCH]) {
+        (Some((w, _)), Some((cw, _))) => w <= ABS_WATCH_SECONDS.ln() && w <= cw + WATCH_SHARE.ln(),
+        _ => false,
+    };
+    let d: Vec<f64> = [WATCH, ORDERS, COMMENTS, GMV]
+        .iter()
+        .filter_map(|&i| Some(s.eng[i]?.0 - c.eng[i]?.0))
+        .collect();
+    let collapsed =
+        !d.is_empty() && d.iter().sum::<f64>() / d.len() as f64 <= ENGAGEMENT_PRIOR.ln();
+    if watch_suspect || collapsed {
+        prior_for(s, c)
+    } else {
+        None
+    }
 }
 
 /// How a lane was judged as a whole.

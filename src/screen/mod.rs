@@ -91,7 +91,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-use lanes::{ChannelNorms, LANE_SHARE, confirms_mixed, prior_for};
+use lanes::{ChannelNorms, LANE_SHARE, confirms_mixed, prior_for, prior_for_whole};
+
 pub use lanes::{LaneBasis, LaneVerdict};
 use signals::{Anchor, Columns, LaneSummary, PairOut, Params, Prior, screen_pair};
 pub use signals::{Evidence, NormBasis};
@@ -557,17 +558,27 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
 
     // 4. Whole-lane verdicts: mixed lanes that the evidence confirms …
     let mut basis: Vec<Option<LaneBasis>> = vec![None; lanes];
+    // A lane's first look (against its own medians) as a whole: a lane
+    // mostly made of bots looks like that as a whole even when its "clean"
+    // cluster still holds bought days.
+    let mut as_a_whole: Vec<Option<LaneSummary>> = vec![None; lanes];
     for (p, out) in mixed {
         if confirms_mixed(&out.summary, norms.get(pairs.names[p].1)) {
-            outs[p] = out;
+            as_a_whole[p] = Some(std::mem::replace(&mut outs[p], out).summary);
             basis[p] = Some(LaneBasis::Mixed);
         }
     }
-    // … and lanes none of whose days looks like the channel's other rooms.
+    // … and lanes none of whose days looks like the channel's other rooms
+    // (judged on their clean days, or for a mixed lane also as a whole on
+    // engagement evidence: the channel's norm replaces the lane's clean
+    // days when the days it adds are themselves bot-like, i.e. when the
+    // lane's "clean" cluster still held bought days).
     let priors: Vec<(usize, Prior)> = (0..lanes)
         .filter_map(|p| {
             let c = norms.get(pairs.names[p].1)?;
-            prior_for(&outs[p].summary, c).map(|prior| (p, prior))
+            prior_for(&outs[p].summary, c)
+                .or_else(|| as_a_whole[p].as_ref().and_then(|s| prior_for_whole(s, c)))
+                .map(|prior| (p, prior))
         })
         .collect();
     let prior_outs: Vec<(usize, PairOut)> = priors
@@ -579,10 +590,16 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
         .collect();
     for (p, out) in prior_outs {
         let s = &out.summary;
-        if s.paid > 0 && s.flagged_paid as f64 >= LANE_SHARE * s.paid as f64 {
-            outs[p] = out;
-            basis[p] = Some(LaneBasis::NoCleanDays);
+        if s.paid == 0 || (s.flagged_paid as f64) < LANE_SHARE * s.paid as f64 {
+            continue;
         }
+        // A mixed lane keeps its own clean days unless the days only the
+        // channel's norm calls bought are themselves bot-like.
+        if basis[p].is_some() && !disputed_days_are_bots(&outs[p], &out) {
+            continue;
+        }
+        outs[p] = out;
+        basis[p] = Some(LaneBasis::NoCleanDays);
     }
     let mut verdicts: Vec<LaneVerdict> = (0..lanes)
         .filter_map(|p| {
@@ -648,6 +665,42 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
         channels,
         lanes: verdicts,
     })
+}
+
+/// Whether the days `prior` flags and `mixed` does not look bought by
+/// engagement: their median watch time 10 s or less and a quarter of the
+/// channel's or less, or their orders (comments) per viewer a quarter of the
+/// channel's or less. A legitimately cheap room's clean days keep their
+/// engagement, so they stay clean.
+fn disputed_days_are_bots(mixed: &PairOut, prior: &PairOut) -> bool {
+    let known: std::collections::HashSet<usize> = mixed.flagged.iter().map(|(k, _)| *k).collect();
+    let disputed: Vec<&signals::Evidence> = prior
+        .flagged
+        .iter()
+        .filter(|(k, _)| !known.contains(k))
+        .map(|(_, e)| e)
+        .collect();
+    if disputed.is_empty() {
+        return false;
+    }
+    let median = |mut v: Vec<f64>| stats::median_in_place(&mut v);
+    let watch = median(disputed.iter().filter_map(|e| e.watch_seconds).collect());
+    let norm = median(
+        disputed
+            .iter()
+            .filter_map(|e| e.watch_norm_seconds)
+            .collect(),
+    );
+    if let (Some(w), Some(n)) = (watch, norm) {
+        return w <= lanes::ABS_WATCH_SECONDS && w <= lanes::WATCH_SHARE * n;
+    }
+    let per_viewer = median(
+        disputed
+            .iter()
+            .filter_map(|e| e.orders_vs_norm.or(e.comments_vs_norm))
+            .collect(),
+    );
+    per_viewer.is_some_and(|r| r <= lanes::ENGAGEMENT_PRIOR)
 }
 
 /// Cost per viewer per channel with and without the flagged rows.
