@@ -22,9 +22,8 @@
 # Environment:
 #   BENCH_DIR   where generated history and run folders go (/tmp/acqplan-bench)
 #   ACQPLAN     the binary (default target/release/acqplan, built with
-#               `cargo test --release --no-run`, the build CI already makes:
-#               `cargo build --release` resolves dev-dependency features
-#               differently and would compile part of polars a second time)
+#               `cargo test --release --no-run`, the build CI already makes;
+#               `cargo build --release` resolves the same features)
 #   MAX_BUSY    before each run, wait while other processes keep more than
 #               this share of the CPUs busy (default 0.25), …
 #   MAX_WAIT_S  …but at most this long per run (default 300)

@@ -16,6 +16,7 @@ use crate::cli::{
 use crate::config::{ConfigError, Settings, read_file_config};
 use crate::curves::stage::{
     CurveFit, Granularity, SeriesSet, StageOptions, extract_series, fit_set,
+    fit_set_with_comparison,
 };
 use crate::error::Error;
 use crate::load::{Field, LoadOptions, Loaded, load};
@@ -426,13 +427,23 @@ fn screen_and_fit(
         rows_used,
         opts,
     } = screen_stage(s, skip_bad_rows, out_dir, force, io, "fitting")?;
-    let (fits, _) = fit_set(&set, &opts);
-    if s.fake_traffic.value == FakeTraffic::Exclude && screened.flagged_count() > 0 {
+    let impact_wanted =
+        s.fake_traffic.value == FakeTraffic::Exclude && screened.flagged_count() > 0;
+    let (fits, screened_fits) = if impact_wanted {
+        let (fits, comparison, _) = fit_set_with_comparison(&set, &opts);
+        (fits, comparison)
+    } else {
+        (fit_set(&set, &opts).0, Vec::new())
+    };
+    if impact_wanted {
         // How much setting the flagged rows aside moved each channel's
-        // fitted cost per viewer: refit with them left in and compare.
+        // fitted cost per viewer: refit with them left in and compare, both
+        // sides fitted lane by lane on their whole history (no pooling
+        // across rooms, no recency: half the cost of the plan's fit, and
+        // the difference is the screening's alone).
         let unscreened = extract_series(&loaded.data, by)?;
-        let (with_flagged, _) = fit_set(&unscreened, &opts);
-        let impact = screening_impact(&screened, &with_flagged, &fits);
+        let (with_flagged, _) = fit_set(&unscreened, &opts.for_comparison());
+        let impact = screening_impact(&screened, &with_flagged, &screened_fits);
         write_atomic(
             &dir.join("screening_impact.csv"),
             &screening_impact_csv(&impact),
