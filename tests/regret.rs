@@ -52,5 +52,9 @@ fn plan_for_the_usual_week_plus_ten_percent_is_within_one_percent_on_the_true_cu
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     assert!(mean(&shortfall) < 0.01, "mean shortfall {:?}", shortfall);
-    assert!(mean(&completed) < 0.01, "mean completed regret {:?}", completed);
+    assert!(
+        mean(&completed) < 0.01,
+        "mean completed regret {:?}",
+        completed
+    );
 }

@@ -14,6 +14,7 @@ mod tests;
 
 pub use fit::{
     AltFit, CvScore, Family, FitOptions, FitOutcome, FitQuality, FittedCurve, ParamCovariance,
-    Recency, SeriesData, ShapePrior, SpendSummary, fit_many, fit_pooled, fit_series, is_beyond_history,
+    Recency, SeriesData, ShapePrior, SpendSummary, fit_many, fit_pooled, fit_series,
+    is_beyond_history,
 };
 pub use model::{Curve, Model};
