@@ -151,6 +151,23 @@ pub(crate) fn confirms_mixed(s: &LaneSummary, channel: Option<&ChannelNorms>) ->
     }
 }
 
+/// A lane's engagement against its channel's other rooms: whether its
+/// viewers watch 10 s or less where the channel's watch four times as long,
+/// and the mean ln(lane ÷ channel) of its per-viewer engagement values
+/// (watch time, orders, comments, GMV; `None` without any).
+fn engagement_against_channel(s: &LaneSummary, c: &ChannelNorms) -> (bool, Option<f64>) {
+    let watch_suspect = match (s.eng[WATCH], c.eng[WATCH]) {
+        (Some((w, _)), Some((cw, _))) => w <= ABS_WATCH_SECONDS.ln() && w <= cw + WATCH_SHARE.ln(),
+        _ => false,
+    };
+    let d: Vec<f64> = [WATCH, ORDERS, COMMENTS, GMV]
+        .iter()
+        .filter_map(|&i| Some(s.eng[i]?.0 - c.eng[i]?.0))
+        .collect();
+    let drop = (!d.is_empty()).then(|| d.iter().sum::<f64>() / d.len() as f64);
+    (watch_suspect, drop)
+}
+
 /// The channel's prior for a lane none of whose days looks like its other
 /// rooms: its clean level ≥ 6× their viewers per CNY (and ≥ 3 σ; with
 /// engagement columns, per-viewer engagement also halved against them);
@@ -164,15 +181,7 @@ pub(crate) fn prior_for(s: &LaneSummary, c: &ChannelNorms) -> Option<Prior> {
     let line = c.level_at(s.log_spend_median);
     let cheap = s.level - line;
     let cost_suspect = cheap >= PRIOR_RATIO.ln() && cheap >= PRIOR_Z * c.sigma;
-    let watch_suspect = match (s.eng[WATCH], c.eng[WATCH]) {
-        (Some((w, _)), Some((cw, _))) => w <= ABS_WATCH_SECONDS.ln() && w <= cw + WATCH_SHARE.ln(),
-        _ => false,
-    };
-    let d: Vec<f64> = [WATCH, ORDERS, COMMENTS, GMV]
-        .iter()
-        .filter_map(|&i| Some(s.eng[i]?.0 - c.eng[i]?.0))
-        .collect();
-    let drop = (!d.is_empty()).then(|| d.iter().sum::<f64>() / d.len() as f64);
+    let (watch_suspect, drop) = engagement_against_channel(s, c);
     let suspect = match drop {
         None => cost_suspect,
         Some(drop) => {
@@ -196,17 +205,8 @@ pub(crate) fn prior_for(s: &LaneSummary, c: &ChannelNorms) -> Option<Prior> {
 /// legitimately 3–4× cheaper than the others, with bots on most days, looks
 /// ≥ 6× cheaper as a whole while its clean days are real.
 pub(crate) fn prior_for_whole(s: &LaneSummary, c: &ChannelNorms) -> Option<Prior> {
-    let watch_suspect = match (s.eng[WATCH], c.eng[WATCH]) {
-        (Some((w, _)), Some((cw, _))) => w <= ABS_WATCH_SECONDS.ln() && w <= cw + WATCH_SHARE.ln(),
-        _ => false,
-    };
-    let d: Vec<f64> = [WATCH, ORDERS, COMMENTS, GMV]
-        .iter()
-        .filter_map(|&i| Some(s.eng[i]?.0 - c.eng[i]?.0))
-        .collect();
-    let collapsed =
-        !d.is_empty() && d.iter().sum::<f64>() / d.len() as f64 <= ENGAGEMENT_PRIOR.ln();
-    if watch_suspect || collapsed {
+    let (watch_suspect, drop) = engagement_against_channel(s, c);
+    if watch_suspect || drop.is_some_and(|d| d <= ENGAGEMENT_PRIOR.ln()) {
         prior_for(s, c)
     } else {
         None
