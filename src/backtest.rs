@@ -247,12 +247,7 @@ fn loglog_fit(points: impl Iterator<Item = (f64, f64)>) -> (f64, f64) {
 /// with the fit options of `plan`. Weeks whose training days would be fewer
 /// than four weeks are not scored.
 pub fn backtest(set: &SeriesSet, opts: &StageOptions, weeks: usize) -> Backtest {
-    // The last day covered: a weekly row dated Monday covers to Sunday.
-    let Some(last) = (0..set.len())
-        .filter_map(|i| set.dates(i).last())
-        .max()
-        .map(|&d| d + set.period_days() as i32 - 1)
-    else {
+    let Some(last) = set.last_covered_day() else {
         return Backtest {
             weeks,
             week_starts: Vec::new(),

@@ -457,18 +457,7 @@ fn screen_and_fit(
     let backtest = if s.backtest.value {
         io.clock.start("backtest");
         let b = crate::backtest::backtest(&set, &opts, BACKTEST_WEEKS);
-        write_atomic(&dir.join("backtest.csv"), &b.csv())?;
-        write_atomic(
-            &dir.join("backtest.png"),
-            &crate::report::charts::backtest_png(&b)?,
-        )?;
-        let lost = b.losing_channels();
-        for line in &lost {
-            let _ = writeln!(
-                io.err,
-                "warning: the naive rule predicted better than the curves on {line}"
-            );
-        }
+        let lost = write_backtest(&b, &dir, io.err)?;
         io.note(format_args!("{}", b.headline()));
         std::iter::once(b.headline()).chain(lost).collect()
     } else {
@@ -672,6 +661,28 @@ fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// backtest.csv and backtest.png into the run, a warning per channel the
+/// naive rule predicted better; returns those channels' lines.
+fn write_backtest(
+    b: &crate::backtest::Backtest,
+    dir: &RunDir,
+    err: &mut dyn Write,
+) -> Result<Vec<String>, Error> {
+    write_atomic(&dir.join("backtest.csv"), &b.csv())?;
+    write_atomic(
+        &dir.join("backtest.png"),
+        &crate::report::charts::backtest_png(b)?,
+    )?;
+    let lost = b.losing_channels();
+    for line in &lost {
+        let _ = writeln!(
+            err,
+            "warning: the naive rule predicted better than the curves on {line}"
+        );
+    }
+    Ok(lost)
+}
+
 fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Error> {
     let s = settings(&args.data, Some(&args.curves), None, None, None)?;
     let sc = screen_stage(
@@ -684,16 +695,8 @@ fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Error> {
     )?;
     io.clock.start("backtest");
     let b = crate::backtest::backtest(&sc.set, &sc.opts, args.weeks as usize);
-    write_atomic(&sc.dir.join("backtest.csv"), &b.csv())?;
     io.clock.start("report");
-    let png = crate::report::charts::backtest_png(&b)?;
-    write_atomic(&sc.dir.join("backtest.png"), &png)?;
-    for line in b.losing_channels() {
-        let _ = writeln!(
-            io.err,
-            "warning: the naive rule predicted better than the curves on {line}"
-        );
-    }
+    write_backtest(&b, &sc.dir, io.err)?;
     let rows = RowCounts {
         read: sc.loaded.rows_read,
         rejected: sc.loaded.rejected.len(),
@@ -1119,10 +1122,7 @@ pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Written, Error> {
         .collect();
     // The plan covers the days after the history ends; taking the date from
     // the data (not the clock) keeps the same input rendering the same bytes.
-    let next_day = (0..outputs.series.len())
-        .filter_map(|i| outputs.series.dates(i).last().copied())
-        .max()
-        .map_or(0, |d| d + outputs.series.period_days() as i32);
+    let next_day = outputs.series.last_covered_day().map_or(0, |d| d + 1);
     let label = format!("from {}", crate::load::cell::format_date(next_day));
     let input = ChartInput {
         screen: Some(outputs.screen),

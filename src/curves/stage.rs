@@ -67,6 +67,15 @@ impl SeriesSet {
         self.period_days.max(1)
     }
 
+    /// The last day any series covers (days since 1970-01-01): a weekly
+    /// row dated Monday covers that week to Sunday. `None` without rows.
+    pub fn last_covered_day(&self) -> Option<i32> {
+        (0..self.len())
+            .filter_map(|i| self.dates(i).last().copied())
+            .max()
+            .map(|d| d + self.period_days() as i32 - 1)
+    }
+
     /// The same set, its rows read as `days` long (for tests and tools that
     /// build sets by hand with per-day rates).
     pub fn with_period_days(mut self, days: u32) -> SeriesSet {

@@ -30,15 +30,9 @@ pub struct LaneHistory {
 /// last day covered by any series: a weekly row dated Monday covers that
 /// week to Sunday; the window is whole rows).
 pub fn lane_histories(set: &SeriesSet, horizon_days: usize) -> Vec<LaneHistory> {
-    let period = set.period_days() as i32;
-    let last_day = (0..set.len())
-        .filter_map(|i| set.dates(i).last().copied())
-        .max()
-        .unwrap_or(0)
-        + period
-        - 1;
+    let last_day = set.last_covered_day().unwrap_or(0);
     let first_in_window = last_day - horizon_days as i32 + 1;
-    let days = period as f64;
+    let days = set.period_days() as f64;
     (0..set.len())
         .map(|i| {
             let mut h = LaneHistory::default();
@@ -221,7 +215,7 @@ pub struct Comparison {
     pub days: usize,
     /// Days one row of the history covers (1 = daily, 7 = weekly): the
     /// unit the plan is labelled in. Left out of plan.json when 1.
-    #[serde(skip_serializing_if = "is_daily")]
+    #[serde(skip_serializing_if = "crate::validate::period::period_days::is_daily")]
     pub period_days: u32,
     /// Spend over the last `days` days of history, CNY.
     pub last_spend_cny: f64,
@@ -235,17 +229,10 @@ pub struct Comparison {
     pub saving_cny: Option<f64>,
 }
 
-fn is_daily(days: &u32) -> bool {
-    *days <= 1
-}
-
 impl Comparison {
     /// The history's period.
     pub fn period(&self) -> crate::validate::Period {
-        crate::validate::Period {
-            days: self.period_days.max(1),
-            phase: None,
-        }
+        crate::validate::Period::of_days(self.period_days)
     }
 
     /// The compared span in the history's unit: `7 days`, `1 week`.

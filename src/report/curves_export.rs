@@ -303,14 +303,10 @@ pub struct CurvesFile {
     /// Days one row of the history covers (7: weekly rows). Curves are per
     /// day whatever the period: a weekly row's spend and viewers ÷ 7, so
     /// `days_total` counts rows (weeks). Left out when 1.
-    #[serde(skip_serializing_if = "is_one")]
+    #[serde(skip_serializing_if = "crate::validate::period::period_days::is_daily")]
     pub period_days: u32,
     /// Every curve, by room then channel.
     pub curves: Vec<CurveRecord>,
-}
-
-fn is_one(d: &u32) -> bool {
-    *d <= 1
 }
 
 impl CurvesFile {
@@ -455,11 +451,7 @@ impl CurvesFile {
 
     /// The table for stdout.
     pub fn table(&self) -> String {
-        let rows = crate::validate::Period {
-            days: self.period_days.max(1),
-            phase: None,
-        }
-        .plural();
+        let rows = crate::validate::Period::of_days(self.period_days).plural();
         let mut t = Table::new(&[
             ("room", Align::Left),
             ("channel", Align::Left),

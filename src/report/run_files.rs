@@ -60,7 +60,10 @@ pub struct ChartData {
     pub backtest: Vec<String>,
     /// Days one row of the history covers (series.csv holds per-day rates);
     /// left out when 1.
-    #[serde(default = "one", skip_serializing_if = "is_one")]
+    #[serde(
+        default = "crate::validate::period::period_days::daily",
+        skip_serializing_if = "crate::validate::period::period_days::is_daily"
+    )]
     pub period_days: u32,
     /// The what-if budgets on the frontier.
     pub frontier_what_if: Vec<FrontierRecord>,
@@ -426,14 +429,6 @@ fn parse_series(path: &Path, bytes: &[u8]) -> Result<(SeriesSet, Vec<FlaggedRow>
     Ok((set, flagged))
 }
 
-fn one() -> u32 {
-    1
-}
-
-fn is_one(d: &u32) -> bool {
-    *d <= 1
-}
-
 /// `plan.json` as written ([`PlanReport`] serialises; this reads it back).
 #[derive(Deserialize)]
 struct PlanReportIn {
@@ -465,7 +460,7 @@ struct PlanRowIn {
 #[derive(Deserialize)]
 struct ComparisonIn {
     days: usize,
-    #[serde(default = "one")]
+    #[serde(default = "crate::validate::period::period_days::daily")]
     period_days: u32,
     last_spend_cny: f64,
     last_viewers: f64,

@@ -47,6 +47,15 @@ impl Period {
         phase: None,
     };
 
+    /// A period of `days` days (0 reads as 1), phase unknown: what files
+    /// that store only `period_days` give back.
+    pub fn of_days(days: u32) -> Period {
+        Period {
+            days: days.max(1),
+            phase: None,
+        }
+    }
+
     /// Whether rows are days.
     pub fn is_daily(&self) -> bool {
         self.days == 1
@@ -107,6 +116,20 @@ impl fmt::Display for Period {
 impl Serialize for Period {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// Serde helpers for a `period_days: u32` field that run files leave out
+/// when it is 1 (daily histories keep their bytes).
+pub mod period_days {
+    /// `#[serde(default = ...)]`: absent means daily.
+    pub fn daily() -> u32 {
+        1
+    }
+
+    /// `#[serde(skip_serializing_if = ...)]`: daily is left out.
+    pub fn is_daily(days: &u32) -> bool {
+        *days <= 1
     }
 }
 
