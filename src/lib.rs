@@ -28,6 +28,7 @@ pub mod curves;
 pub mod error;
 pub mod load;
 pub mod output;
+pub mod pipeline;
 pub mod plan;
 pub mod report;
 pub mod scoreboard;

@@ -10,6 +10,7 @@ pub mod run_files;
 pub mod summary;
 pub mod summary_text;
 pub mod table;
+pub mod whatif_export;
 
 use crate::validate::Rejected;
 

@@ -1,0 +1,310 @@
+//! `acqplan plan`, `acqplan run` and `acqplan frontier`: fit once, solve
+//! many.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::fit::fit_stage;
+use super::report::{send_eml, write_eml};
+use super::{Io, finish_run, settings, write_files};
+use crate::amount::parse_amount;
+use crate::cli::{Format, FrontierArgs, PlanArgs};
+use crate::config::{ConfigError, Settings};
+use crate::error::Error;
+use crate::output::write_atomic;
+use crate::pipeline::{self, Fitted, PlanSettings, Planner, RunOutputs, WhatIf};
+use crate::report::charts::{ChartInput, Frontier, FrontierPoint, frontier_png};
+use crate::report::plan_export::{plan_csv, plan_json, plan_table};
+use crate::report::whatif_export::{whatif_csv, whatif_table};
+
+/// The plan settings of `s`, with the per-room targets read.
+fn plan_settings(s: &Settings, room_targets: BTreeMap<String, f64>) -> PlanSettings {
+    PlanSettings {
+        horizon_days: s.horizon_days.value,
+        metric: s.metric.value,
+        channels: s.limits(),
+        room_targets,
+        cost_scale: s
+            .cost_scale
+            .iter()
+            .map(|(c, v)| (c.clone(), v.value))
+            .collect(),
+        max_extrapolation: s.max_extrapolation.value,
+    }
+}
+
+/// A planner over `fitted`, its warnings printed.
+fn planner<'f>(
+    fitted: &'f Fitted,
+    s: &Settings,
+    room_targets: BTreeMap<String, f64>,
+    io: &mut Io<'_>,
+) -> Result<Planner<'f>, Error> {
+    let mut messages = Vec::new();
+    let planner = Planner::new(fitted, plan_settings(s, room_targets), &mut messages);
+    io.after(planner, &mut messages)
+}
+
+/// The first `n` items `; `-joined, then how many more.
+fn summarise_list(items: &[String], n: usize) -> String {
+    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join("; ");
+    if items.len() > n {
+        s.push_str(&format!("; and {} more (see plan.json)", items.len() - n));
+    }
+    s
+}
+
+/// `room,target_viewers` rows.
+fn read_room_targets(path: &Path) -> Result<BTreeMap<String, f64>, ConfigError> {
+    let bad = |line: u64, message: String| ConfigError::RoomTargets {
+        path: path.into(),
+        line,
+        message,
+    };
+    let text = std::fs::read(path).map_err(|e| ConfigError::RoomTargetsUnreadable {
+        path: path.into(),
+        message: match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".into(),
+            _ => e.to_string(),
+        },
+    })?;
+    let mut r = csv::ReaderBuilder::new().from_reader(text.as_slice());
+    let headers = r.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    let room_i = headers.iter().position(|h| h.trim() == "room");
+    let target_i = headers.iter().position(|h| h.trim() == "target_viewers");
+    let (Some(room_i), Some(target_i)) = (room_i, target_i) else {
+        return Err(bad(
+            1,
+            format!(
+                "header {:?} lacks `room` or `target_viewers`",
+                headers.iter().collect::<Vec<_>>()
+            ),
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let room = rec.get(room_i).unwrap_or("").trim().to_string();
+        let raw = rec.get(target_i).unwrap_or("");
+        let v = parse_amount(raw).map_err(|m| bad(line, m))?;
+        if room.is_empty() {
+            return Err(bad(line, "empty room".into()));
+        }
+        if out.insert(room.clone(), v).is_some() {
+            return Err(bad(line, format!("room `{room}` appears twice")));
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn plan_cmd(
+    command: &'static str,
+    args: PlanArgs,
+    io: &mut Io<'_>,
+) -> Result<(), Error> {
+    let s = settings(
+        &args.data,
+        Some(&args.curves),
+        Some(&args.scenario),
+        Some(&args.goal),
+        Some(&args.email),
+    )?;
+    // Check the request before any work.
+    let room_targets = match &args.goal.room_targets {
+        Some(p) => read_room_targets(p)?,
+        None => BTreeMap::new(),
+    };
+    if s.targets.value.is_empty() && s.budgets_cny.value.is_empty() && room_targets.is_empty() {
+        return Err(ConfigError::NoGoal.into());
+    }
+    let variants = pipeline::variants(&s.targets.value, &s.budgets_cny.value);
+    let varied = if s.targets.value.len() > 1 {
+        format!("target_{}", s.metric.value.unit())
+    } else {
+        "budget_cny".to_string()
+    };
+
+    let run = fit_stage(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
+    let f = &run.fitted;
+    io.clock.start("plan");
+    let planner = planner(f, &s, room_targets, io)?;
+    let mut reports = Vec::with_capacity(variants.len());
+    let mut whatif = Vec::with_capacity(variants.len());
+    for &(target, budget) in &variants {
+        let r = planner.solve(target, budget)?;
+        let value = if varied == "budget_cny" {
+            budget
+        } else {
+            target
+        };
+        whatif.push(WhatIf::new(varied.clone(), value.unwrap_or(0.0), &r));
+        reports.push(r);
+    }
+    let report = &reports[0];
+    write_atomic(&run.dir.join("plan.csv"), &plan_csv(report))?;
+    write_atomic(&run.dir.join("plan.json"), &plan_json(report))?;
+    if whatif.len() > 1 {
+        write_atomic(&run.dir.join("whatif.csv"), &whatif_csv(&whatif))?;
+    }
+    io.clock.start("report");
+    let main_request = planner.request(variants[0].0, variants[0].1);
+    let artifacts = pipeline::render_run(&RunOutputs {
+        series: &f.series.set,
+        fits: &f.fits,
+        plan: report,
+        whatif: &whatif,
+        screen: &f.series.screened.result,
+        request: &main_request,
+        backtest: &run.backtest,
+    })?;
+    let files = artifacts.files();
+    write_files(&run.dir, &files)?;
+    let eml = write_eml(
+        &s,
+        &run.dir,
+        &artifacts.rendered,
+        report,
+        Some(&main_request),
+    )?;
+    finish_run(
+        io,
+        command,
+        &run.dir,
+        &f.series.screened.history.input,
+        f.rows(),
+        &s,
+    )?;
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    io.note(format_args!(
+        "wrote plan.csv, plan.json, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
+        if whatif.len() > 1 { ", whatif.csv" } else { "" },
+        if run.backtest.is_empty() {
+            ""
+        } else {
+            ", backtest.csv, backtest.png"
+        },
+        names.join(", "),
+        if eml.is_some() { ", plan.eml" } else { "" },
+        run.dir.display()
+    ));
+    let _ = match args.format {
+        Format::Table => {
+            let mut text = plan_table(report);
+            if whatif.len() > 1 {
+                text.push_str("\nwhat-if (the first row is the plan above):\n\n");
+                text.push_str(&whatif_table(&whatif));
+            }
+            io.out.write_all(text.as_bytes())
+        }
+        Format::Json if whatif.len() > 1 => {
+            let v = serde_json::json!({ "plan": report, "whatif": whatif });
+            let mut bytes = serde_json::to_vec_pretty(&v).expect("plan serialises");
+            bytes.push(b'\n');
+            io.out.write_all(&bytes)
+        }
+        Format::Json => io.out.write_all(&plan_json(report)),
+    };
+    // Sent last: a failure leaves a complete run folder, plan.eml included.
+    send_eml(&s, eml.as_deref(), io)?;
+    match &report.plan.infeasibility {
+        Some(inf) => Err(Error::Infeasible {
+            requested: inf.requested,
+            reachable: inf.max_reachable,
+            unit: report.plan.metric.unit(),
+            limiting: summarise_list(&inf.limiting, 5),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `LOW..HIGH` with `steps` budgets, ends included.
+pub fn budget_range(given: &str, steps: usize) -> Result<Vec<f64>, ConfigError> {
+    let bad = |message: String| ConfigError::BadRange {
+        given: given.to_string(),
+        message,
+    };
+    let (lo, hi) = given
+        .split_once("..")
+        .ok_or_else(|| bad("not of the form LOW..HIGH".into()))?;
+    let lo = parse_amount(lo).map_err(bad)?;
+    let hi = parse_amount(hi).map_err(bad)?;
+    if lo >= hi {
+        return Err(bad(format!("low end {lo} is not below high end {hi}")));
+    }
+    if steps < 2 {
+        return Err(bad(format!("--steps {steps}: need at least 2")));
+    }
+    Ok((0..steps)
+        .map(|i| lo + (hi - lo) * i as f64 / (steps - 1) as f64)
+        .collect())
+}
+
+pub(super) fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(
+        &args.data,
+        Some(&args.curves),
+        Some(&args.scenario),
+        None,
+        None,
+    )?;
+    let budgets = budget_range(&args.budgets, args.steps)?;
+    let run = fit_stage(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
+    let f = &run.fitted;
+    io.clock.start("frontier");
+    let planner = planner(f, &s, BTreeMap::new(), io)?;
+    let mut rows = Vec::with_capacity(budgets.len());
+    let mut reports = Vec::with_capacity(budgets.len());
+    for &b in &budgets {
+        let r = planner.solve(None, Some(b))?;
+        rows.push(WhatIf::new("budget_cny".into(), b, &r));
+        reports.push(r);
+    }
+    write_atomic(&run.dir.join("frontier.csv"), &whatif_csv(&rows))?;
+    // The chart marks the middle budget's plan as "the plan".
+    let mid = budgets.len() / 2;
+    let request = planner.request(None, Some(budgets[mid]));
+    let label = format!("{} budgets", budgets.len());
+    let input = ChartInput {
+        screen: Some(&f.series.screened.result),
+        request: Some(&request),
+        label: &label,
+        ..ChartInput::new(&reports[mid], &f.fits, &f.series.set)
+    };
+    let frontier = Frontier {
+        points: rows
+            .iter()
+            .map(|w| FrontierPoint {
+                budget_cny: w.value,
+                spend_cny: w.spend_cny,
+                viewers: w.viewers,
+            })
+            .collect(),
+        what_if: Vec::new(),
+    };
+    write_atomic(
+        &run.dir.join("frontier.png"),
+        &frontier_png(&input, &frontier)?,
+    )?;
+    finish_run(
+        io,
+        "frontier",
+        &run.dir,
+        &f.series.screened.history.input,
+        f.rows(),
+        &s,
+    )?;
+    io.note(format_args!(
+        "wrote frontier.csv, frontier.png, curves.csv, curves.json, manifest.json to {}",
+        run.dir.display()
+    ));
+    let _ = match args.format {
+        Format::Table => io.out.write_all(whatif_table(&rows).as_bytes()),
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(&rows).expect("frontier serialises");
+            bytes.push(b'\n');
+            io.out.write_all(&bytes)
+        }
+    };
+    Ok(())
+}

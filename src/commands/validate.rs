@@ -1,0 +1,27 @@
+//! `acqplan validate`.
+
+use super::{Io, finish_run, load_history, run_dir, settings, write_rejected};
+use crate::cli::{Format, ValidateArgs};
+use crate::error::Error;
+use crate::output::RunDir;
+use crate::report::summary::summarise;
+
+pub(super) fn validate(args: ValidateArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(&args.data, None, None, None, None)?;
+    let history = load_history(&s, args.data.skip_bad_rows, io)?;
+    let summary = summarise(&history.loaded.data)?;
+    if history.loaded.rejected.is_empty() {
+        io.finish();
+    } else {
+        // Only skipped rows make `validate` write a run folder.
+        let dir = RunDir::begin(&run_dir(&args.out, &s), args.force, io.err)?;
+        write_rejected(&history, &dir, io)?;
+        finish_run(io, "validate", &dir, &history.input, history.rows(), &s)?;
+    }
+    let text = match args.format {
+        Format::Table => summary.render(),
+        Format::Json => serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n",
+    };
+    let _ = io.out.write_all(text.as_bytes());
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Stage 5: fitted lanes ready to solve for any target or budget (fit
+//! once, solve many: the plan, its what-ifs, the frontier).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::fitted::Fitted;
+use super::{Message, Messages};
+use crate::error::Error;
+use crate::plan::stage::{
+    LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
+};
+use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus, solve};
+
+/// What the plans are asked under: horizon, metric, limits, what-if cost
+/// scales.
+#[derive(Clone, Debug, Default)]
+pub struct PlanSettings {
+    /// Days planned.
+    pub horizon_days: usize,
+    /// What a target counts.
+    pub metric: Metric,
+    /// Limits per channel.
+    pub channels: BTreeMap<String, ChannelLimits>,
+    /// Per-room viewer targets.
+    pub room_targets: BTreeMap<String, f64>,
+    /// What-if cost factors per channel (`--scale`).
+    pub cost_scale: BTreeMap<String, f64>,
+    /// A lane is planned up to this multiple of its highest day.
+    pub max_extrapolation: f64,
+}
+
+/// Fitted lanes ready to solve.
+pub struct Planner<'f> {
+    fitted: &'f Fitted,
+    prepared: Prepared,
+    histories: Vec<LaneHistory>,
+    horizon_days: usize,
+    metric: Metric,
+    channels: BTreeMap<String, ChannelLimits>,
+    room_targets: BTreeMap<String, f64>,
+    cost_scale: BTreeMap<String, f64>,
+    max_extrapolation: f64,
+}
+
+impl<'f> Planner<'f> {
+    /// Prepare the lanes of `fitted` under `settings`. A cost scale or limit
+    /// for a channel without a usable curve is a warning (the limit is
+    /// dropped: the planner would reject it as unknown).
+    pub fn new(
+        fitted: &'f Fitted,
+        settings: PlanSettings,
+        messages: &mut Messages,
+    ) -> Result<Self, Error> {
+        let PlanSettings {
+            horizon_days,
+            metric,
+            mut channels,
+            room_targets,
+            cost_scale,
+            max_extrapolation,
+        } = settings;
+        let series = &fitted.series;
+        let histories = lane_histories(&series.set, horizon_days);
+        let conv = conversions(&series.data, series.by)?;
+        let mut prepared = prepare(&fitted.fits, &histories, &conv);
+        for (channel, factor) in &cost_scale {
+            let mut found = false;
+            for lane in prepared.lanes.iter_mut().filter(|l| &l.channel == channel) {
+                found = true;
+                lane.curve.model = lane.curve.model.scale_cost(*factor);
+                lane.history_max_spend_cny_per_day =
+                    lane.history_max_spend_cny_per_day.map(|x| x * factor);
+            }
+            if !found {
+                messages.push(Message::Warning(format!(
+                    "--scale given for channel `{channel}`, which has no usable curve"
+                )));
+            }
+        }
+        channels.retain(|name, _| {
+            let known = prepared.lanes.iter().any(|l| &l.channel == name);
+            if !known {
+                messages.push(Message::Warning(format!(
+                    "settings for channel `{name}`, which has no usable curve, are ignored"
+                )));
+            }
+            known
+        });
+        Ok(Planner {
+            fitted,
+            prepared,
+            histories,
+            horizon_days,
+            metric,
+            channels,
+            room_targets,
+            cost_scale,
+            max_extrapolation,
+        })
+    }
+
+    /// The planning request for one target and/or budget.
+    pub fn request(&self, target: Option<f64>, budget_cny: Option<f64>) -> PlanRequest {
+        PlanRequest {
+            lanes: self.prepared.lanes.clone(),
+            horizon_days: self.horizon_days as f64,
+            metric: self.metric,
+            target,
+            room_targets: self.room_targets.clone(),
+            budget_cny,
+            channels: self.channels.clone(),
+            segments: crate::plan::SegmentOptions {
+                history_multiple: self.max_extrapolation,
+                ..crate::plan::SegmentOptions::default()
+            },
+            ..PlanRequest::default()
+        }
+    }
+
+    /// The plan for one target and/or budget.
+    pub fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
+        let plan = solve(&self.request(target, budget_cny))?;
+        let mut r = plan_report(
+            plan,
+            &self.prepared,
+            &self.fitted.fits,
+            &self.histories,
+            self.horizon_days,
+            self.fitted.series.set.period_days(),
+        );
+        self.rescale_bands(&mut r);
+        Ok(r)
+    }
+
+    /// Uncertainty bands and extrapolation flags of scaled channels, read
+    /// from the fitted curve at the unscaled spend.
+    fn rescale_bands(&self, r: &mut PlanReport) {
+        if self.cost_scale.is_empty() {
+            return;
+        }
+        let days = self.horizon_days as f64;
+        for row in &mut r.rows {
+            let Some(&factor) = self.cost_scale.get(&row.channel) else {
+                continue;
+            };
+            let fitted = self
+                .prepared
+                .lanes
+                .iter()
+                .zip(&self.prepared.source)
+                .find(|(l, _)| l.room == row.room && l.channel == row.channel)
+                .and_then(|(_, &i)| self.fitted.fits[i].outcome.fitted());
+            if let Some(fc) = fitted {
+                let spend = row.spend_cny_per_day / factor;
+                let (lo, _, hi) = fc.band(spend);
+                row.viewers_p10 = (lo * days).min(row.viewers);
+                row.viewers_p90 = (hi * days).max(row.viewers);
+                row.extrapolation = fc.is_extrapolation(spend);
+            }
+        }
+        r.viewers_p10_sum = r.rows.iter().map(|x| x.viewers_p10).sum();
+        r.viewers_p90_sum = r.rows.iter().map(|x| x.viewers_p90).sum();
+    }
+}
+
+/// The solves a request asks for, as (target, budget) pairs: one per
+/// compared target or budget (several targets, or several budgets), else
+/// the one plan.
+pub fn variants(targets: &[f64], budgets_cny: &[f64]) -> Vec<(Option<f64>, Option<f64>)> {
+    if targets.len() > 1 {
+        targets
+            .iter()
+            .map(|&t| (Some(t), budgets_cny.first().copied()))
+            .collect()
+    } else if budgets_cny.len() > 1 {
+        budgets_cny
+            .iter()
+            .map(|&b| (targets.first().copied(), Some(b)))
+            .collect()
+    } else {
+        vec![(targets.first().copied(), budgets_cny.first().copied())]
+    }
+}
+
+/// One row of a what-if comparison or of the frontier.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WhatIf {
+    /// What varies: `budget_cny` or `target_<unit>`.
+    pub varied: String,
+    /// Its value in this row.
+    pub value: f64,
+    /// Planned spend over the horizon, CNY.
+    pub spend_cny: f64,
+    /// Expected viewers over the horizon.
+    pub viewers: f64,
+    /// Expected value of the target metric (viewers, orders or GMV CNY).
+    pub metric_value: f64,
+    /// Average cost per viewer, CNY.
+    pub avg_cost_cny_per_viewer: Option<f64>,
+    /// Cost of one more unit of the metric at the optimum, CNY: the target's
+    /// shadow price, or 1 / the budget's shadow price.
+    pub marginal_cost_cny_per_unit: Option<f64>,
+    /// `optimal` or `infeasible`.
+    pub status: &'static str,
+}
+
+impl WhatIf {
+    /// The row of plan `r`, solved with `varied` at `value`.
+    pub fn new(varied: String, value: f64, r: &PlanReport) -> Self {
+        let p = &r.plan;
+        let marginal = match p.mode {
+            PlanMode::MinSpend => p.target_shadow_price_cny_per_unit,
+            PlanMode::MaxMetric => p
+                .budget_shadow_price_units_per_cny
+                .filter(|x| *x > 1e-12)
+                .map(|x| 1.0 / x),
+        };
+        WhatIf {
+            varied,
+            value,
+            spend_cny: p.totals.spend_cny,
+            viewers: p.totals.viewers,
+            metric_value: p.totals.metric_value,
+            avg_cost_cny_per_viewer: p.totals.avg_cost_cny_per_viewer,
+            marginal_cost_cny_per_unit: marginal.filter(|x| x.is_finite()),
+            status: match p.status {
+                PlanStatus::Optimal => "optimal",
+                PlanStatus::Infeasible => "infeasible",
+            },
+        }
+    }
+}
