@@ -4,51 +4,13 @@
 use std::error::Error as _;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::time::Duration;
 
 use acqplan::cli::Cli;
 use acqplan::commands::Globals;
 use acqplan::output::progress::Progress;
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A spinner on stderr per running stage.
-struct Spinner {
-    bar: Mutex<Option<ProgressBar>>,
-}
-
-impl Progress for Spinner {
-    /// The spinner appears only once a stage has run for a second.
-    fn start(&self, stage: &str) {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
-            bar.set_style(style);
-        }
-        bar.set_message(stage.to_string());
-        let later = bar.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(1));
-            if !later.is_finished() {
-                later.set_draw_target(ProgressDrawTarget::stderr());
-                later.enable_steady_tick(Duration::from_millis(120));
-            }
-        });
-        if let Ok(mut b) = self.bar.lock()
-            && let Some(old) = b.replace(bar)
-        {
-            old.finish_and_clear();
-        }
-    }
-
-    fn finish(&self, _stage: &str, _seconds: f64) {
-        if let Ok(mut b) = self.bar.lock()
-            && let Some(bar) = b.take()
-        {
-            bar.finish_and_clear();
-        }
-    }
-}
+mod spinner;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -59,9 +21,7 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     // Not locked: the spinner's ticker thread draws on stderr too.
     let mut stderr = std::io::stderr();
-    let spinner = Spinner {
-        bar: Mutex::new(None),
-    };
+    let spinner = spinner::Spinner::new();
     let no_progress = acqplan::output::progress::NoProgress;
     let progress: &dyn Progress = if !cli.quiet && stderr.is_terminal() {
         &spinner
