@@ -33,42 +33,35 @@ use criterion::{
 };
 use polars::prelude::*;
 
-use acqplan::curves::stage::{
-    CurveFit, Granularity, SeriesSet, StageOptions, extract_series, fit_set,
-};
-use acqplan::load::{LoadOptions, load};
-use acqplan::plan::stage::{conversions, lane_histories, prepare};
+use acqplan::curves::stage::{extract_series, fit_set};
+use acqplan::load::LoadOptions;
+use acqplan::pipeline::{self, Fitted, History, PlanSettings, Planner, SeriesOptions};
 use acqplan::plan::{ChannelLimits, PlanRequest, solve};
 use acqplan::screen::{ScreenOptions, screen};
-use acqplan::synth::{CHANNELS, GenOptions, Headers, History, generate};
-use acqplan::validate::ValidatedData;
+use acqplan::synth::{CHANNELS, GenOptions, Headers, generate};
+use acqplan::validate::period::PeriodChoice;
 
-/// One generated history, on disk and loaded.
+/// One generated history, on disk, and carried through the pipeline's
+/// stages as `acqplan run` carries it (per room × channel).
 struct Fixture {
     name: &'static str,
     csv: PathBuf,
     parquet: PathBuf,
-    /// The history as loaded (what `screen` takes).
-    data: ValidatedData,
-    /// Screened: what the curves are fitted on.
-    curve_input: ValidatedData,
-    /// Series and fits of `curve_input` (what the planner takes).
-    set: SeriesSet,
-    fits: Vec<CurveFit>,
+    /// Loaded, screened, cut into series and fitted.
+    fitted: Fitted,
     _dir: tempfile::TempDir,
 }
 
-/// Settings of the fit stage as `acqplan run` uses them per room × channel.
-fn stage_options() -> StageOptions {
-    StageOptions {
-        shrink: true,
-        ..StageOptions::default()
+impl Fixture {
+    /// The history as loaded (what `screen` takes).
+    fn history(&self) -> &History {
+        &self.fitted.series.screened.history
     }
 }
 
 /// The history as a typed frame (dates as Date), as `acqplan gen --parquet`
 /// writes it.
-fn history_frame(h: &History) -> PolarsResult<DataFrame> {
+fn history_frame(h: &acqplan::synth::History) -> PolarsResult<DataFrame> {
     let col_f = |name: &str, f: &dyn Fn(&acqplan::synth::Row) -> f64| {
         Column::new(name.into(), h.rows.iter().map(f).collect::<Vec<f64>>())
     };
@@ -110,30 +103,42 @@ fn fixture(name: &'static str, rooms: usize, days: usize) -> Fixture {
             .finish(&mut df)
             .expect("write Parquet");
     }
-    let data = load_data(&parquet);
-    let screened = screen(&data, &ScreenOptions::default()).expect("screen");
-    let curve_input = screened.curve_input(&data).expect("screened history");
-    let set = extract_series(&curve_input, Granularity::RoomChannel).expect("series");
-    let (fits, _) = fit_set(&set, &stage_options());
+    let mut messages = Vec::new();
+    let history = load_history(&parquet);
+    let screened =
+        pipeline::screen(history, &ScreenOptions::default(), &mut messages).expect("screen");
+    let options = SeriesOptions {
+        horizon_days: HORIZON_DAYS,
+        ..SeriesOptions::default()
+    };
+    let series = pipeline::series(screened, options, &mut messages).expect("series");
+    let fitted = pipeline::fit(series, &mut messages).expect("fit");
     eprintln!(
         "{name}: {rooms} rooms × {days} days, {} rows, {} curves",
-        data.len(),
-        set.len()
+        fitted.series.screened.history.loaded.data.len(),
+        fitted.series.set.len()
     );
     Fixture {
         name,
         csv,
         parquet,
-        data,
-        curve_input,
-        set,
-        fits,
+        fitted,
         _dir: dir,
     }
 }
 
-fn load_data(path: &Path) -> ValidatedData {
-    load(path, &LoadOptions::default()).expect("load").data
+/// Days planned.
+const HORIZON_DAYS: usize = 7;
+
+fn load_history(path: &Path) -> History {
+    let mut messages = Vec::new();
+    pipeline::load(
+        path,
+        &LoadOptions::default(),
+        PeriodChoice::Auto,
+        &mut messages,
+    )
+    .expect("load")
 }
 
 /// small and medium always; large with `ACQPLAN_BENCH_LARGE=1`.
@@ -157,15 +162,6 @@ fn configure(g: &mut BenchmarkGroup<'_, WallTime>) {
 /// the spend, which sends the plan through the LP (clarabel) instead of the
 /// exact greedy fill.
 fn plan_request(f: &Fixture, max_share_qianchuan: Option<f64>) -> PlanRequest {
-    let horizon_days = 7;
-    let histories = lane_histories(&f.set, horizon_days);
-    let conv = conversions(&f.curve_input, Granularity::RoomChannel).expect("conversions");
-    let prepared = prepare(&f.fits, &histories, &conv);
-    let target: f64 = prepared
-        .source
-        .iter()
-        .map(|&i| histories[i].last_viewers)
-        .sum();
     let mut channels = BTreeMap::new();
     if let Some(share) = max_share_qianchuan {
         channels.insert(
@@ -176,13 +172,15 @@ fn plan_request(f: &Fixture, max_share_qianchuan: Option<f64>) -> PlanRequest {
             },
         );
     }
-    PlanRequest {
-        lanes: prepared.lanes,
-        horizon_days: horizon_days as f64,
-        target: Some(target),
+    let settings = PlanSettings {
+        horizon_days: HORIZON_DAYS,
         channels,
-        ..PlanRequest::default()
-    }
+        max_extrapolation: acqplan::plan::SegmentOptions::default().history_multiple,
+        ..PlanSettings::default()
+    };
+    let planner = Planner::new(&f.fitted, settings, &mut Vec::new()).expect("planner");
+    let target = planner.last_horizon_viewers();
+    planner.request(Some(target), None)
 }
 
 fn benches(c: &mut Criterion) {
@@ -192,10 +190,10 @@ fn benches(c: &mut Criterion) {
     configure(&mut g);
     for f in &fixtures {
         g.bench_function(format!("csv/{}", f.name), |b| {
-            b.iter(|| load_data(black_box(&f.csv)))
+            b.iter(|| load_history(black_box(&f.csv)))
         });
         g.bench_function(format!("parquet/{}", f.name), |b| {
-            b.iter(|| load_data(black_box(&f.parquet)))
+            b.iter(|| load_history(black_box(&f.parquet)))
         });
     }
     g.finish();
@@ -204,7 +202,13 @@ fn benches(c: &mut Criterion) {
     configure(&mut g);
     for f in &fixtures {
         g.bench_function(f.name, |b| {
-            b.iter(|| screen(black_box(&f.data), &ScreenOptions::default()).expect("screen"))
+            b.iter(|| {
+                screen(
+                    black_box(&f.history().loaded.data),
+                    &ScreenOptions::default(),
+                )
+                .expect("screen")
+            })
         });
     }
     g.finish();
@@ -217,9 +221,9 @@ fn benches(c: &mut Criterion) {
     for f in &fixtures {
         g.bench_function(f.name, |b| {
             b.iter(|| {
-                let set = extract_series(black_box(&f.curve_input), Granularity::RoomChannel)
-                    .expect("series");
-                fit_set(&set, &stage_options())
+                let series = &f.fitted.series;
+                let set = extract_series(black_box(&series.data), series.by).expect("series");
+                fit_set(&set, &series.options)
             })
         });
     }

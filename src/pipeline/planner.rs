@@ -101,6 +101,16 @@ impl<'f> Planner<'f> {
         })
     }
 
+    /// Viewers the planned lanes brought over the last horizon of history
+    /// (business as usual as a target).
+    pub fn last_horizon_viewers(&self) -> f64 {
+        self.prepared
+            .source
+            .iter()
+            .map(|&i| self.histories[i].last_viewers)
+            .sum()
+    }
+
     /// The planning request for one target and/or budget.
     pub fn request(&self, target: Option<f64>, budget_cny: Option<f64>) -> PlanRequest {
         PlanRequest {
