@@ -11,6 +11,7 @@ pub mod summary;
 pub mod summary_text;
 pub mod table;
 pub mod whatif_export;
+pub mod workbook;
 
 use crate::validate::Rejected;
 
