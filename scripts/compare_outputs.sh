@@ -15,7 +15,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$out" && mkdir -p "$out/work"
 cd "$out/work"
 cp -r "$repo/data" data
-cp -r "$repo/tests/fixtures" fixtures
+cp -r "$repo/tests/it/fixtures" fixtures
 
 # Inputs: the shipped sample (English and Chinese headers, messy), a
 # generated 50-room history and a weekly one.

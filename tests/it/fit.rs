@@ -6,8 +6,7 @@ use std::path::Path;
 use acqplan::curves::{Curve, Model};
 use assert_cmd::Command;
 
-mod common;
-use common::outcome;
+use crate::common::outcome;
 use serde_json::Value;
 
 fn acqplan() -> Command {

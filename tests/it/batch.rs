@@ -6,8 +6,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 
-mod common;
-use common::{exact_max_viewers, exact_min_cost, exp_channels, outcome, write_history};
+use crate::common::{exact_max_viewers, exact_min_cost, exp_channels, outcome, write_history};
 
 fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("acqplan")

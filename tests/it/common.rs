@@ -2,7 +2,6 @@
 //! exponential curves v = V (1 − e^(−s/k)), 120 days of varied spend, no
 //! noise and no weekday effect, and the closed-form optimum to check
 //! plans against.
-#![allow(dead_code)] // each test binary uses part of it
 
 use std::path::{Path, PathBuf};
 

@@ -11,8 +11,7 @@ use std::sync::{Arc, Mutex};
 use assert_cmd::Command;
 use mail_parser::{MessageParser, MimeHeaders};
 
-mod common;
-use common::outcome;
+use crate::common::{self, outcome};
 
 /// The five charts every plan/run writes.
 const CHARTS: [&str; 5] = [

@@ -8,8 +8,7 @@ use acqplan::synth::{GenOptions, Partition, generate, rows_frame, write_partitio
 use assert_cmd::Command;
 use polars::prelude::*;
 
-mod common;
-use common::outcome;
+use crate::common::outcome;
 
 fn opts(rooms: usize, days: usize) -> GenOptions {
     GenOptions {

@@ -3,8 +3,7 @@
 
 use assert_cmd::Command;
 
-mod common;
-use common::write_history;
+use crate::common::write_history;
 
 const SUBCOMMANDS: [&str; 10] = [
     "", "validate", "gen", "fit", "screen", "plan", "run", "frontier", "config", "report",

@@ -3,8 +3,7 @@
 
 use assert_cmd::Command;
 
-mod common;
-use common::{CHANNELS, exact_min_cost, exp_channels, outcome, write_history, write_rooms};
+use crate::common::{CHANNELS, exact_min_cost, exp_channels, outcome, write_history, write_rooms};
 
 /// The exact optimum for a daily target over the fixture's channels.
 fn exact(target: f64) -> (f64, f64) {

@@ -5,8 +5,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-mod common;
-use common::outcome;
+use crate::common::outcome;
 use predicates::prelude::*;
 
 fn acqplan() -> Command {
@@ -14,7 +13,7 @@ fn acqplan() -> Command {
 }
 
 fn fixture(name: &str) -> String {
-    format!("tests/fixtures/{name}")
+    format!("tests/it/fixtures/{name}")
 }
 
 /// Run `validate` on a fixture and return (exit code, stdout, stderr).
