@@ -120,6 +120,27 @@ pub enum Command {
     ///   acqplan backtest --data data/history.csv --weeks 12 --format json
     #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Backtest(BacktestArgs),
+    /// Merge console exports into a history store (a month-partitioned
+    /// Parquet folder that `--data STORE` reads): each export is validated
+    /// as `validate` does, rows already held with the same values are
+    /// skipped, changed rows are revisions (recorded in the store's
+    /// ledger), and the store changes all or nothing.
+    ///
+    /// Examples:
+    ///   acqplan ingest week47_qianchuan.csv week47_kuaishou.xlsx --into store
+    ///   acqplan ingest export.csv --into store --on-conflict keep
+    ///   acqplan plan --data store --target-viewers 500k
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Ingest(IngestArgs),
+    /// What a history store holds: rows, rooms, channels, the date range
+    /// per channel, gaps (days without a row inside a lane's spend), and
+    /// the last export ingested.
+    ///
+    /// Examples:
+    ///   acqplan store store
+    ///   acqplan store store --format json
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Store(StoreArgs),
     /// Print the resolved settings and where each came from (default, the
     /// config file, or a flag). Takes the same flags as `run`.
     ///
@@ -225,6 +246,47 @@ pub struct BacktestArgs {
     /// Replace an existing run folder.
     #[arg(long)]
     pub force: bool,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Console exports (.csv/.tsv, .xlsx, .parquet), merged in the order given.
+    #[arg(required = true, value_name = "EXPORT")]
+    pub exports: Vec<PathBuf>,
+    /// The store (made if absent).
+    #[arg(long, value_name = "STORE")]
+    pub into: PathBuf,
+    /// When an export disagrees with a row the store holds.
+    #[arg(long, value_enum, default_value_t = crate::store::rows::OnConflict::Newer)]
+    pub on_conflict: crate::store::rows::OnConflict,
+    /// Config file (default: ./acqplan.toml if it exists): column map, period.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Point a contract column at a header of the exports, e.g. `spend=总花费`. Repeatable.
+    #[arg(long = "column", value_name = "NAME=HEADER")]
+    pub columns: Vec<String>,
+    /// Go on without bad rows; each is kept with its reason in the store's `_rejected/`.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// How long one row is: auto, day, week.
+    #[arg(long, value_name = "auto|day|week")]
+    pub period: Option<String>,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store.
+    #[arg(value_name = "STORE")]
+    pub store: PathBuf,
+    /// Gaps listed (the lanes with the most missing days first).
+    #[arg(long, default_value_t = 10)]
+    pub gaps: usize,
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

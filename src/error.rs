@@ -36,6 +36,12 @@ pub enum Error {
     /// Making or sending plan.eml.
     #[error(transparent)]
     Email(#[from] crate::report::email::EmailError),
+    /// Reading or changing a history store.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Writing plan.xlsx.
+    #[error("could not write the workbook")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
     /// The history's rows do not have one period.
     #[error("`{}`: {problem}", path.display())]
     Period {
@@ -61,13 +67,19 @@ impl Error {
             | Error::Infeasible { .. }
             | Error::RunFiles(_)
             | Error::Period { .. } => EXIT_DATA,
+            Error::Store(e) => match e {
+                crate::store::StoreError::Period { .. }
+                | crate::store::StoreError::Conflict { .. } => EXIT_DATA,
+                _ => EXIT_USAGE,
+            },
             Error::Output(_)
             | Error::Config(_)
             | Error::Polars(_)
             | Error::Screen(_)
             | Error::Chart(_)
             | Error::Plan(_)
-            | Error::Email(_) => EXIT_USAGE,
+            | Error::Email(_)
+            | Error::Workbook(_) => EXIT_USAGE,
         }
     }
 
@@ -80,7 +92,8 @@ impl Error {
             Error::RunFiles(e) => Some(e.hint()),
             Error::Period { problem, .. } => Some(problem.hint()),
             Error::Email(e) => Some(e.hint()),
-            Error::Polars(_) | Error::Screen(_) | Error::Chart(_) => {
+            Error::Store(e) => e.hint(),
+            Error::Polars(_) | Error::Screen(_) | Error::Chart(_) | Error::Workbook(_) => {
                 Some("this is a bug in acqplan; please report it with the input".into())
             }
             Error::Plan(_) => Some(

@@ -33,6 +33,7 @@ pub mod plan;
 pub mod report;
 pub mod scoreboard;
 pub mod screen;
+pub mod store;
 pub mod synth;
 pub mod validate;
 

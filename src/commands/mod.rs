@@ -9,6 +9,7 @@ mod plan;
 mod report;
 mod screen;
 mod show_config;
+mod store;
 mod validate;
 
 use std::io::Write;
@@ -64,6 +65,8 @@ pub fn run_with(
         Command::Config(args) => show_config::config_cmd(args, &mut io),
         Command::Report(args) => report::report_cmd(args, &mut io),
         Command::Backtest(args) => backtest::backtest_cmd(args, &mut io),
+        Command::Ingest(args) => store::ingest_cmd(args, &mut io),
+        Command::Store(args) => store::store_cmd(args, &mut io),
     }
 }
 

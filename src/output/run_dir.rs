@@ -291,13 +291,13 @@ fn sync_dir(dir: &Path) {
 /// removed when the lock is released; a killed run's file stays, and the
 /// next run takes the lock on it.
 #[derive(Debug)]
-struct Lock {
+pub(crate) struct Lock {
     path: PathBuf,
     _file: File,
 }
 
 impl Lock {
-    fn acquire(path: &Path, target: &Path) -> Result<Lock, OutputError> {
+    pub(crate) fn acquire(path: &Path, target: &Path) -> Result<Lock, OutputError> {
         loop {
             let mut file = OpenOptions::new()
                 .read(true)

@@ -20,4 +20,5 @@ mod report;
 mod run_folder;
 mod scoreboard;
 mod snapshots;
+mod store;
 mod weekly;

@@ -1,0 +1,166 @@
+//! `acqplan ingest` and `acqplan store`.
+
+use super::{Io, settings};
+use crate::cli::{DataArgs, Format, IngestArgs, StoreArgs};
+use crate::error::Error;
+use crate::report::table::{Align, Table, thousands};
+use crate::store::{IngestOptions, describe::describe, ingest, revision_words};
+
+/// Revisions printed on stderr (all of them are in the ledger).
+const REVISIONS_SHOWN: usize = 20;
+
+pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let data_args = DataArgs {
+        data: None,
+        config: args.config.clone(),
+        columns: args.columns.clone(),
+        skip_bad_rows: args.skip_bad_rows,
+        period: args.period.clone(),
+    };
+    let s = settings(&data_args, None, None, None, None)?;
+    let options = IngestOptions {
+        load: crate::load::LoadOptions {
+            columns: s.column_map(),
+            skip_bad_rows: args.skip_bad_rows,
+        },
+        period: s.period.value,
+        on_conflict: args.on_conflict,
+    };
+    io.clock.start("ingest");
+    let mut messages = Vec::new();
+    let report = ingest(
+        &args.into,
+        &args.exports,
+        &options,
+        std::time::SystemTime::now(),
+        &mut messages,
+    );
+    let report = io.after(report, &mut messages)?;
+    let revisions: Vec<_> = report
+        .exports
+        .iter()
+        .flat_map(|e| e.counts.revisions.iter().map(move |r| (e, r)))
+        .collect();
+    for (e, r) in revisions.iter().take(REVISIONS_SHOWN) {
+        let _ = writeln!(
+            io.err,
+            "revision: {} (from {})",
+            revision_words(r),
+            e.file.display()
+        );
+    }
+    if revisions.len() > REVISIONS_SHOWN {
+        let _ = writeln!(
+            io.err,
+            "revision: and {} more; every one is in {}",
+            revisions.len() - REVISIONS_SHOWN,
+            args.into
+                .join(crate::store::CURRENT)
+                .join(crate::store::LEDGER)
+                .display()
+        );
+    }
+    for e in &report.exports {
+        if e.rejected > 0 {
+            let _ = writeln!(
+                io.err,
+                "warning: {}: skipped {} rows with defects; each is in the store's _rejected/",
+                e.file.display(),
+                e.rejected
+            );
+        }
+    }
+    io.note(format_args!(
+        "{}",
+        if report.changed {
+            format!(
+                "store {} is now generation {}: {} rows, {} to {}",
+                args.into.display(),
+                report.manifest.generation,
+                report.manifest.rows,
+                report.manifest.first_date.as_deref().unwrap_or("-"),
+                report.manifest.last_date.as_deref().unwrap_or("-")
+            )
+        } else {
+            format!(
+                "store {} unchanged: nothing new in the exports",
+                args.into.display()
+            )
+        }
+    ));
+    io.finish();
+    let text = match args.format {
+        Format::Table => {
+            let mut t = Table::new(&[
+                ("export", Align::Left),
+                ("rows", Align::Right),
+                ("added", Align::Right),
+                ("unchanged", Align::Right),
+                ("revised", Align::Right),
+                ("rejected", Align::Right),
+            ]);
+            for e in &report.exports {
+                if e.already_ingested {
+                    t.row(vec![
+                        e.file.display().to_string(),
+                        "already ingested".into(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ]);
+                    continue;
+                }
+                t.row(vec![
+                    e.file.display().to_string(),
+                    thousands(e.rows as f64, 0),
+                    thousands(e.counts.added as f64, 0),
+                    thousands(e.counts.unchanged as f64, 0),
+                    thousands(e.counts.revised as f64, 0),
+                    thousands(e.rejected as f64, 0),
+                ]);
+            }
+            t.render()
+        }
+        Format::Json => {
+            let exports: Vec<_> = report
+                .exports
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "file": e.file,
+                        "blake3": e.blake3,
+                        "already_ingested": e.already_ingested,
+                        "rows": e.rows,
+                        "added": e.counts.added,
+                        "unchanged": e.counts.unchanged,
+                        "revised": e.counts.revised,
+                        "rejected": e.rejected,
+                        "revisions": e.counts.revisions.iter().map(revision_words).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&serde_json::json!({
+                "changed": report.changed,
+                "exports": exports,
+                "store": report.manifest,
+            }))
+            .expect("ingest report serialises")
+                + "\n"
+        }
+    };
+    let _ = io.out.write_all(text.as_bytes());
+    Ok(())
+}
+
+pub(super) fn store_cmd(args: StoreArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let summary = describe(&args.store, args.gaps)?;
+    let text = match args.format {
+        Format::Table => summary.render(),
+        Format::Json => {
+            serde_json::to_string_pretty(&summary).expect("store summary serialises") + "\n"
+        }
+    };
+    let _ = io.out.write_all(text.as_bytes());
+    Ok(())
+}

@@ -1,0 +1,607 @@
+//! A history store: each week's console exports merged into one
+//! month-partitioned Parquet folder that `--data STORE` reads like any
+//! Parquet folder.
+//!
+//! ```text
+//! STORE/
+//!   current -> _gen-000007          the store as readers see it (a symlink)
+//!   _gen-000007/
+//!     month=2026-10/part-0.parquet  one file per month, sorted by date, room, channel
+//!     _store.json                   partitions, rows, date range, exports ingested (BLAKE3), schema version
+//!     _ledger.csv                   every revision: old and new value, which export, when
+//!     _rejected/<export>-<hash>.csv rows an export had defects in (--skip-bad-rows)
+//!   _lock                           held while an ingest writes
+//! ```
+//!
+//! An ingest writes a whole new generation beside the current one (months
+//! it did not touch are hard links, so this costs only the months that
+//! changed), then swaps the `current` symlink in one `rename`, then removes
+//! the old generation: a reader sees the old store or the new one, and a
+//! killed ingest leaves the old one in place (its half-written generation
+//! is removed by the next ingest). Folders and files starting with `_` are
+//! skipped by the Parquet-folder reader, so only `current` is read.
+
+pub mod describe;
+pub mod rows;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::error::Error;
+use crate::load::LoadOptions;
+use crate::load::cell::{civil_from_days, format_date};
+use crate::output::manifest::{hash_file, rfc3339};
+use crate::output::{OutputError, write_atomic};
+use crate::pipeline::{Message, Messages};
+use crate::validate::period::PeriodChoice;
+use rows::{MergeCounts, OnConflict, Revision, Rows, frame_of, merge, rows_of};
+
+/// Version of the store's layout, in `_store.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The symlink naming the current generation.
+pub const CURRENT: &str = "current";
+/// The manifest inside a generation.
+pub const MANIFEST: &str = "_store.json";
+/// The revision ledger inside a generation.
+pub const LEDGER: &str = "_ledger.csv";
+const LEDGER_HEADER: &str = "date,room,channel,field,old,new,export,export_blake3,ingested_at\n";
+
+/// What `_store.json` says.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Generation number (1 for the first ingest).
+    pub generation: u64,
+    /// Days one row covers (1 daily, 7 weekly); every export must match.
+    pub period_days: u32,
+    /// Rows in all partitions.
+    pub rows: usize,
+    /// First and last date held, `YYYY-MM-DD`.
+    pub first_date: Option<String>,
+    /// Last date held.
+    pub last_date: Option<String>,
+    /// One entry per month file.
+    pub partitions: Vec<Partition>,
+    /// Every export that changed the store, oldest first.
+    pub exports: Vec<Export>,
+}
+
+/// One month file of the store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Partition {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Path inside the generation, `month=YYYY-MM/part-0.parquet`.
+    pub file: String,
+    /// Rows in it.
+    pub rows: usize,
+    /// BLAKE3 of the file.
+    pub blake3: String,
+}
+
+/// One export ingested.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    /// The path given to `ingest`.
+    pub file: String,
+    /// BLAKE3 of its bytes (an export with the same hash is not read again).
+    pub blake3: String,
+    /// Rows it held (after summing hourly rows).
+    pub rows: usize,
+    /// Rows new to the store.
+    pub added: usize,
+    /// Rows the store already had with the same values.
+    pub unchanged: usize,
+    /// Rows whose values differed.
+    pub revised: usize,
+    /// What happened to the revised rows: `newer` (replaced) or `keep`.
+    pub on_conflict: String,
+    /// When it was ingested (UTC).
+    pub ingested_at: String,
+}
+
+/// Why a store could not be read or changed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("another ingest is writing `{}`{}", path.display(), pid.map_or(String::new(), |p| format!(" (process {p})")))]
+    Busy { path: PathBuf, pid: Option<u32> },
+    #[error("`{}` is not a store: {problem}", path.display())]
+    NotAStore { path: PathBuf, problem: String },
+    #[error("`{}` has {period} rows, but the store holds rows of {store_days} day(s)", export.display())]
+    Period {
+        export: PathBuf,
+        period: String,
+        store_days: u32,
+    },
+    #[error("`{}` revises {revised} rows the store holds (first: {first}); --on-conflict error leaves the store unchanged", export.display())]
+    Conflict {
+        export: PathBuf,
+        revised: usize,
+        first: String,
+    },
+    #[error("could not read the store's rows of {month}")]
+    Partition {
+        month: String,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
+    #[error("could not change `{}`", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            StoreError::Busy { .. } => "wait for the other ingest to finish, then run this one again".into(),
+            StoreError::NotAStore { .. } => "give an empty or new folder to start a store, or the folder an earlier `acqplan ingest --into` made".into(),
+            StoreError::Period { .. } => "a store holds one period; ingest weekly exports into a store of their own, or pass --period day if the rows are single days".into(),
+            StoreError::Conflict { .. } => "pass --on-conflict newer to take the export's values (each revision goes to the ledger) or keep to leave the store's".into(),
+            StoreError::Partition { .. } | StoreError::Io { .. } => return None,
+        })
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.into(),
+        source,
+    }
+}
+
+/// How exports are read and merged.
+#[derive(Clone, Debug, Default)]
+pub struct IngestOptions {
+    /// Column map and bad-row policy, as `validate` reads.
+    pub load: LoadOptions,
+    /// The exports' period (detected, or forced).
+    pub period: PeriodChoice,
+    /// What to do when an export disagrees with the store.
+    pub on_conflict: OnConflict,
+}
+
+/// What happened to one export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportOutcome {
+    /// The export.
+    pub file: PathBuf,
+    /// BLAKE3 of its bytes.
+    pub blake3: String,
+    /// Already ingested (same bytes): not read again.
+    pub already_ingested: bool,
+    /// Rows read from it.
+    pub rows: usize,
+    /// Rows left out for defects (`--skip-bad-rows`).
+    pub rejected: usize,
+    /// How its rows merged.
+    pub counts: MergeCounts,
+}
+
+/// What an ingest did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngestReport {
+    /// One per export, in the order given.
+    pub exports: Vec<ExportOutcome>,
+    /// The store's manifest after the ingest.
+    pub manifest: Manifest,
+    /// Whether a new generation was written (false: nothing changed).
+    pub changed: bool,
+}
+
+/// The current generation's folder and manifest (`None`: an empty or new
+/// folder).
+pub fn current(store: &Path) -> Result<Option<(PathBuf, Manifest)>, StoreError> {
+    let link = store.join(CURRENT);
+    if std::fs::symlink_metadata(&link).is_err() {
+        if store.is_dir()
+            && std::fs::read_dir(store)
+                .map_err(io(store))?
+                .filter_map(Result::ok)
+                .any(|e| !e.file_name().to_string_lossy().starts_with('_'))
+        {
+            return Err(StoreError::NotAStore {
+                path: store.into(),
+                problem: format!("it holds files but no `{CURRENT}`"),
+            });
+        }
+        return Ok(None);
+    }
+    let target = std::fs::read_link(&link).map_err(io(&link))?;
+    let dir = store.join(target);
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read(&path).map_err(io(&path))?;
+    let manifest: Manifest = serde_json::from_slice(&text).map_err(|e| StoreError::NotAStore {
+        path: store.into(),
+        problem: format!("{}: {e}", path.display()),
+    })?;
+    if manifest.schema_version > SCHEMA_VERSION {
+        return Err(StoreError::NotAStore {
+            path: store.into(),
+            problem: format!(
+                "schema version {} is newer than this acqplan's {SCHEMA_VERSION}",
+                manifest.schema_version
+            ),
+        });
+    }
+    Ok(Some((dir, manifest)))
+}
+
+/// `YYYY-MM` of a day.
+fn month_of(day: i32) -> String {
+    let (y, m, _) = civil_from_days(day);
+    format!("{y:04}-{m:02}")
+}
+
+/// The rows of one month file.
+pub(crate) fn read_month(dir: &Path, p: &Partition) -> Result<Rows, Error> {
+    let path = dir.join(&p.file);
+    let loaded = crate::load::load(&path, &LoadOptions::default())?;
+    rows_of(&loaded.data).map_err(|source| {
+        StoreError::Partition {
+            month: p.month.clone(),
+            source,
+        }
+        .into()
+    })
+}
+
+/// Merge `exports` into the store at `store` (made if absent), all or
+/// nothing. Exports already ingested (same BLAKE3) are not read again; an
+/// ingest that changes no row writes nothing.
+pub fn ingest(
+    store: &Path,
+    exports: &[PathBuf],
+    options: &IngestOptions,
+    now: SystemTime,
+    messages: &mut Messages,
+) -> Result<IngestReport, Error> {
+    std::fs::create_dir_all(store).map_err(io(store))?;
+    let _lock = crate::output::run_dir::Lock::acquire(&store.join("_lock"), store).map_err(
+        |e| match e {
+            OutputError::Busy { path, pid } => Error::from(StoreError::Busy { path, pid }),
+            other => other.into(),
+        },
+    )?;
+    let old = current(store)?;
+    remove_stale_generations(store, old.as_ref().map(|(d, _)| d.as_path()))?;
+    let (old_dir, mut manifest) = match old {
+        Some((d, m)) => (Some(d), m),
+        None => (None, Manifest::default()),
+    };
+    let ingested_at = rfc3339(now);
+    // Months read from the store or touched by an export.
+    let mut months: std::collections::BTreeMap<String, Rows> = Default::default();
+    let mut touched = std::collections::BTreeSet::new();
+    let mut outcomes = Vec::with_capacity(exports.len());
+    let mut ledger = String::new();
+    let mut rejected_files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut new_exports = Vec::new();
+    for export in exports {
+        let blake3 = hash_file(export)?.blake3;
+        if manifest.exports.iter().any(|e| e.blake3 == blake3) {
+            messages.push(Message::Note(format!(
+                "{}: already ingested (same bytes); nothing to do",
+                export.display()
+            )));
+            outcomes.push(ExportOutcome {
+                file: export.clone(),
+                blake3,
+                already_ingested: true,
+                rows: 0,
+                rejected: 0,
+                counts: MergeCounts::default(),
+            });
+            continue;
+        }
+        let history = crate::pipeline::load(export, &options.load, options.period, messages)?;
+        let period = history.loaded.data.period();
+        let store_days = if manifest.period_days == 0 {
+            period.days
+        } else {
+            manifest.period_days
+        };
+        if period.days != store_days {
+            return Err(StoreError::Period {
+                export: export.clone(),
+                period: period.to_string(),
+                store_days,
+            }
+            .into());
+        }
+        manifest.period_days = store_days;
+        let incoming = rows_of(&history.loaded.data)?;
+        let n = incoming.len();
+        let mut by_month: std::collections::BTreeMap<String, Rows> = Default::default();
+        for (k, v) in incoming {
+            by_month.entry(month_of(k.0)).or_default().insert(k, v);
+        }
+        let mut counts = MergeCounts::default();
+        for (month, rows) in by_month {
+            if !months.contains_key(&month) {
+                let existing = match (
+                    &old_dir,
+                    manifest.partitions.iter().find(|p| p.month == month),
+                ) {
+                    (Some(d), Some(p)) => read_month(d, p)?,
+                    _ => Rows::new(),
+                };
+                months.insert(month.clone(), existing);
+            }
+            let target = months.get_mut(&month).expect("inserted above");
+            let c = merge(target, rows, options.on_conflict);
+            if c.added > 0 || (c.revised > 0 && options.on_conflict == OnConflict::Newer) {
+                touched.insert(month);
+            }
+            counts.added += c.added;
+            counts.unchanged += c.unchanged;
+            counts.revised += c.revised;
+            counts.revisions.extend(c.revisions);
+        }
+        if options.on_conflict == OnConflict::Error && counts.revised > 0 {
+            return Err(StoreError::Conflict {
+                export: export.clone(),
+                revised: counts.revised,
+                first: counts
+                    .revisions
+                    .first()
+                    .map_or_else(String::new, revision_words),
+            }
+            .into());
+        }
+        for r in &counts.revisions {
+            ledger.push_str(&ledger_line(r, export, &blake3, &ingested_at));
+        }
+        if let Some(csv) = history.rejected_rows_csv() {
+            let stem = export
+                .file_stem()
+                .map_or("export".into(), |s| s.to_string_lossy().to_string());
+            rejected_files.push((format!("_rejected/{stem}-{}.csv", &blake3[..12]), csv));
+        }
+        if counts.added + counts.revised > 0 {
+            new_exports.push(Export {
+                file: export.display().to_string(),
+                blake3: blake3.clone(),
+                rows: n,
+                added: counts.added,
+                unchanged: counts.unchanged,
+                revised: counts.revised,
+                on_conflict: match options.on_conflict {
+                    OnConflict::Keep => "keep",
+                    _ => "newer",
+                }
+                .into(),
+                ingested_at: ingested_at.clone(),
+            });
+        } else {
+            messages.push(Message::Note(format!(
+                "{}: every row is already in the store with the same values",
+                export.display()
+            )));
+        }
+        outcomes.push(ExportOutcome {
+            file: export.clone(),
+            blake3,
+            already_ingested: false,
+            rows: n,
+            rejected: history.loaded.rejected.len(),
+            counts,
+        });
+    }
+    if new_exports.is_empty() {
+        return Ok(IngestReport {
+            exports: outcomes,
+            manifest,
+            changed: false,
+        });
+    }
+    manifest.exports.extend(new_exports);
+    write_generation(
+        store,
+        old_dir.as_deref(),
+        &mut manifest,
+        &months,
+        &touched,
+        &ledger,
+        &rejected_files,
+    )?;
+    Ok(IngestReport {
+        exports: outcomes,
+        manifest,
+        changed: true,
+    })
+}
+
+/// `2026-10-03 r1 douyin: spend 1200 → 1250`.
+pub fn revision_words(r: &Revision) -> String {
+    format!(
+        "{} {} {}: {} {} → {}",
+        format_date(r.key.0),
+        r.key.1,
+        r.key.2,
+        r.field,
+        r.old,
+        r.new
+    )
+}
+
+fn ledger_line(r: &Revision, export: &Path, blake3: &str, at: &str) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record([
+        format_date(r.key.0).as_str(),
+        &r.key.1,
+        &r.key.2,
+        r.field,
+        &r.old,
+        &r.new,
+        &export.display().to_string(),
+        blake3,
+        at,
+    ])
+    .expect("writing to memory");
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 fields")
+}
+
+/// Remove half-written generations a killed ingest left (every `_gen-*`
+/// but the current one).
+fn remove_stale_generations(store: &Path, current: Option<&Path>) -> Result<(), StoreError> {
+    let current_name = current
+        .and_then(|c| c.file_name())
+        .map(|n| n.to_os_string());
+    for e in std::fs::read_dir(store).map_err(io(store))? {
+        let e = e.map_err(io(store))?;
+        let name = e.file_name();
+        let stale =
+            name.to_string_lossy().starts_with("_gen-") && Some(&name) != current_name.as_ref();
+        let tmp = name.to_string_lossy().starts_with("_current.");
+        if stale {
+            std::fs::remove_dir_all(e.path()).map_err(io(&e.path()))?;
+        } else if tmp {
+            std::fs::remove_file(e.path()).map_err(io(&e.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Write the next generation (changed months rewritten, the others hard
+/// linked), then switch `current` to it and remove the old one.
+fn write_generation(
+    store: &Path,
+    old_dir: Option<&Path>,
+    manifest: &mut Manifest,
+    months: &std::collections::BTreeMap<String, Rows>,
+    touched: &std::collections::BTreeSet<String>,
+    ledger: &str,
+    rejected: &[(String, Vec<u8>)],
+) -> Result<(), Error> {
+    manifest.schema_version = SCHEMA_VERSION;
+    manifest.generation += 1;
+    let name = format!("_gen-{:06}", manifest.generation);
+    let dir = store.join(&name);
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let mut partitions = Vec::new();
+    let mut all_months: std::collections::BTreeSet<String> = manifest
+        .partitions
+        .iter()
+        .map(|p| p.month.clone())
+        .collect();
+    all_months.extend(touched.iter().cloned());
+    for month in &all_months {
+        let file = format!("month={month}/part-0.parquet");
+        let path = dir.join(&file);
+        if touched.contains(month) {
+            let rows = &months[month];
+            let mut frame = frame_of(rows)?;
+            let mut buf = Vec::new();
+            polars::prelude::ParquetWriter::new(&mut buf).finish(&mut frame)?;
+            write_atomic(&path, &buf)?;
+            partitions.push(Partition {
+                month: month.clone(),
+                file,
+                rows: rows.len(),
+                blake3: blake3::hash(&buf).to_hex().to_string(),
+            });
+        } else {
+            let old = manifest
+                .partitions
+                .iter()
+                .find(|p| &p.month == month)
+                .expect("an untouched month is an old partition")
+                .clone();
+            let from = old_dir
+                .expect("old partitions have a generation")
+                .join(&old.file);
+            std::fs::create_dir_all(path.parent().expect("month folder")).map_err(io(&path))?;
+            if std::fs::hard_link(&from, &path).is_err() {
+                std::fs::copy(&from, &path).map_err(io(&path))?;
+            }
+            partitions.push(old);
+        }
+    }
+    manifest.rows = partitions.iter().map(|p| p.rows).sum();
+    manifest.partitions = partitions;
+    let (first, last) = date_range(manifest, months)?;
+    manifest.first_date = first.map(format_date);
+    manifest.last_date = last.map(format_date);
+    // The ledger: the old one, then this ingest's revisions.
+    let mut text = match old_dir {
+        Some(d) => std::fs::read_to_string(d.join(LEDGER)).unwrap_or_default(),
+        None => String::new(),
+    };
+    if text.is_empty() {
+        text.push_str(LEDGER_HEADER);
+    }
+    text.push_str(ledger);
+    write_atomic(&dir.join(LEDGER), text.as_bytes())?;
+    if let Some(d) = old_dir {
+        let from = d.join("_rejected");
+        if from.is_dir() {
+            for e in std::fs::read_dir(&from)
+                .map_err(io(&from))?
+                .filter_map(Result::ok)
+            {
+                let to = dir.join("_rejected").join(e.file_name());
+                std::fs::create_dir_all(to.parent().expect("folder")).map_err(io(&to))?;
+                if std::fs::hard_link(e.path(), &to).is_err() {
+                    std::fs::copy(e.path(), &to).map_err(io(&to))?;
+                }
+            }
+        }
+    }
+    for (file, bytes) in rejected {
+        write_atomic(&dir.join(file), bytes)?;
+    }
+    let mut json = serde_json::to_vec_pretty(&*manifest).expect("manifest serialises");
+    json.push(b'\n');
+    write_atomic(&dir.join(MANIFEST), &json)?;
+    switch_current(store, &name)?;
+    if let Some(d) = old_dir {
+        std::fs::remove_dir_all(d).map_err(io(d))?;
+    }
+    Ok(())
+}
+
+/// First and last date of the store: from the touched months' rows and
+/// the old manifest's range.
+fn date_range(
+    manifest: &Manifest,
+    months: &std::collections::BTreeMap<String, Rows>,
+) -> Result<(Option<i32>, Option<i32>), Error> {
+    let parse = |s: &Option<String>| s.as_deref().and_then(crate::load::cell::parse_date);
+    let mut first = parse(&manifest.first_date);
+    let mut last = parse(&manifest.last_date);
+    for rows in months.values() {
+        if let (Some(a), Some(b)) = (rows.keys().next(), rows.keys().next_back()) {
+            first = Some(first.map_or(a.0, |f: i32| f.min(a.0)));
+            last = Some(last.map_or(b.0, |l: i32| l.max(b.0)));
+        }
+    }
+    Ok((first, last))
+}
+
+/// Point `current` at `generation` in one rename.
+#[cfg(unix)]
+fn switch_current(store: &Path, generation: &str) -> Result<(), StoreError> {
+    let tmp = store.join(format!("_current.{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(generation, &tmp).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, store.join(CURRENT)).map_err(io(store))?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn switch_current(store: &Path, _generation: &str) -> Result<(), StoreError> {
+    Err(StoreError::Io {
+        path: store.into(),
+        source: std::io::Error::other("a store needs symbolic links (Linux, macOS)"),
+    })
+}

@@ -1,0 +1,367 @@
+//! `acqplan ingest` and `acqplan store`: weekly exports that overlap and
+//! revise each other merged into one store, read back as a history.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use acqplan::synth::{GenOptions, Headers, generate};
+use assert_cmd::Command;
+
+use crate::common::outcome;
+
+fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    outcome(
+        Command::cargo_bin("acqplan")
+            .unwrap()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// A 3-room × 120-day history (header, rows), its full CSV in `dir`.
+fn history(dir: &Path) -> (String, Vec<String>) {
+    let h = generate(&GenOptions {
+        rooms: 3,
+        days: 120,
+        seed: 5,
+        ..GenOptions::default()
+    });
+    let csv = String::from_utf8(h.to_csv(Headers::English)).unwrap();
+    std::fs::write(dir.join("full.csv"), &csv).unwrap();
+    let mut lines = csv.lines().map(str::to_string);
+    let header = lines.next().unwrap();
+    (header, lines.collect())
+}
+
+/// The rows whose date is in `from..to` (days from the first), as a CSV
+/// named `name`; `edit` may change rows.
+fn export(
+    dir: &Path,
+    name: &str,
+    (header, rows): &(String, Vec<String>),
+    days: std::ops::Range<usize>,
+    edit: impl Fn(&mut Vec<String>),
+) -> PathBuf {
+    let dates: Vec<&str> = {
+        let mut d: Vec<&str> = rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+        d.dedup();
+        d
+    };
+    let keep: std::collections::BTreeSet<&str> = dates[days].iter().copied().collect();
+    let mut picked: Vec<String> = rows
+        .iter()
+        .filter(|r| keep.contains(r.split(',').next().unwrap()))
+        .cloned()
+        .collect();
+    edit(&mut picked);
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{header}\n{}\n", picked.join("\n"))).unwrap();
+    path
+}
+
+/// Every file of the store with its bytes (symlinks as their target).
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.file_type().is_symlink() {
+                out.insert(
+                    rel,
+                    std::fs::read_link(&p)
+                        .unwrap()
+                        .display()
+                        .to_string()
+                        .into_bytes(),
+                );
+            } else if meta.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Spend of the first row changed by +100 CNY.
+fn revise_first(rows: &mut [String]) {
+    let mut cells: Vec<String> = rows[0].split(',').map(str::to_string).collect();
+    let spend: f64 = cells[3].parse().unwrap();
+    cells[3] = format!("{}", spend + 100.0);
+    rows[0] = cells.join(",");
+}
+
+#[test]
+fn overlapping_exports_merge_into_the_history_they_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    assert!(h.0.starts_with("date,room,channel,spend"), "{}", h.0);
+    let a = export(d, "a.csv", &h, 0..80, |_| {});
+    let b = export(d, "b.csv", &h, 70..120, |_| {});
+    let (code, out, err) = acqplan(d, &["ingest", "a.csv", "b.csv", "--into", "store"]);
+    assert_eq!(code, 0, "{err}");
+    // 10 overlapping days × 24 lanes are unchanged rows of b.
+    let b_line = out.lines().find(|l| l.starts_with("b.csv")).unwrap();
+    let cells: Vec<&str> = b_line.split_whitespace().collect();
+    assert_eq!(&cells[1..5], &["1,200", "960", "240", "0"], "{out}");
+    assert!(a.exists() && b.exists());
+
+    // The store read as a history plans exactly as the whole file does.
+    let (c1, _, e1) = acqplan(
+        d,
+        &[
+            "plan",
+            "--data",
+            "full.csv",
+            "--target-viewers",
+            "200k",
+            "--out",
+            "p1",
+        ],
+    );
+    let (c2, _, e2) = acqplan(
+        d,
+        &[
+            "plan",
+            "--data",
+            "store",
+            "--target-viewers",
+            "200k",
+            "--out",
+            "p2",
+        ],
+    );
+    assert_eq!((c1, c2), (0, 0), "{e1}\n{e2}");
+    for f in ["plan.csv", "curves.csv"] {
+        assert_eq!(
+            std::fs::read(d.join("p1").join(f)).unwrap(),
+            std::fs::read(d.join("p2").join(f)).unwrap(),
+            "{f} differs between the file and the store"
+        );
+    }
+}
+
+#[test]
+fn the_same_export_twice_changes_no_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..60, |_| {});
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    let before = tree(&d.join("store"));
+    let (code, out, err) = acqplan(d, &["ingest", "a.csv", "--into", "store"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("already ingested"), "{out}");
+    assert!(err.contains("unchanged"), "{err}");
+    assert_eq!(tree(&d.join("store")), before);
+    // A different file with the same rows (here: the rows of days 10–30)
+    // adds nothing either.
+    export(d, "again.csv", &h, 10..30, |_| {});
+    let (code, _, err) = acqplan(d, &["ingest", "again.csv", "--into", "store"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("already in the store with the same values"),
+        "{err}"
+    );
+    assert_eq!(tree(&d.join("store")), before);
+}
+
+#[test]
+fn a_revision_is_recorded_and_the_policy_decides_what_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..60, |_| {});
+    export(d, "b.csv", &h, 50..60, |rows| revise_first(rows));
+    // Day 50's first row (24 lanes a day, in date order).
+    let old_spend: f64 = h.1[50 * 24].split(',').nth(3).unwrap().parse().unwrap();
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    let before = tree(&d.join("store"));
+
+    // error: nothing changes, exit 1, the revision named.
+    let (code, _, err) = acqplan(
+        d,
+        &[
+            "ingest",
+            "b.csv",
+            "--into",
+            "store",
+            "--on-conflict",
+            "error",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("revises 1 rows") && err.contains("spend"),
+        "{err}"
+    );
+    assert_eq!(tree(&d.join("store")), before);
+
+    // keep: the revision is reported and logged, the store keeps its value.
+    let (code, _, err) = acqplan(
+        d,
+        &[
+            "ingest",
+            "b.csv",
+            "--into",
+            "store",
+            "--on-conflict",
+            "keep",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("spend {old_spend} → {}", old_spend + 100.0)),
+        "{err}"
+    );
+    let ledger = std::fs::read_to_string(d.join("store/current/_ledger.csv")).unwrap();
+    assert_eq!(ledger.lines().count(), 2, "{ledger}");
+    assert!(
+        ledger.lines().nth(1).unwrap().contains(",spend,"),
+        "{ledger}"
+    );
+    let (_, json, _) = acqplan(d, &["validate", "--data", "store", "--format", "json"]);
+    let kept: serde_json::Value = serde_json::from_str(&json).unwrap();
+
+    // newer (the default) on a fresh store: the export's value wins.
+    export(d, "b2.csv", &h, 50..60, |rows| {
+        revise_first(rows);
+        rows.truncate(5);
+    });
+    let (code, _, err) = acqplan(d, &["ingest", "b2.csv", "--into", "store"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, json, _) = acqplan(d, &["validate", "--data", "store", "--format", "json"]);
+    let newer: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let spend = |v: &serde_json::Value| -> f64 {
+        v["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["spend_cny"].as_f64().unwrap())
+            .sum()
+    };
+    assert!(
+        (spend(&newer) - spend(&kept) - 100.0).abs() < 1e-6,
+        "{} vs {}",
+        spend(&newer),
+        spend(&kept)
+    );
+    let ledger = std::fs::read_to_string(d.join("store/current/_ledger.csv")).unwrap();
+    assert_eq!(
+        ledger.lines().count(),
+        3,
+        "both revisions are in the ledger: {ledger}"
+    );
+}
+
+#[test]
+fn a_killed_ingest_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..60, |_| {});
+    export(d, "b.csv", &h, 60..90, |_| {});
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    let (_, before, _) = acqplan(d, &["validate", "--data", "store"]);
+    // What a kill between writing the next generation and switching to it
+    // leaves: a half-written generation and a temporary link.
+    let half = d.join("store/_gen-000002/month=2026-05");
+    std::fs::create_dir_all(&half).unwrap();
+    std::fs::write(half.join("part-0.parquet"), b"half a file").unwrap();
+    std::os::unix::fs::symlink("_gen-000002", d.join("store/_current.999")).unwrap();
+    let (code, after, err) = acqplan(d, &["validate", "--data", "store"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(after, before, "readers see the old store");
+    // The next ingest clears the leftovers and goes on.
+    let (code, _, err) = acqplan(d, &["ingest", "b.csv", "--into", "store"]);
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<String> = std::fs::read_dir(d.join("store"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, vec!["_gen-000002", "current"]);
+    let (_, summary, _) = acqplan(d, &["store", "store"]);
+    assert!(
+        summary.starts_with("2,160 rows, 3 rooms, 8 channels"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_second_ingest_while_one_writes_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..30, |_| {});
+    std::fs::create_dir_all(d.join("store")).unwrap();
+    let lock = std::fs::File::create(d.join("store/_lock")).unwrap();
+    lock.try_lock().unwrap();
+    let (code, _, err) = acqplan(d, &["ingest", "a.csv", "--into", "store"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("another ingest is writing"), "{err}");
+    assert!(err.contains("hint: wait for the other ingest"), "{err}");
+    drop(lock);
+}
+
+#[test]
+fn weekly_exports_do_not_mix_with_a_daily_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..30, |_| {});
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    let weekly = "tests/it/fixtures/periods/weekly.csv";
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, _, err) = acqplan(
+        d,
+        &[
+            "ingest",
+            manifest.join(weekly).to_str().unwrap(),
+            "--into",
+            "store",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("weekly") && err.contains("1 day"), "{err}");
+}
+
+#[test]
+fn the_store_lists_gaps_inside_a_lanes_spend() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    // Drop days 20–22 of the first lane (3 rows) from the export.
+    let lane = {
+        let c: Vec<&str> = h.1[0].split(',').collect();
+        format!(",{},{},", c[1], c[2])
+    };
+    let dates: Vec<String> = {
+        let mut v: Vec<String> =
+            h.1.iter()
+                .map(|r| r.split(',').next().unwrap().to_string())
+                .collect();
+        v.dedup();
+        v
+    };
+    let gone: Vec<String> = (20..23).map(|i| dates[i].clone()).collect();
+    export(d, "a.csv", &h, 0..60, |rows| {
+        rows.retain(|r| !(r.contains(&lane) && gone.iter().any(|g| r.starts_with(g.as_str()))))
+    });
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    let (code, json, err) = acqplan(d, &["store", "store", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["lanes_with_gaps"], 1, "{json}");
+    assert_eq!(v["gaps"][0]["missing"], 3);
+    assert_eq!(v["gaps"][0]["first_missing"], dates[20].as_str());
+    assert_eq!(v["manifest"]["rows"], 60 * 24 - 3);
+}
