@@ -139,6 +139,7 @@ pub enum Command {
     /// Examples:
     ///   acqplan store store
     ///   acqplan store store --format json
+    ///   acqplan store store --keep-days 730
     #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Store(StoreArgs),
     /// Print the resolved settings and where each came from (default, the
@@ -287,6 +288,10 @@ pub struct StoreArgs {
     /// Gaps listed (the lanes with the most missing days first).
     #[arg(long, default_value_t = 10)]
     pub gaps: usize,
+    /// First drop the rows older than the store's last N days (keep what
+    /// the fits need; the change is all or nothing, like an ingest).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(7..))]
+    pub keep_days: Option<u32>,
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

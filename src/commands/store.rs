@@ -154,6 +154,22 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
 }
 
 pub(super) fn store_cmd(args: StoreArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    if let Some(days) = args.keep_days {
+        match crate::store::keep_days(&args.store, days)? {
+            Some((m, dropped)) => io.note(format_args!(
+                "dropped {dropped} rows older than the last {days} days; store {} is now generation {}: {} rows, {} to {}",
+                args.store.display(),
+                m.generation,
+                m.rows,
+                m.first_date.as_deref().unwrap_or("-"),
+                m.last_date.as_deref().unwrap_or("-")
+            )),
+            None => io.note(format_args!(
+                "no rows older than the last {days} days; store {} unchanged",
+                args.store.display()
+            )),
+        }
+    }
     let summary = describe(&args.store, args.gaps)?;
     let text = match args.format {
         Format::Table => summary.render(),

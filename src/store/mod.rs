@@ -79,6 +79,10 @@ pub struct Partition {
     pub file: String,
     /// Rows in it.
     pub rows: usize,
+    /// Its first date, `YYYY-MM-DD`.
+    pub first_date: String,
+    /// Its last date.
+    pub last_date: String,
     /// BLAKE3 of the file.
     pub blake3: String,
 }
@@ -419,6 +423,56 @@ pub fn ingest(
     })
 }
 
+/// Drop the rows older than the last `keep_days` days of the store (the
+/// history the fits need), all or nothing like an ingest. Returns the new
+/// manifest and the rows dropped; `None` when nothing was older.
+pub fn keep_days(store: &Path, keep_days: u32) -> Result<Option<(Manifest, usize)>, Error> {
+    let _lock = crate::output::run_dir::Lock::acquire(&store.join("_lock"), store).map_err(
+        |e| match e {
+            OutputError::Busy { path, pid } => Error::from(StoreError::Busy { path, pid }),
+            other => other.into(),
+        },
+    )?;
+    let (dir, mut manifest) = current(store)?.ok_or_else(|| StoreError::NotAStore {
+        path: store.into(),
+        problem: "nothing has been ingested into it".into(),
+    })?;
+    remove_stale_generations(store, Some(&dir))?;
+    let Some(last) = manifest
+        .last_date
+        .as_deref()
+        .and_then(crate::load::cell::parse_date)
+    else {
+        return Ok(None);
+    };
+    let cutoff = last - keep_days as i32 + 1;
+    let cutoff_text = format_date(cutoff);
+    let mut months = std::collections::BTreeMap::new();
+    let mut touched = std::collections::BTreeSet::new();
+    let mut dropped = 0;
+    let mut kept = Vec::new();
+    for p in std::mem::take(&mut manifest.partitions) {
+        if p.last_date < cutoff_text {
+            dropped += p.rows;
+        } else if p.first_date < cutoff_text {
+            let mut rows = read_month(&dir, &p)?;
+            let before = rows.len();
+            rows.retain(|k, _| k.0 >= cutoff);
+            dropped += before - rows.len();
+            touched.insert(p.month.clone());
+            months.insert(p.month.clone(), rows);
+        } else {
+            kept.push(p);
+        }
+    }
+    if dropped == 0 {
+        return Ok(None);
+    }
+    manifest.partitions = kept;
+    write_generation(store, Some(&dir), &mut manifest, &months, &touched, "", &[])?;
+    Ok(Some((manifest, dropped)))
+}
+
 /// `2026-10-03 r1 douyin: spend 1200 → 1250`.
 pub fn revision_words(r: &Revision) -> String {
     format!(
@@ -500,6 +554,9 @@ fn write_generation(
         let path = dir.join(&file);
         if touched.contains(month) {
             let rows = &months[month];
+            if rows.is_empty() {
+                continue;
+            }
             let mut frame = frame_of(rows)?;
             let mut buf = Vec::new();
             polars::prelude::ParquetWriter::new(&mut buf).finish(&mut frame)?;
@@ -508,6 +565,8 @@ fn write_generation(
                 month: month.clone(),
                 file,
                 rows: rows.len(),
+                first_date: format_date(rows.keys().next().expect("not empty").0),
+                last_date: format_date(rows.keys().next_back().expect("not empty").0),
                 blake3: blake3::hash(&buf).to_hex().to_string(),
             });
         } else {
@@ -529,9 +588,16 @@ fn write_generation(
     }
     manifest.rows = partitions.iter().map(|p| p.rows).sum();
     manifest.partitions = partitions;
-    let (first, last) = date_range(manifest, months)?;
-    manifest.first_date = first.map(format_date);
-    manifest.last_date = last.map(format_date);
+    manifest.first_date = manifest
+        .partitions
+        .iter()
+        .map(|p| p.first_date.clone())
+        .min();
+    manifest.last_date = manifest
+        .partitions
+        .iter()
+        .map(|p| p.last_date.clone())
+        .max();
     // The ledger: the old one, then this ingest's revisions.
     let mut text = match old_dir {
         Some(d) => std::fs::read_to_string(d.join(LEDGER)).unwrap_or_default(),
@@ -568,24 +634,6 @@ fn write_generation(
         std::fs::remove_dir_all(d).map_err(io(d))?;
     }
     Ok(())
-}
-
-/// First and last date of the store: from the touched months' rows and
-/// the old manifest's range.
-fn date_range(
-    manifest: &Manifest,
-    months: &std::collections::BTreeMap<String, Rows>,
-) -> Result<(Option<i32>, Option<i32>), Error> {
-    let parse = |s: &Option<String>| s.as_deref().and_then(crate::load::cell::parse_date);
-    let mut first = parse(&manifest.first_date);
-    let mut last = parse(&manifest.last_date);
-    for rows in months.values() {
-        if let (Some(a), Some(b)) = (rows.keys().next(), rows.keys().next_back()) {
-            first = Some(first.map_or(a.0, |f: i32| f.min(a.0)));
-            last = Some(last.map_or(b.0, |l: i32| l.max(b.0)));
-        }
-    }
-    Ok((first, last))
 }
 
 /// Point `current` at `generation` in one rename.

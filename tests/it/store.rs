@@ -365,3 +365,32 @@ fn the_store_lists_gaps_inside_a_lanes_spend() {
     assert_eq!(v["gaps"][0]["first_missing"], dates[20].as_str());
     assert_eq!(v["manifest"]["rows"], 60 * 24 - 3);
 }
+
+#[test]
+fn keep_days_drops_old_rows_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..120, |_| {});
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    let (code, json, err) = acqplan(
+        d,
+        &["store", "store", "--keep-days", "30", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["manifest"]["rows"], 30 * 24, "{json}");
+    let dates: Vec<&str> = {
+        let mut v: Vec<&str> = h.1.iter().map(|r| r.split(',').next().unwrap()).collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(v["manifest"]["first_date"], dates[90]);
+    assert_eq!(v["manifest"]["last_date"], dates[119]);
+    // Again: nothing older, nothing changes.
+    let before = tree(&d.join("store"));
+    let (code, _, err) = acqplan(d, &["store", "store", "--keep-days", "30"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("unchanged"), "{err}");
+    assert_eq!(tree(&d.join("store")), before);
+}
