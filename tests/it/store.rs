@@ -394,3 +394,84 @@ fn keep_days_drops_old_rows_all_or_nothing() {
     assert!(err.contains("unchanged"), "{err}");
     assert_eq!(tree(&d.join("store")), before);
 }
+
+/// `validate --data store --format json`: the rows and spend a reader sees.
+fn seen(d: &Path) -> (u64, f64) {
+    let (code, json, err) = acqplan(d, &["validate", "--data", "store", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let spend = v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["spend_cny"].as_f64().unwrap())
+        .sum();
+    (v["rows"].as_u64().unwrap(), spend)
+}
+
+#[test]
+fn an_ingest_killed_at_any_point_leaves_the_old_store_or_the_new_one() {
+    use std::process::Stdio;
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = generate(&GenOptions {
+        rooms: 20,
+        days: 240,
+        seed: 9,
+        ..GenOptions::default()
+    });
+    let csv = String::from_utf8(h.to_csv(Headers::English)).unwrap();
+    let mut lines = csv.lines().map(str::to_string);
+    let h = (lines.next().unwrap(), lines.collect::<Vec<_>>());
+    export(d, "a.csv", &h, 0..150, |_| {});
+    // Overlaps a's last 30 days, revises a value in them, adds 90 days.
+    export(d, "b.csv", &h, 120..240, |rows| revise_first(rows));
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    let old = seen(d);
+    // The new store, built once in a copy, and the time a whole ingest takes.
+    std::fs::create_dir(d.join("copy")).unwrap();
+    for f in ["a.csv", "b.csv"] {
+        std::fs::copy(d.join(f), d.join("copy").join(f)).unwrap();
+    }
+    assert_eq!(
+        acqplan(&d.join("copy"), &["ingest", "a.csv", "--into", "store"]).0,
+        0
+    );
+    let t0 = Instant::now();
+    assert_eq!(
+        acqplan(&d.join("copy"), &["ingest", "b.csv", "--into", "store"]).0,
+        0
+    );
+    let full = t0.elapsed();
+    let new = seen(&d.join("copy"));
+    assert_ne!(old, new);
+    let mut outcomes = (0, 0);
+    for f in [0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1.0] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acqplan"))
+            .current_dir(d)
+            .args(["ingest", "b.csv", "--into", "store"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full.mul_f64(f));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = seen(d);
+        assert!(
+            now == old || now == new,
+            "a mix after a kill at {f}: {now:?}"
+        );
+        if now == old {
+            outcomes.0 += 1;
+        } else {
+            outcomes.1 += 1;
+            break;
+        }
+    }
+    assert!(outcomes.0 > 0, "no kill landed before the switch");
+    // Whatever the kills left, the next ingest gives the new store.
+    assert_eq!(acqplan(d, &["ingest", "b.csv", "--into", "store"]).0, 0);
+    assert_eq!(seen(d), new);
+}
