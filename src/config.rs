@@ -14,8 +14,8 @@ use thiserror::Error;
 use crate::amount::parse_amount;
 use crate::cli::{By, CurveArgs, DataArgs, EmailArgs, GoalArgs, ScenarioArgs};
 use crate::load::{ColumnMap, Field};
+use crate::mail::{DEFAULT_FROM, SmtpServer, SmtpTls};
 use crate::plan::Metric;
-use crate::report::email::{DEFAULT_FROM, SmtpServer, SmtpTls};
 use crate::screen::FakeTraffic;
 use crate::validate::PeriodChoice;
 

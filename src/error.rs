@@ -35,7 +35,7 @@ pub enum Error {
     RunFiles(#[from] crate::report::run_files::RunFilesError),
     /// Making or sending plan.eml.
     #[error(transparent)]
-    Email(#[from] crate::report::email::EmailError),
+    Email(#[from] crate::mail::EmailError),
     /// The history's rows do not have one period.
     #[error("`{}`: {problem}", path.display())]
     Period {

@@ -1,5 +1,5 @@
 //! Tables, exports, charts, the email body and `plan.eml`. Exporters return
-//! bytes and do no IO (sending the email is the one exception).
+//! bytes and do no IO (sending the email is [`crate::mail`]'s work).
 
 pub mod charts;
 pub mod curves_export;
