@@ -36,6 +36,7 @@ use crate::report::plan_export::{plan_csv, plan_json, plan_table};
 use crate::report::run_files::{
     CHART_DATA_JSON, RunExtras, RunFiles, SERIES_CSV, chart_data_json, series_csv,
 };
+use crate::report::settings::settings_table;
 use crate::report::summary_text::{SummaryContext, summary_txt};
 use crate::report::table::{Align, Table, csv_num, thousands};
 use crate::report::{curves_export::CurvesFile, rejected_rows_csv, summary::summarise};
@@ -1481,7 +1482,7 @@ fn config_cmd(args: ConfigArgs, io: &mut Io<'_>) -> Result<(), Error> {
         Some(&args.email),
     )?;
     let _ = match args.format {
-        Format::Table => io.out.write_all(s.table().as_bytes()),
+        Format::Table => io.out.write_all(settings_table(&s).as_bytes()),
         Format::Json => {
             let mut bytes = serde_json::to_vec_pretty(&s).expect("settings serialise");
             bytes.push(b'\n');
