@@ -457,7 +457,7 @@ pub struct EmailArgs {
     /// How the SMTP connection is secured: `starttls` (default; port 587),
     /// `tls` (port 465) or `none` (a relay on this machine, e.g. 127.0.0.1:25).
     #[arg(long, value_enum, value_name = "MODE")]
-    pub smtp_tls: Option<crate::report::email::SmtpTls>,
+    pub smtp_tls: Option<crate::mail::SmtpTls>,
 }
 
 #[derive(Debug, Args)]

@@ -35,7 +35,7 @@ pub enum Error {
     RunFiles(#[from] crate::report::run_files::RunFilesError),
     /// Making or sending plan.eml.
     #[error(transparent)]
-    Email(#[from] crate::report::email::EmailError),
+    Email(#[from] crate::mail::EmailError),
     /// Reading or changing a history store.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),

@@ -27,6 +27,7 @@ pub mod config;
 pub mod curves;
 pub mod error;
 pub mod load;
+pub mod mail;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

@@ -36,10 +36,10 @@ pub(super) fn send_eml(s: &Settings, eml: Option<&[u8]>, io: &mut Io<'_>) -> Res
     let (Some(server), Some(eml)) = (s.smtp_server(), eml) else {
         return Ok(());
     };
-    let credentials = email::credentials_from_env()?;
+    let credentials = crate::mail::credentials_from_env()?;
     io.clock.start("send");
     let to = s.recipients();
-    email::send_eml(&server, credentials, &s.sender(), &to, eml)?;
+    crate::mail::send_eml(&server, credentials, &s.sender(), &to, eml)?;
     io.note(format_args!(
         "sent plan.eml to {} through {}:{} ({})",
         s.email_to.value.join(", "),

@@ -1,5 +1,5 @@
 //! Tables, exports, charts, the email body and `plan.eml`. Exporters return
-//! bytes and do no IO (sending the email is the one exception).
+//! bytes and do no IO (sending the email is [`crate::mail`]'s work).
 
 pub mod charts;
 pub mod curves_export;
@@ -7,6 +7,7 @@ pub mod email;
 pub mod flagged_export;
 pub mod plan_export;
 pub mod run_files;
+pub mod settings;
 pub mod summary;
 pub mod summary_text;
 pub mod table;

@@ -1,0 +1,166 @@
+//! Why the config could not be used, and what to do about it.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::load::Field;
+
+/// Why the config could not be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("could not read config `{}`", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config `{}` is not valid", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("`{given}` does not name a column of the data contract")]
+    UnknownColumn { given: String },
+    #[error("`--column {given}` is not of the form NAME=HEADER")]
+    BadColumnFlag { given: String },
+    #[error("no history file given")]
+    NoData,
+    #[error("`--cap {given}` is not of the form CHANNEL=VIEWERS_PER_DAY")]
+    BadCapFlag { given: String },
+    #[error("reach cap `{value}` of channel `{channel}` is not a positive number of viewers/day")]
+    BadCap { channel: String, value: String },
+    #[error("`{flag} {given}`: {message}")]
+    BadAmount {
+        flag: &'static str,
+        given: String,
+        message: String,
+    },
+    #[error("room targets file `{}`, line {line}: {message}", path.display())]
+    RoomTargets {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("room targets file `{}`: {message}", path.display())]
+    RoomTargetsUnreadable { path: PathBuf, message: String },
+    #[error("nothing to plan for: no target and no budget")]
+    NoGoal,
+    #[error("more than one target: {given}")]
+    ManyTargets { given: String },
+    #[error("config `{}`: `{key}`: {message}", path.display())]
+    BadFileValue {
+        path: PathBuf,
+        key: &'static str,
+        message: String,
+    },
+    #[error("`--scale {given}` is not of the form CHANNEL=FACTOR with a factor > 0")]
+    BadScale { given: String },
+    #[error("the horizon must be at least 1 day")]
+    BadHorizon,
+    #[error("several targets and several budgets at once")]
+    TwoVaried,
+    #[error("`--budgets {given}`: {message}")]
+    BadRange { given: String, message: String },
+    #[error("{origin}: `{given}` is not an email address ({message})")]
+    BadAddress {
+        origin: &'static str,
+        given: String,
+        message: String,
+    },
+    #[error("{origin}: `{given}` is not of the form HOST:PORT")]
+    BadSmtp { origin: &'static str, given: String },
+    #[error("an SMTP server is given but no recipients")]
+    SmtpWithoutRecipients,
+    #[error("{origin}: {message}")]
+    BadHalfLife { origin: String, message: String },
+    #[error("`{flag} {given}` is out of range")]
+    BadGenOption { flag: &'static str, given: String },
+    #[error("max_extrapolation `{given}` is not a factor ≥ 1")]
+    BadMaxExtrapolation { given: String },
+    #[error("{origin}: `{given}` is not a period")]
+    BadPeriod { origin: String, given: String },
+    #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
+    HorizonNotWholePeriods {
+        days: usize,
+        period: String,
+        period_days: u32,
+    },
+}
+
+impl ConfigError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            ConfigError::Io { .. } => "check the --config path".into(),
+            ConfigError::Parse { .. } => {
+                "see README.md, section \"Config file\", for the keys".into()
+            }
+            ConfigError::UnknownColumn { .. } | ConfigError::BadColumnFlag { .. } => format!(
+                "columns are: {}; e.g. --column spend=总花费",
+                Field::ALL.map(Field::name).join(", ")
+            ),
+            ConfigError::NoData => "pass --data FILE, or set `data = \"…\"` in acqplan.toml".into(),
+            ConfigError::BadAmount { .. } => {
+                "amounts are plain numbers or with k, M, 万, 亿: 800000, 80万, 1.2M".into()
+            }
+            ConfigError::RoomTargets { .. } => {
+                "the file needs a header `room,target_viewers` and one row per room with a number ≥ 0".into()
+            }
+            ConfigError::RoomTargetsUnreadable { .. } => {
+                "check the path given to --room-targets; the file is a CSV with a header `room,target_viewers`".into()
+            }
+            ConfigError::NoGoal => {
+                "pass --target-viewers N (cheapest plan reaching N), --budget B (most viewers for B), or both; or set `[plan] target_viewers` / `budget` in acqplan.toml".into()
+            }
+            ConfigError::ManyTargets { .. } => {
+                "give one of --target-viewers, --target-orders, --target-gmv (a budget may go with it)".into()
+            }
+            ConfigError::BadFileValue { .. } => {
+                "amounts are numbers or text with k, M, 万, 亿: budget = \"80万\", target_viewers = \"1.2M\"".into()
+            }
+            ConfigError::BadScale { .. } => {
+                "write e.g. --scale douyin_qianchuan=1.2 (that channel's viewers cost 20 % more)".into()
+            }
+            ConfigError::BadHorizon => "pass --horizon-days 7, or set `[plan] horizon_days = 7`".into(),
+            ConfigError::TwoVaried => {
+                "compare several --budget values with one target, or several --target-viewers with one budget".into()
+            }
+            ConfigError::BadRange { .. } => {
+                "write e.g. --budgets 50万..300万 --steps 12 (low below high, at least 2 steps)".into()
+            }
+            ConfigError::BadAddress { .. } => {
+                "write addresses as growth@example.com or \"Li Lei <li@example.com>\", several comma-separated: --email-to a@example.com,b@example.com".into()
+            }
+            ConfigError::BadSmtp { .. } => {
+                "write e.g. --smtp smtp.example.com:587 (with --smtp-tls starttls), or `smtp = \"smtp.example.com:587\"` under [email] in acqplan.toml".into()
+            }
+            ConfigError::BadGenOption { .. } => {
+                "--noise-sigma takes a log-sd ≥ 0, --volume a factor > 0, --fake-rate a share from 0 to 1".into()
+            }
+            ConfigError::BadMaxExtrapolation { .. } => {
+                "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()
+            }
+            ConfigError::BadPeriod { .. } => {
+                "write --period auto (detect from the dates), --period day or --period week, or `period = \"week\"` in acqplan.toml".into()
+            }
+            ConfigError::HorizonNotWholePeriods { days, period_days, .. } => {
+                let lo = (days / *period_days as usize).max(1);
+                format!(
+                    "each row of this history covers {period_days} days, so plan whole periods: --horizon-days {} (or --horizon-weeks {lo} for weekly rows); pass --period day if the rows are single days",
+                    lo * *period_days as usize
+                )
+            }
+            ConfigError::BadHalfLife { .. } => {
+                "write e.g. --half-life 90 (days), --half-life all, or `[fit] half_life_days = \"auto\"` in acqplan.toml".into()
+            }
+            ConfigError::SmtpWithoutRecipients => {
+                "pass --email-to ADDR[,ADDR], or set `to = [\"…\"]` under [email] in acqplan.toml".into()
+            }
+            ConfigError::BadCapFlag { .. } | ConfigError::BadCap { .. } => {
+                "write e.g. --cap wechat_private=5000, or in acqplan.toml `[channels.wechat_private]` `reach_cap_per_day = 5000`".into()
+            }
+        })
+    }
+}

@@ -1,0 +1,302 @@
+//! `acqplan.toml`: the structs the file is read into, reading it, and the
+//! file's layer of each setting, typed and checked (the resolution puts it
+//! between the defaults and the flags).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{ConfigError, HalfLife, check_cap};
+use crate::amount::parse_amount;
+use crate::load::Field;
+use crate::mail::SmtpTls;
+use crate::plan::Metric;
+use crate::validate::PeriodChoice;
+
+/// The config file as written by the team.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// History file (relative paths are relative to the config file).
+    pub data: Option<PathBuf>,
+    /// Where run folders go (default `reports`).
+    pub out_root: Option<PathBuf>,
+    /// How long one row of the history is: `"auto"` (default: detected from
+    /// the dates), `"day"` or `"week"`.
+    pub period: Option<String>,
+    /// Header text per contract column, e.g. `spend = "总花费"`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Standing settings per channel name, e.g.
+    /// `[channels.wechat_private]` `reach_cap_per_day = 5000`.
+    #[serde(default)]
+    pub channels: BTreeMap<String, ChannelConfig>,
+    /// The standing request of `plan` and `run` (`[plan]`).
+    #[serde(default)]
+    pub plan: PlanConfig,
+    /// The planning email (`[email]`).
+    #[serde(default)]
+    pub email: EmailConfig,
+    /// How curves are fitted (`[fit]`).
+    #[serde(default)]
+    pub fit: FitConfig,
+    /// What `plan`/`run` do beyond the plan (`[run]`).
+    #[serde(default)]
+    pub run: RunConfig,
+}
+
+/// `[run]`: extra work of `plan` and `run`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Backtest the curves over the last 8 weeks in every run (as `acqplan
+    /// backtest` does) and state the result in summary.txt and the email.
+    pub backtest: Option<bool>,
+}
+
+/// `[fit]`: standing settings of the curve fit.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FitConfig {
+    /// Half-life of past days in the curves' level: `"auto"` (default:
+    /// chosen per channel by rolling-origin validation), `"all"` (every day
+    /// weighs the same) or a number of days.
+    pub half_life_days: Option<HalfLifeValue>,
+}
+
+/// `half_life_days = 90` or `half_life_days = "auto"`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum HalfLifeValue {
+    /// Days.
+    Number(f64),
+    /// `auto`, `all` or a number as text.
+    Text(String),
+}
+
+impl HalfLifeValue {
+    /// The value as [`HalfLife::parse`] reads it.
+    fn text(&self) -> String {
+        match self {
+            HalfLifeValue::Number(n) => n.to_string(),
+            HalfLifeValue::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// `[email]`: who gets plan.eml, and the SMTP server that sends it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// Recipients: `["growth@example.com", "Li Lei <li@example.com>"]`.
+    #[serde(default)]
+    pub to: Vec<String>,
+    /// Sender (default `acqplan <acqplan@localhost>`).
+    pub from: Option<String>,
+    /// SMTP server `host:port`; set, every plan/run sends plan.eml.
+    pub smtp: Option<String>,
+    /// `starttls` (default), `tls` or `none`.
+    pub smtp_tls: Option<SmtpTls>,
+}
+
+/// `[plan]`: the team's standing target, budget and horizon. Any goal flag
+/// (`--target-*`, `--budget`) replaces the whole goal of the file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    /// Viewers to reach over the horizon: `1200000` or `"1.2M"`.
+    pub target_viewers: Option<AmountValue>,
+    /// Orders to reach over the horizon.
+    pub target_orders: Option<AmountValue>,
+    /// GMV to reach over the horizon, CNY.
+    pub target_gmv: Option<AmountValue>,
+    /// Budget over the horizon, CNY: `800000` or `"80万"`.
+    pub budget: Option<AmountValue>,
+    /// Days the plan covers.
+    pub horizon_days: Option<usize>,
+    /// Support limit: no lane is planned beyond this multiple of its highest
+    /// daily spend in the history (default 1.5).
+    pub max_extrapolation: Option<f64>,
+}
+
+/// An amount in the config file: a number or text such as `"80万"`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum AmountValue {
+    /// `budget = 800000`
+    Number(f64),
+    /// `budget = "80万"`
+    Text(String),
+}
+
+impl AmountValue {
+    fn value(&self, path: &Path, key: &'static str) -> Result<f64, ConfigError> {
+        let bad = |message: String| ConfigError::BadFileValue {
+            path: path.into(),
+            key,
+            message,
+        };
+        match self {
+            AmountValue::Number(v) if v.is_finite() && *v >= 0.0 => Ok(*v),
+            AmountValue::Number(v) => Err(bad(format!("{v} is not an amount ≥ 0"))),
+            AmountValue::Text(t) => parse_amount(t).map_err(bad),
+        }
+    }
+}
+
+impl FileConfig {
+    /// `period`, checked; `shown` is the config path messages name.
+    pub(super) fn period_choice(&self, shown: &Path) -> Result<Option<PeriodChoice>, ConfigError> {
+        let Some(t) = &self.period else {
+            return Ok(None);
+        };
+        PeriodChoice::parse(t)
+            .map(Some)
+            .ok_or_else(|| ConfigError::BadPeriod {
+                origin: format!("config `{}`, `period`", shown.display()),
+                given: t.clone(),
+            })
+    }
+
+    /// `[columns]`: each contract column with its header, names checked.
+    pub(super) fn column_headers(&self) -> Result<Vec<(Field, String)>, ConfigError> {
+        self.columns
+            .iter()
+            .map(|(name, header)| {
+                let field = Field::from_name(name).ok_or_else(|| ConfigError::UnknownColumn {
+                    given: name.clone(),
+                })?;
+                Ok((field, header.clone()))
+            })
+            .collect()
+    }
+
+    /// `reach_cap_per_day` of each `[channels.*]` that sets one, checked.
+    pub(super) fn reach_caps(&self) -> Result<Vec<(String, f64)>, ConfigError> {
+        self.channels
+            .iter()
+            .filter_map(|(channel, c)| Some((channel, c.reach_cap_per_day?)))
+            .map(|(channel, v)| Ok((channel.clone(), check_cap(channel, v, v.to_string())?)))
+            .collect()
+    }
+
+    /// `[fit] half_life_days`, checked.
+    pub(super) fn half_life(&self, shown: &Path) -> Result<Option<HalfLife>, ConfigError> {
+        let Some(v) = &self.fit.half_life_days else {
+            return Ok(None);
+        };
+        HalfLife::parse(&v.text())
+            .map(Some)
+            .map_err(|message| ConfigError::BadHalfLife {
+                origin: format!("config `{}`, `[fit] half_life_days`", shown.display()),
+                message,
+            })
+    }
+}
+
+impl PlanConfig {
+    /// The target: what it counts and how much; at most one of the three
+    /// keys may be set.
+    pub(super) fn target(&self, shown: &Path) -> Result<Option<(Metric, f64)>, ConfigError> {
+        let mut given = Vec::new();
+        for (m, v, key) in [
+            (Metric::Viewers, &self.target_viewers, "target_viewers"),
+            (Metric::Orders, &self.target_orders, "target_orders"),
+            (Metric::GmvCny, &self.target_gmv, "target_gmv"),
+        ] {
+            if let Some(v) = v {
+                given.push((m, v.value(shown, key)?, key));
+            }
+        }
+        if given.len() > 1 {
+            return Err(ConfigError::ManyTargets {
+                given: given
+                    .iter()
+                    .map(|g| format!("[plan] {}", g.2))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        Ok(given.pop().map(|(m, t, _)| (m, t)))
+    }
+
+    /// The budget over the horizon, CNY.
+    pub(super) fn budget_cny(&self, shown: &Path) -> Result<Option<f64>, ConfigError> {
+        self.budget
+            .as_ref()
+            .map(|b| b.value(shown, "budget"))
+            .transpose()
+    }
+}
+
+/// Standing settings of one channel (`[channels.<name>]`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// Hard reach cap per room, viewers/day: e.g. 5,000 contacts per
+    /// personal WeChat account × the room's accounts.
+    pub reach_cap_per_day: Option<f64>,
+    /// Least the plan must spend on the channel over the horizon, CNY.
+    pub min_spend_cny: Option<f64>,
+    /// Most the plan may spend on the channel over the horizon, CNY.
+    pub max_spend_cny: Option<f64>,
+    /// Largest share of the plan's total spend, 0–1.
+    pub max_share: Option<f64>,
+    /// Spend fixed by contract over the horizon, CNY.
+    pub locked_spend_cny: Option<f64>,
+    /// Leave the channel out of plans.
+    #[serde(default)]
+    pub excluded: bool,
+}
+
+impl ChannelConfig {
+    /// The planner's limits for this channel.
+    pub fn limits(&self) -> crate::plan::ChannelLimits {
+        crate::plan::ChannelLimits {
+            min_spend_cny: self.min_spend_cny,
+            max_spend_cny: self.max_spend_cny,
+            max_share: self.max_share,
+            locked_spend_cny: self.locked_spend_cny,
+            excluded: self.excluded,
+        }
+    }
+}
+
+/// The config file to use: `--config`, else `./acqplan.toml` if present.
+pub fn read_file_config(
+    explicit: Option<&Path>,
+) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = PathBuf::from("acqplan.toml");
+            if !p.exists() {
+                return Ok((FileConfig::default(), None));
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let mut cfg: FileConfig = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.clone(),
+        source,
+    })?;
+    let base = path.parent().unwrap_or(Path::new(""));
+    cfg.data = cfg.data.map(|d| base.join(d));
+    cfg.out_root = cfg.out_root.map(|d| base.join(d));
+    Ok((cfg, Some(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        assert!(toml::from_str::<FileConfig>("dta = \"x.csv\"\n").is_err());
+    }
+}

@@ -1,0 +1,514 @@
+//! Standing settings: defaults < `acqplan.toml` < command-line flags.
+//!
+//! [`Settings::resolve`] turns the file (`file.rs`) and the flags
+//! (`flags.rs`) into one resolved config (`settings.rs`); every value
+//! remembers where it came from ([`Source`]), which `acqplan config` prints
+//! and manifest.json records. One helper, `Layers::pick` (and its per-key
+//! form `pick_each`), puts the layers in that order; each setting, or
+//! group of settings that go together, has a small resolver here.
+
+mod error;
+mod file;
+mod flags;
+mod settings;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use error::ConfigError;
+pub use file::{
+    AmountValue, ChannelConfig, EmailConfig, FileConfig, FitConfig, HalfLifeValue, PlanConfig,
+    RunConfig, read_file_config,
+};
+pub use flags::{parse_column_flags, parse_scale_flags};
+pub use settings::{HalfLife, Setting, Settings, Source};
+
+use crate::cli::{By, CurveArgs, DataArgs, EmailArgs, GoalArgs, ScenarioArgs};
+use crate::load::ColumnMap;
+use crate::mail::{DEFAULT_FROM, SmtpTls};
+use crate::plan::Metric;
+use crate::screen::FakeTraffic;
+use crate::validate::PeriodChoice;
+use flags::{Each, Flags, Given, parse_cap_flags};
+
+/// Days a plan covers unless told otherwise.
+pub const DEFAULT_HORIZON_DAYS: usize = 7;
+/// Where run folders go unless told otherwise.
+pub const DEFAULT_OUT_ROOT: &str = "reports";
+
+impl Settings {
+    /// Resolve the file and the flags of one command. Commands without
+    /// curve, scenario or goal flags pass `None`.
+    pub fn resolve(
+        file: &FileConfig,
+        file_path: Option<&Path>,
+        data: &DataArgs,
+        curves: Option<&CurveArgs>,
+        scenario: Option<&ScenarioArgs>,
+        goal: Option<&GoalArgs>,
+        email: Option<&EmailArgs>,
+    ) -> Result<Settings, ConfigError> {
+        let l = Layers {
+            file,
+            file_path,
+            file_source: Source::File(file_path.map(Path::to_path_buf).unwrap_or_default()),
+            shown: file_path.unwrap_or(Path::new("acqplan.toml")),
+            flags: Flags {
+                data,
+                curves,
+                scenario,
+                goal,
+                email,
+            },
+        };
+        // In this order: the first problem found is the one reported.
+        let config_file = l.config_file();
+        let data = l.data();
+        let out_root = l.out_root();
+        let period = l.period()?;
+        let backtest = l.backtest();
+        let columns = l.columns()?;
+        let caps_viewers_per_day = l.caps()?;
+        let by = l.by();
+        let fake_traffic = l.fake_traffic();
+        let half_life = l.half_life()?;
+        let horizon_days = l.horizon_days()?;
+        let max_extrapolation = l.max_extrapolation()?;
+        let excluded = l.excluded();
+        let channel_limits = l.channel_limits();
+        let cost_scale = l.cost_scale()?;
+        let goal = l.goal()?;
+        let email = l.email()?;
+        Ok(Settings {
+            config_file,
+            data,
+            out_root,
+            columns,
+            period,
+            backtest,
+            by,
+            fake_traffic,
+            half_life,
+            caps_viewers_per_day,
+            horizon_days,
+            max_extrapolation,
+            metric: goal.metric,
+            targets: goal.targets,
+            budgets_cny: goal.budgets_cny,
+            excluded,
+            cost_scale,
+            channel_limits,
+            email_to: email.to,
+            email_from: email.from,
+            smtp: email.smtp,
+            smtp_tls: email.smtp_tls,
+        })
+    }
+}
+
+/// The layers of one resolution: the built-in defaults, the file, the
+/// flags of the command.
+struct Layers<'a> {
+    /// The file as read (empty when there is none).
+    file: &'a FileConfig,
+    /// The file's path, if one was read.
+    file_path: Option<&'a Path>,
+    /// The source of the file's values.
+    file_source: Source,
+    /// The config path messages name (`acqplan.toml` when none was read).
+    shown: &'a Path,
+    flags: Flags<'a>,
+}
+
+/// Defaults < file < flags.
+impl Layers<'_> {
+    /// One value: the flag's if given, else the file's, else the default;
+    /// with where it came from.
+    fn pick<T>(&self, flag: Given<T>, file: Option<T>, default: T) -> Setting<T> {
+        match (flag, file) {
+            (Some((name, v)), _) => Setting::new(v, Source::Flag(name)),
+            (None, Some(v)) => Setting::new(v, self.file_source.clone()),
+            (None, None) => Setting::new(default, Source::Default),
+        }
+    }
+
+    /// A value per key (channel, column): the file's entries, each
+    /// replaced by the flag's for the same key; no entry, no key.
+    fn pick_each<T>(
+        &self,
+        file: Vec<(String, T)>,
+        (flag, given): Each<T>,
+    ) -> BTreeMap<String, Setting<T>> {
+        let mut out = BTreeMap::new();
+        for (key, v) in file {
+            out.insert(key, Setting::new(v, self.file_source.clone()));
+        }
+        for (key, v) in given {
+            out.insert(key, Setting::new(v, Source::Flag(flag)));
+        }
+        out
+    }
+}
+
+/// What the plan aims at.
+struct Goal {
+    metric: Setting<Metric>,
+    targets: Setting<Vec<f64>>,
+    budgets_cny: Setting<Vec<f64>>,
+}
+
+/// Who gets plan.eml and how it is sent.
+struct Email {
+    to: Setting<Vec<String>>,
+    from: Setting<String>,
+    smtp: Setting<Option<String>>,
+    smtp_tls: Setting<SmtpTls>,
+}
+
+/// The resolvers, in the order [`Settings::resolve`] calls them.
+impl Layers<'_> {
+    /// `--config`, else `./acqplan.toml` if present (a default).
+    fn config_file(&self) -> Setting<Option<PathBuf>> {
+        let found = self.file_path.map(Path::to_path_buf);
+        self.pick(some(self.flags.config()), None, found)
+    }
+
+    fn data(&self) -> Setting<Option<PathBuf>> {
+        self.pick(
+            some(self.flags.data()),
+            self.file.data.clone().map(Some),
+            None,
+        )
+    }
+
+    fn out_root(&self) -> Setting<PathBuf> {
+        let default = PathBuf::from(DEFAULT_OUT_ROOT);
+        self.pick(None, self.file.out_root.clone(), default)
+    }
+
+    /// The file's value is checked even when a flag replaces it.
+    fn period(&self) -> Result<Setting<PeriodChoice>, ConfigError> {
+        let file = self.file.period_choice(self.shown)?;
+        Ok(self.pick(self.flags.period()?, file, PeriodChoice::Auto))
+    }
+
+    fn backtest(&self) -> Setting<bool> {
+        self.pick(self.flags.backtest(), self.file.run.backtest, false)
+    }
+
+    /// Header per contract column, keyed by the column's name.
+    fn columns(&self) -> Result<BTreeMap<String, Setting<String>>, ConfigError> {
+        let file = self.file.column_headers()?;
+        let file = file
+            .into_iter()
+            .map(|(f, h)| (f.name().to_string(), h))
+            .collect();
+        Ok(self.pick_each(file, self.flags.columns()?))
+    }
+
+    fn caps(&self) -> Result<BTreeMap<String, Setting<f64>>, ConfigError> {
+        let file = self.file.reach_caps()?;
+        Ok(self.pick_each(file, self.flags.caps()?))
+    }
+
+    fn by(&self) -> Setting<Option<By>> {
+        self.pick(some(self.flags.by()), None, None)
+    }
+
+    fn fake_traffic(&self) -> Setting<FakeTraffic> {
+        self.pick(self.flags.fake_traffic(), None, FakeTraffic::default())
+    }
+
+    /// The file's value is checked even when a flag replaces it.
+    fn half_life(&self) -> Result<Setting<HalfLife>, ConfigError> {
+        let file = self.file.half_life(self.shown)?;
+        Ok(self.pick(self.flags.half_life()?, file, HalfLife::Auto))
+    }
+
+    fn horizon_days(&self) -> Result<Setting<usize>, ConfigError> {
+        let file = self.file.plan.horizon_days;
+        let horizon = self.pick(self.flags.horizon_days(), file, DEFAULT_HORIZON_DAYS);
+        if horizon.value == 0 {
+            return Err(ConfigError::BadHorizon);
+        }
+        Ok(horizon)
+    }
+
+    fn max_extrapolation(&self) -> Result<Setting<f64>, ConfigError> {
+        let file = self.file.plan.max_extrapolation;
+        let default = crate::plan::DEFAULT_MAX_EXTRAPOLATION;
+        let m = self.pick(self.flags.max_extrapolation(), file, default);
+        if !(m.value.is_finite() && m.value >= 1.0) {
+            return Err(ConfigError::BadMaxExtrapolation {
+                given: m.value.to_string(),
+            });
+        }
+        Ok(m)
+    }
+
+    /// Channels left out: `excluded = true` in the file, `--exclude`.
+    fn excluded(&self) -> BTreeMap<String, Setting<bool>> {
+        let file = self
+            .file
+            .channels
+            .iter()
+            .filter(|(_, c)| c.excluded)
+            .map(|(channel, _)| (channel.clone(), true))
+            .collect();
+        self.pick_each(file, self.flags.excluded())
+    }
+
+    /// Every `[channels.*]` of the file as written (no flag sets these).
+    fn channel_limits(&self) -> BTreeMap<String, Setting<ChannelConfig>> {
+        let from_file = |c: &ChannelConfig| Setting::new(c.clone(), self.file_source.clone());
+        let channels = self.file.channels.iter();
+        channels
+            .map(|(name, c)| (name.clone(), from_file(c)))
+            .collect()
+    }
+
+    fn cost_scale(&self) -> Result<BTreeMap<String, Setting<f64>>, ConfigError> {
+        Ok(self.pick_each(Vec::new(), self.flags.cost_scale()?))
+    }
+
+    /// Any goal flag replaces the file's goal as a whole (its values are
+    /// then not read at all).
+    fn goal(&self) -> Result<Goal, ConfigError> {
+        let (flags, (file_target, file_budget)) = match self.flags.goal()? {
+            Some(g) => (g, (None, None)),
+            None => {
+                let plan = &self.file.plan;
+                let target = plan.target(self.shown)?;
+                let budget = plan.budget_cny(self.shown)?;
+                let none = flags::GoalFlags {
+                    target: None,
+                    budgets_cny: None,
+                };
+                (none, (target, budget))
+            }
+        };
+        let flag_metric = flags.target.as_ref().map(|(f, (m, _))| (*f, *m));
+        let flag_targets = flags.target.map(|(f, (_, t))| (f, t));
+        let goal = Goal {
+            metric: self.pick(flag_metric, file_target.map(|t| t.0), Metric::Viewers),
+            targets: self.pick(flag_targets, file_target.map(|t| vec![t.1]), Vec::new()),
+            budgets_cny: self.pick(flags.budgets_cny, file_budget.map(|b| vec![b]), Vec::new()),
+        };
+        if goal.targets.value.len() > 1 && goal.budgets_cny.value.len() > 1 {
+            return Err(ConfigError::TwoVaried);
+        }
+        Ok(goal)
+    }
+
+    /// Each key flag > file > default; only the value in force is checked,
+    /// named by the flag or the file key it came from.
+    fn email(&self) -> Result<Email, ConfigError> {
+        let (f, fe) = (&self.flags, &self.file.email);
+        let origin = |source: &Source, key: &'static str| match source {
+            Source::Flag(flag) => *flag,
+            Source::File(_) | Source::Default => key,
+        };
+        let file_to = (!fe.to.is_empty()).then_some(fe.to.as_slice());
+        let to = self
+            .pick(f.email_to(), file_to, &[])
+            .try_map(|v, s| check_addresses(v, origin(s, "[email] to")))?;
+        let from = self
+            .pick(f.email_from(), fe.from.as_deref(), DEFAULT_FROM)
+            .try_map(|v, s| check_address(v, origin(s, "[email] from")))?;
+        let smtp = self
+            .pick(some(f.smtp()), fe.smtp.as_deref().map(Some), None)
+            .try_map(|v, s| {
+                if let Some(h) = v {
+                    parse_smtp(h, origin(s, "[email] smtp"))?;
+                }
+                Ok::<_, ConfigError>(v.map(str::to_string))
+            })?;
+        let smtp_tls = self.pick(f.smtp_tls(), fe.smtp_tls, SmtpTls::default());
+        if smtp.value.is_some() && to.value.is_empty() {
+            return Err(ConfigError::SmtpWithoutRecipients);
+        }
+        Ok(Email {
+            to,
+            from,
+            smtp,
+            smtp_tls,
+        })
+    }
+}
+
+/// A flag for a setting whose value is optional (`None`: not set).
+fn some<T>(flag: Given<T>) -> Given<Option<T>> {
+    flag.map(|(name, v)| (name, Some(v)))
+}
+
+/// Check email addresses (`a@example.com` or `Name <a@example.com>`),
+/// trimmed; empty entries (from `a,,b`) are refused.
+fn check_addresses(given: &[String], origin: &'static str) -> Result<Vec<String>, ConfigError> {
+    given.iter().map(|a| check_address(a, origin)).collect()
+}
+
+fn check_address(given: &str, origin: &'static str) -> Result<String, ConfigError> {
+    let a = given.trim();
+    a.parse::<lettre::message::Mailbox>()
+        .map(|_| a.to_string())
+        .map_err(|e| ConfigError::BadAddress {
+            origin,
+            given: given.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// `HOST:PORT` of an SMTP server.
+fn parse_smtp(given: &str, origin: &'static str) -> Result<(String, u16), ConfigError> {
+    let bad = || ConfigError::BadSmtp {
+        origin,
+        given: given.to_string(),
+    };
+    let (host, port) = given.trim().rsplit_once(':').ok_or_else(bad)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if host.is_empty() || port == 0 {
+        return Err(bad());
+    }
+    Ok((host.to_string(), port))
+}
+
+fn check_cap(channel: &str, value: f64, shown: String) -> Result<f64, ConfigError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(ConfigError::BadCap {
+            channel: channel.to_string(),
+            value: shown,
+        })
+    }
+}
+
+/// Column map from the file, overridden by flags.
+pub fn column_map(file: &FileConfig, flags: &[String]) -> Result<ColumnMap, ConfigError> {
+    let file = file.column_headers()?;
+    let flags = parse_column_flags(flags)?;
+    Ok(file.into_iter().chain(flags).collect())
+}
+
+/// Reach caps per channel (viewers/day per room) from `[channels.*]`,
+/// overridden by `--cap CHANNEL=VIEWERS_PER_DAY` flags.
+pub fn reach_caps(
+    file: &FileConfig,
+    flags: &[String],
+) -> Result<BTreeMap<String, f64>, ConfigError> {
+    let file = file.reach_caps()?;
+    let flags = parse_cap_flags(flags)?;
+    Ok(file.into_iter().chain(flags).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::load::Field;
+    use clap::Parser;
+
+    /// `acqplan config ARGS` resolved over the file `toml` (read from
+    /// `acqplan.toml`).
+    fn resolve(toml: &str, args: &[&str]) -> Result<Settings, ConfigError> {
+        let file: FileConfig = toml::from_str(toml).unwrap();
+        let cli = Cli::try_parse_from(["acqplan", "config"].iter().chain(args)).unwrap();
+        let Command::Config(a) = cli.command else {
+            unreachable!("parsed `config`")
+        };
+        let path = Path::new("acqplan.toml");
+        Settings::resolve(
+            &file,
+            Some(path),
+            &a.data,
+            Some(&a.curves),
+            Some(&a.scenario),
+            Some(&a.goal),
+            Some(&a.email),
+        )
+    }
+
+    #[test]
+    fn flags_over_file_over_defaults_with_their_sources() {
+        let toml = "period = \"week\"\n[plan]\nhorizon_days = 14\n";
+        let s = resolve(toml, &["--horizon-weeks", "3"]).unwrap();
+        assert_eq!(s.period.value, PeriodChoice::Week);
+        assert_eq!(s.period.source, Source::File("acqplan.toml".into()));
+        assert_eq!(s.horizon_days.value, 21);
+        assert_eq!(s.horizon_days.source, Source::Flag("--horizon-weeks"));
+        assert_eq!(s.max_extrapolation.source, Source::Default);
+        assert_eq!(s.config_file.source, Source::Default);
+    }
+
+    #[test]
+    fn file_values_checked_even_under_a_flag_except_email_and_goal() {
+        // The file's period and half-life are checked though a flag wins.
+        let bad_period = resolve("period = \"month\"\n", &["--period", "day"]);
+        assert!(matches!(bad_period, Err(ConfigError::BadPeriod { .. })));
+        let bad_hl = resolve("[fit]\nhalf_life_days = 0\n", &["--half-life", "all"]);
+        assert!(matches!(bad_hl, Err(ConfigError::BadHalfLife { .. })));
+        // An email key is checked only where it is in force.
+        let s = resolve(
+            "[email]\nfrom = \"not an address\"\n",
+            &["--email-from", "a@example.com"],
+        )
+        .unwrap();
+        assert_eq!(s.email_from.value, "a@example.com");
+        // Goal flags replace the file's goal unread.
+        let s = resolve("[plan]\nbudget = -1\n", &["--target-viewers", "1k"]).unwrap();
+        assert_eq!(s.targets.value, vec![1000.0]);
+        assert_eq!(s.budgets_cny.source, Source::Default);
+        assert!(matches!(
+            resolve("[plan]\nbudget = -1\n", &[]),
+            Err(ConfigError::BadFileValue { .. })
+        ));
+    }
+
+    #[test]
+    fn flags_override_file_columns() {
+        let file: FileConfig =
+            toml::from_str("[columns]\nspend = \"总花费\"\nviewers = \"UV\"\n").unwrap();
+        let map = column_map(&file, &["viewers=观看人数".into()]).unwrap();
+        assert_eq!(map[&Field::Spend], "总花费");
+        assert_eq!(map[&Field::Viewers], "观看人数");
+        assert!(matches!(
+            column_map(&file, &["viewer=UV".into()]),
+            Err(ConfigError::UnknownColumn { .. })
+        ));
+        assert!(matches!(
+            column_map(&file, &["viewers".into()]),
+            Err(ConfigError::BadColumnFlag { .. })
+        ));
+    }
+
+    #[test]
+    fn caps_from_file_overridden_by_flags() {
+        let file: FileConfig = toml::from_str(
+            "[channels.wechat_private]\nreach_cap_per_day = 5000\n[channels.\"私域社群\"]\nreach_cap_per_day = 10000\n[channels.douyin]\n",
+        )
+        .unwrap();
+        let caps = reach_caps(&file, &[]).unwrap();
+        assert_eq!(caps.len(), 2);
+        assert_eq!(caps["wechat_private"], 5000.0);
+        assert_eq!(caps["私域社群"], 10000.0);
+        let caps = reach_caps(&file, &["wechat_private=8000".into(), "a=b=3".into()]).unwrap();
+        assert_eq!(caps["wechat_private"], 8000.0);
+        assert_eq!(caps["a=b"], 3.0);
+        assert!(matches!(
+            reach_caps(&file, &["wechat_private".into()]),
+            Err(ConfigError::BadCapFlag { .. })
+        ));
+        assert!(matches!(
+            reach_caps(&file, &["x=-1".into()]),
+            Err(ConfigError::BadCap { .. })
+        ));
+        assert!(matches!(
+            reach_caps(&file, &["x=lots".into()]),
+            Err(ConfigError::BadCap { .. })
+        ));
+        assert!(toml::from_str::<FileConfig>("[channels.x]\nreach_cap = 5\n").is_err());
+        let zero: FileConfig = toml::from_str("[channels.x]\nreach_cap_per_day = 0\n").unwrap();
+        assert!(reach_caps(&zero, &[]).is_err());
+    }
+}
