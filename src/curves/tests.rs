@@ -5,6 +5,7 @@ use crate::curves::fit::{
 };
 use crate::curves::model::{Curve, Model};
 use crate::curves::sim::{SynthSeries, SynthSpec, generate};
+use crate::curves::stats::median;
 use crate::curves::{Family, is_beyond_history};
 
 fn series(s: &SynthSeries, cap: Option<f64>) -> SeriesData<'_> {
@@ -18,13 +19,7 @@ fn series(s: &SynthSeries, cap: Option<f64>) -> SeriesData<'_> {
 
 fn median_positive_spend(s: &SynthSeries) -> f64 {
     let mut v: Vec<f64> = s.spend_cny.iter().copied().filter(|x| *x > 0.0).collect();
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
+    median(&mut v)
 }
 
 /// Eight channels: exp and Hill truths, vmax 2k–20k, typical spend near k.
