@@ -1,13 +1,21 @@
 //! Response curves: model families (`model`), robust log-space fitting with
-//! model selection, uncertainty and shrinkage (`fit`), and simulated series
-//! for tests and benchmarks (`sim`).
+//! model selection, uncertainty and shrinkage (`fit`, the driver, over
+//! `family`, `lm`, `linalg`, `stats`, `cv`, `expectation` and `fitted`),
+//! and simulated series for tests and benchmarks (`sim`).
 
+mod cv;
+mod expectation;
+mod family;
 pub mod fit;
+mod fitted;
+mod linalg;
+mod lm;
 pub mod model;
 pub mod recency;
 pub mod shrink;
 pub mod sim;
 pub mod stage;
+mod stats;
 
 #[cfg(test)]
 mod tests;

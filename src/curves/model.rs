@@ -320,4 +320,69 @@ mod tests {
         assert_eq!(c.inverse(5_000.1), None);
         assert_eq!(c.max_viewers(), 5_000.0);
     }
+
+    #[test]
+    fn curve_helpers_are_consistent() {
+        let c = Curve::uncapped(Model::Hill {
+            vmax: 1_000.0,
+            k_cny: 100.0,
+            a: 0.7,
+        });
+        let s = 250.0;
+        let v = c.value(s);
+        assert!((c.inverse(v).unwrap() - s).abs() < 1e-6);
+        assert!((c.average_cost(s).unwrap() - s / v).abs() < 1e-12);
+        assert!((c.marginal_cost(s) * c.derivative(s) - 1.0).abs() < 1e-12);
+        // Extreme small spend on Hill: no NaN in the derivative.
+        for s in [1e-320, 1e-300, 1e-100, 1e-10] {
+            let d = Model::Hill {
+                vmax: 1e4,
+                k_cny: 1e3,
+                a: 1.0,
+            }
+            .derivative(s);
+            assert!(!d.is_nan(), "{s}");
+            assert!((d - 10.0).abs() < 1e-6, "{s}: {d}");
+            let d = Model::Hill {
+                vmax: 1e4,
+                k_cny: 1e3,
+                a: 0.5,
+            }
+            .derivative(s);
+            assert!(!d.is_nan() && d > 0.0);
+        }
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn check_family(m: Model, s: f64) {
+            let h = s * 1e-5;
+            let fd = (m.value(s + h) - m.value(s - h)) / (2.0 * h);
+            let d = m.derivative(s);
+            let tol = 1e-5 * d.abs() + 1e-9 * m.value(s) / s + 1e-300;
+            assert!((fd - d).abs() <= tol, "{m:?} at {s}: fd {fd} vs {d}");
+            let v = m.value(s);
+            let back = m.inverse(v).expect("reachable");
+            assert!((back - s).abs() <= 1e-7 * s, "{m:?}: {s} -> {v} -> {back}");
+        }
+
+        proptest! {
+            #[test]
+            fn exp_derivative_and_inverse(vmax in 100.0f64..1e5, k in 10.0f64..1e5, x in 1e-3f64..5.0) {
+                check_family(Model::Exp { vmax, k_cny: k }, x * k);
+            }
+
+            #[test]
+            fn hill_derivative_and_inverse(vmax in 100.0f64..1e5, k in 10.0f64..1e5, a in 0.1f64..=1.0, lx in -3.0f64..3.0) {
+                check_family(Model::Hill { vmax, k_cny: k, a }, k * 10f64.powf(lx));
+            }
+
+            #[test]
+            fn power_derivative_and_inverse(c in 0.01f64..100.0, b in 0.01f64..=1.0, s in 1.0f64..1e6) {
+                check_family(Model::Power { c, b }, s);
+            }
+        }
+    }
 }

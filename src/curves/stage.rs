@@ -637,7 +637,8 @@ fn lane_days(set: &SeriesSet, i: usize, fc: &FittedCurve, last_day: i32) -> Lane
     let cap = fc.curve.cap_viewers_per_day.unwrap_or(f64::INFINITY);
     let sigma = fc.quality.sigma_log.max(0.05);
     let mut d = LaneDays {
-        cap_ratio: (super::fit::SMEAR_CAP_SIGMAS * sigma).exp() / fc.expectation_factor.max(1e-9),
+        cap_ratio: (super::expectation::SMEAR_CAP_SIGMAS * sigma).exp()
+            / fc.expectation_factor.max(1e-9),
         ..LaneDays::default()
     };
     let (dates, spend, viewers, wd) = (

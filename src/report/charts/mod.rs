@@ -20,9 +20,14 @@
 //! Text uses the embedded WenQuanYi Micro Hei font, so Chinese channel names
 //! render; a character the font lacks is drawn as `?`.
 
+mod allocation;
 mod backtest;
+mod builder;
+mod curves;
 mod font;
+mod frontier;
 mod layout;
+mod marginal_cost;
 mod plots;
 mod summary;
 
