@@ -713,7 +713,7 @@ fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Error> {
         Format::Json => {
             serde_json::to_string_pretty(&serde_json::json!({
                 "weeks": b.weeks,
-                "week_starts": b.week_starts.iter().map(|&d| crate::load::cell::format_date(d)).collect::<Vec<_>>(),
+                "week_starts": b.week_starts.iter().map(|&d| crate::contract::calendar::format_date(d)).collect::<Vec<_>>(),
                 "methods": crate::backtest::METHODS,
                 "total": b.total,
                 "channels": b.channels,
@@ -1123,7 +1123,7 @@ pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Written, Error> {
     // The plan covers the days after the history ends; taking the date from
     // the data (not the clock) keeps the same input rendering the same bytes.
     let next_day = outputs.series.last_covered_day().map_or(0, |d| d + 1);
-    let label = format!("from {}", crate::load::cell::format_date(next_day));
+    let label = format!("from {}", crate::contract::calendar::format_date(next_day));
     let input = ChartInput {
         screen: Some(outputs.screen),
         request: Some(outputs.request),

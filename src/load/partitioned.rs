@@ -28,9 +28,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::cell::{Cell, parse_date, parse_number};
-use super::columns::{Field, Kind, Resolved};
 use super::{Format, LoadError, LoadOptions, Loaded, Partitioned, format_of, resolve_headers};
+use crate::contract::calendar::{day_of_stamp_expr, format_date};
+use crate::contract::cell::{parse_date, parse_number};
+use crate::contract::{Cell, Field, Kind, Resolved, Rule, Value};
 use crate::validate::{
     Builder, Defect, DefectReport, ONE_ROOM, Problem, Rejected, SourceKind, ValidatedData,
 };
@@ -238,7 +239,7 @@ fn field_expr(part: &Part, field: Field) -> Result<Expr, LoadError> {
             match (field.kind(), dtype) {
                 (_, DataType::Null) => lit(NULL).cast(out),
                 (Kind::Date, DataType::Date) => c,
-                (Kind::Date, DataType::Datetime(..)) => c.cast(DataType::Date),
+                (Kind::Date, DataType::Datetime(unit, _)) => day_of_stamp_expr(c, *unit),
                 (Kind::Number, d) if d.is_primitive_numeric() => c.cast(DataType::Float64),
                 (Kind::Text, DataType::String) => c,
                 (Kind::Text, d)
@@ -254,29 +255,26 @@ fn field_expr(part: &Part, field: Field) -> Result<Expr, LoadError> {
     Ok(e.alias(field.name()))
 }
 
-/// A value the contract refuses: not finite, or below zero.
-fn invalid_number(name: &str) -> Expr {
-    col(name)
-        .is_finite()
-        .not()
-        .or(col(name).lt(lit(0.0)))
-        .fill_null(lit(false))
-}
-
-/// Whether a row has a defect the row reader would report (empty
-/// names are found after aggregation, see [`trim_names`]).
+/// Whether a row breaks a rule of the contract ([`crate::contract::row`]),
+/// so the row reader would report it. Blank names are found on the day
+/// groups instead, after aggregation (see [`trim_names`]): a group's key is
+/// its rows' name, and there are far fewer groups than rows.
 fn bad_row(shape: &Shape) -> Expr {
-    let mut bad = col("date").is_null().or(col("channel").is_null());
+    let mut fields = vec![Field::Date, Field::Channel];
     if shape.has_room {
-        bad = bad.or(col("room").is_null());
+        fields.push(Field::Room);
     }
-    for f in [Field::Spend, Field::Viewers] {
-        bad = bad.or(col(f.name()).is_null()).or(invalid_number(f.name()));
-    }
-    for f in &shape.optional {
-        bad = bad.or(invalid_number(f.name()));
-    }
-    bad.fill_null(lit(false))
+    fields.extend([Field::Spend, Field::Viewers]);
+    fields.extend(&shape.optional);
+    fields
+        .into_iter()
+        .map(|f| {
+            let rules = f.rules().iter().copied().filter(|&r| r != Rule::NotBlank);
+            f.broken_in(col(f.name()), rules)
+        })
+        .reduce(Expr::or)
+        .expect("date is checked")
+        .fill_null(lit(false))
 }
 
 /// The canonical columns of one partition (row index and file index first),
@@ -383,7 +381,8 @@ fn trim_names(df: &mut DataFrame, shape: &Shape) -> PolarsResult<(Vec<(Field, St
     for f in fields {
         let ca = df.column(f.name())?.str()?.clone();
         for raw in ca.iter().flatten() {
-            if raw.trim().is_empty() && !empty.contains(&(f, raw.to_string())) {
+            if Rule::NotBlank.broken_by(Value::Text(raw)) && !empty.contains(&(f, raw.to_string()))
+            {
                 empty.push((f, raw.to_string()));
             }
         }
@@ -622,7 +621,7 @@ fn locate(
                     Cell::Empty => String::new(),
                     Cell::Text(t) => t.to_string(),
                     Cell::Number(x) => x.to_string(),
-                    Cell::Date(d) => super::cell::format_date(d),
+                    Cell::Date(d) => format_date(d),
                 })
                 .collect::<Vec<_>>()
                 .join(",")
@@ -719,7 +718,10 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
     for (f, _) in &empty_names {
         let ca = partials.column(f.name()).and_then(|c| c.str().cloned());
         if let Ok(ca) = ca {
-            let m: BooleanChunked = ca.iter().map(|o| Some(o == Some(""))).collect();
+            let m: BooleanChunked = ca
+                .iter()
+                .map(|o| Some(o.is_some_and(|t| Rule::NotBlank.broken_by(Value::Text(t)))))
+                .collect();
             empty_mask = &empty_mask | &m;
         }
     }
