@@ -6,7 +6,7 @@
 
 use std::ops::RangeInclusive;
 
-use polars::prelude::{DataType, Expr, TimeUnit, lit, when};
+use polars::prelude::{Column, DataType, Expr, Int32Chunked, IntoColumn, IntoSeries, TimeUnit};
 
 /// The years a history's dates may fall in.
 pub const SUPPORTED_YEARS: RangeInclusive<i32> = 1900..=2200;
@@ -100,16 +100,21 @@ pub fn day_of_stamp(value: i64, unit: TimeUnit) -> i32 {
 
 /// [`day_of_stamp`] as an expression: a Datetime column of `unit` to Date.
 pub fn day_of_stamp_expr(stamp: Expr, unit: TimeUnit) -> Expr {
-    let days = stamp
-        .cast(DataType::Int64)
-        .floor_div(lit(units_per_day(unit)));
-    when(days.clone().lt(lit(i32::MIN as i64)))
-        .then(lit(i32::MIN as i64))
-        .when(days.clone().gt(lit(i32::MAX as i64)))
-        .then(lit(i32::MAX as i64))
-        .otherwise(days)
-        .cast(DataType::Int32)
-        .cast(DataType::Date)
+    stamp.cast(DataType::Int64).map(
+        move |c: Column| {
+            let days: Int32Chunked = c
+                .i64()?
+                .iter()
+                .map(|v| v.map(|v| day_of_stamp(v, unit)))
+                .collect();
+            Ok(days
+                .with_name(c.name().clone())
+                .into_date()
+                .into_series()
+                .into_column())
+        },
+        |_, f| Ok(f.clone().with_dtype(DataType::Date)),
+    )
 }
 
 #[cfg(test)]
@@ -157,5 +162,53 @@ mod tests {
             day_of_stamp(i64::MAX, TimeUnit::Nanoseconds),
             (i64::MAX / 86_400_000_000_000) as i32
         );
+    }
+
+    /// The expression form gives the row form's days, and polars' own cast
+    /// for every stamp that cast can hold.
+    #[test]
+    fn stamp_expression_matches_the_row_form_and_polars() {
+        use polars::prelude::{DataFrame, Int64Chunked, IntoLazy, col};
+        let ms = TimeUnit::Milliseconds;
+        let stamps = vec![
+            Some(0),
+            Some(-1),
+            Some(1_700_000_000_123),
+            None,
+            Some(i64::MAX),
+            Some(i64::MIN),
+        ];
+        let c = Int64Chunked::from_iter(stamps.iter().copied())
+            .with_name("t".into())
+            .into_datetime(ms, None)
+            .into_series()
+            .into_column();
+        let df = DataFrame::new(stamps.len(), vec![c]).unwrap();
+        let out = df
+            .lazy()
+            .select([
+                day_of_stamp_expr(col("t"), ms).alias("mine"),
+                col("t").cast(DataType::Date).alias("polars"),
+            ])
+            .collect()
+            .unwrap();
+        let days = |name: &str| -> Vec<Option<i32>> {
+            let c = out.column(name).unwrap();
+            assert_eq!(c.dtype(), &DataType::Date);
+            c.cast(&DataType::Int32)
+                .unwrap()
+                .i32()
+                .unwrap()
+                .iter()
+                .collect()
+        };
+        let want: Vec<Option<i32>> = stamps
+            .iter()
+            .map(|v| v.map(|v| day_of_stamp(v, ms)))
+            .collect();
+        assert_eq!(days("mine"), want);
+        // polars gives null where the day does not fit i32; elsewhere the same.
+        assert_eq!(days("polars")[..4], want[..4]);
+        assert_eq!(days("polars")[4..], [None, None]);
     }
 }

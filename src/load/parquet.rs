@@ -485,4 +485,109 @@ mod tests {
             Problem::DuplicateKey { first_line: 1 }
         );
     }
+
+    /// The defects of a load, as (row, problem, value).
+    fn defects(path: &Path, opts: &LoadOptions) -> (Vec<(u64, Problem, String)>, String) {
+        let Err(LoadError::Invalid { report }) = load(path, opts) else {
+            panic!("expected defects")
+        };
+        let got = report
+            .defects
+            .iter()
+            .map(|d| {
+                (
+                    d.line,
+                    d.problem.clone(),
+                    d.value.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        (got, report.to_string())
+    }
+
+    /// Typed dates outside the supported years are defects naming the row
+    /// and column, as text dates are: not taken by the fast path, and no
+    /// overflow or panic at the ends of the types (Date days and Datetime
+    /// stamps at i32/i64 MIN and MAX).
+    #[test]
+    fn typed_dates_outside_the_supported_years_are_defects() {
+        use crate::contract::calendar::{FIRST_DAY, LAST_DAY, days_from_civil};
+        let out = Problem::DateOutOfRange;
+        let mut df = frame(vec![1.0, 2.0, 3.0, 4.0], vec!["r1"; 4]);
+        let days = Int32Chunked::from_vec(
+            "日期".into(),
+            vec![20_000, i32::MAX, FIRST_DAY - 1, i32::MIN],
+        );
+        df.replace("日期", days.into_date().into_series().into_column())
+            .unwrap();
+        let path = write(&mut df);
+        let (got, text) = defects(&path, &LoadOptions::default());
+        assert_eq!(
+            got,
+            vec![
+                (2, out.clone(), "5881580-07-11".into()),
+                (3, out.clone(), "1899-12-31".into()),
+                (4, out.clone(), "-5877641-06-23".into()),
+            ]
+        );
+        assert!(
+            text.contains(
+                "row 2, column 1 `日期`: 5881580-07-11 is outside the supported years 1900–2200\n  hint: acqplan reads days from 1900-01-01 to 2200-12-31"
+            ),
+            "{text}"
+        );
+        // The first and last supported days load, on the fast path.
+        let days = Int32Chunked::from_vec(
+            "日期".into(),
+            vec![FIRST_DAY, FIRST_DAY, LAST_DAY, LAST_DAY],
+        );
+        df.replace("日期", days.into_date().into_series().into_column())
+            .unwrap();
+        let edges = write(&mut df);
+        assert_eq!(load(&edges, &LoadOptions::default()).unwrap().data.len(), 4);
+        // Under --skip-bad-rows the good row stays.
+        let skip = LoadOptions {
+            skip_bad_rows: true,
+            ..LoadOptions::default()
+        };
+        let l = load(&path, &skip).unwrap();
+        assert_eq!((l.data.len(), l.rejected.len()), (1, 3));
+
+        // Datetime stamps (read through their text, hours and all).
+        let day_ms = 86_400_000i64;
+        for unit in [TimeUnit::Milliseconds, TimeUnit::Nanoseconds] {
+            let per_ms = if unit == TimeUnit::Nanoseconds {
+                1_000_000
+            } else {
+                1
+            };
+            let stamps = vec![
+                (20_000 * day_ms + 13 * 3_600_000) * per_ms,
+                i64::MAX,
+                i64::MIN,
+                days_from_civil(2201, 1, 1) as i64 * day_ms * per_ms,
+            ];
+            let stamps = Int64Chunked::from_vec("日期".into(), stamps).into_datetime(unit, None);
+            df.replace("日期", stamps.into_series().into_column())
+                .unwrap();
+            let path = write(&mut df);
+            let (got, _) = defects(&path, &LoadOptions::default());
+            let (max, min) = if unit == TimeUnit::Nanoseconds {
+                ("2262-04-11", "1677-09-21")
+            } else {
+                ("5881580-07-11", "-5877641-06-23")
+            };
+            assert_eq!(
+                got,
+                vec![
+                    (2, out.clone(), max.into()),
+                    (3, out.clone(), min.into()),
+                    (4, out.clone(), "2201-01-01".into()),
+                ],
+                "{unit:?}"
+            );
+            let l = load(&path, &skip).unwrap();
+            assert_eq!(l.data.len(), 1);
+        }
+    }
 }

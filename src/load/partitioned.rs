@@ -835,4 +835,77 @@ mod tests {
         );
         assert!(hive_keys(dir, Path::new("/d/a=1.parquet")).is_empty());
     }
+
+    /// A folder whose files hold typed dates outside the supported years:
+    /// the rows are defects naming the file, row and column (Date days at
+    /// the ends of i32 and Datetime stamps at the ends of i64 included),
+    /// and are left out under --skip-bad-rows.
+    #[test]
+    fn typed_dates_outside_the_supported_years_are_defects() {
+        use crate::contract::calendar::FIRST_DAY;
+        let tmp = tempfile::tempdir().unwrap();
+        let write = |name: &str, date: Column| {
+            let mut df = DataFrame::new(
+                4,
+                vec![
+                    date,
+                    Column::new("channel".into(), ["a", "a", "b", "b"]),
+                    Column::new("spend".into(), [1.0, 2.0, 3.0, 4.0]),
+                    Column::new("viewers".into(), [10i64, 20, 30, 40]),
+                ],
+            )
+            .unwrap();
+            let f = std::fs::File::create(tmp.path().join(name)).unwrap();
+            ParquetWriter::new(f).finish(&mut df).unwrap();
+        };
+        let days =
+            Int32Chunked::from_vec("date".into(), vec![20_000, i32::MAX, 20_001, FIRST_DAY - 1]);
+        write("a.parquet", days.into_date().into_series().into_column());
+        let day_ms = 86_400_000i64;
+        let stamps = Int64Chunked::from_vec(
+            "date".into(),
+            vec![20_010 * day_ms, i64::MIN, 20_011 * day_ms + 5, i64::MAX],
+        )
+        .into_datetime(TimeUnit::Milliseconds, None);
+        write("b.parquet", stamps.into_series().into_column());
+        let Err(LoadError::Invalid { report }) = load(tmp.path(), &LoadOptions::default()) else {
+            panic!("expected defects")
+        };
+        assert!(report.file.ends_with("a.parquet"));
+        let got: Vec<(u64, Problem, Option<String>)> = report
+            .defects
+            .iter()
+            .map(|d| (d.line, d.problem.clone(), d.value.clone()))
+            .collect();
+        let out = Problem::DateOutOfRange;
+        assert_eq!(
+            got,
+            vec![
+                (2, out.clone(), Some("5881580-07-11".into())),
+                (4, out.clone(), Some("1899-12-31".into())),
+            ]
+        );
+        assert!(
+            report
+                .to_string()
+                .contains("a.parquet, row 2, column 1 `date`: 5881580-07-11 is outside the supported years 1900–2200"),
+            "{report}"
+        );
+        let skip = LoadOptions {
+            skip_bad_rows: true,
+            ..LoadOptions::default()
+        };
+        let l = load(tmp.path(), &skip).unwrap();
+        assert_eq!(l.data.len(), 4);
+        let reasons: Vec<&str> = l.rejected.iter().map(|r| r.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 4);
+        assert!(
+            reasons[2].contains("b.parquet: column `date`: -5877641-06-23 is outside"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[3].contains("b.parquet: column `date`: 5881580-07-11 is outside"),
+            "{reasons:?}"
+        );
+    }
 }
