@@ -170,7 +170,7 @@ mod tests {
     fn stamp_expression_matches_the_row_form_and_polars() {
         use polars::prelude::{DataFrame, Int64Chunked, IntoLazy, col};
         let ms = TimeUnit::Milliseconds;
-        let stamps = vec![
+        let stamps = [
             Some(0),
             Some(-1),
             Some(1_700_000_000_123),
