@@ -15,7 +15,7 @@ pub fn parse_amount(raw: &str) -> Result<f64, String> {
         Some((i, '亿')) => (&body[..i], 1e8),
         _ => (body, 1.0),
     };
-    let v = crate::load::cell::parse_number(number.trim())
+    let v = crate::contract::cell::parse_number(number.trim())
         .ok()
         .map(|v| v * scale)
         .filter(|v| v.is_finite() && *v >= 0.0);

@@ -27,9 +27,9 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::contract::calendar::format_date;
 use crate::curves::FitOutcome;
 use crate::curves::stage::{CurveFit, SeriesSet, StageOptions, fit_set};
-use crate::load::cell::format_date;
 
 /// One lane in one held-out week.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -544,7 +544,7 @@ mod tests {
                     d.push(start);
                     s.push(daily.spend_cny(i)[r.clone()].iter().sum::<f64>() / 7.0);
                     v.push(daily.viewers(i)[r].iter().sum::<f64>() / 7.0);
-                    w.push(crate::load::cell::weekday(start));
+                    w.push(crate::contract::calendar::weekday(start));
                 }
                 (daily.keys[i].clone(), d, s, v, w)
             })

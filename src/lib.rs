@@ -10,6 +10,9 @@
 //!                                                             inverse)            segments)
 //! ```
 //!
+//! - [`contract`] is the data contract every input path shares: the fields
+//!   of a history row, header aliases, reading one cell, the calendar, and
+//!   the rules of a clean row (as row checks and as polars expressions).
 //! - [`load`] reads CSV (with or without BOM), Parquet and .xlsx, maps
 //!   Chinese console headers, and hands rows to [`validate`].
 //! - [`validate`] checks every cell and produces [`validate::ValidatedData`].
@@ -24,6 +27,7 @@ pub mod backtest;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod contract;
 pub mod curves;
 pub mod error;
 pub mod load;

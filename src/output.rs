@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::load::cell::{civil_from_days, days_from_civil, weekday};
+use crate::contract::calendar::{civil_from_days, days_from_civil, weekday};
 
 pub mod manifest;
 pub mod progress;

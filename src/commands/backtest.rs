@@ -63,7 +63,7 @@ pub(super) fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Er
         Format::Json => {
             serde_json::to_string_pretty(&serde_json::json!({
                 "weeks": b.weeks,
-                "week_starts": b.week_starts.iter().map(|&d| crate::load::cell::format_date(d)).collect::<Vec<_>>(),
+                "week_starts": b.week_starts.iter().map(|&d| crate::contract::calendar::format_date(d)).collect::<Vec<_>>(),
                 "methods": crate::backtest::METHODS,
                 "total": b.total,
                 "channels": b.channels,

@@ -13,7 +13,9 @@ pub(super) fn config_cmd(args: ConfigArgs, io: &mut Io<'_>) -> Result<(), Error>
         Some(&args.email),
     )?;
     let _ = match args.format {
-        Format::Table => io.out.write_all(crate::report::settings::settings_table(&s).as_bytes()),
+        Format::Table => io
+            .out
+            .write_all(crate::report::settings::settings_table(&s).as_bytes()),
         Format::Json => {
             let mut bytes = serde_json::to_vec_pretty(&s).expect("settings serialise");
             bytes.push(b'\n');

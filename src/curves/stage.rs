@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::fit::{FitOptions, FitOutcome, FittedCurve, Recency, SeriesData, fit_many, fit_pooled};
 use super::recency::{Choice, LaneDays, Setting, choose, lane_factor};
-use crate::load::cell::weekday;
+use crate::contract::calendar::weekday;
 use crate::validate::{ONE_ROOM, ValidatedData};
 
 /// One curve per what.
@@ -739,7 +739,7 @@ fn apply_recency(set: &SeriesSet, fits: &mut [CurveFit], opts: &StageOptions) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::cell::days_from_civil;
+    use crate::contract::calendar::days_from_civil;
 
     fn frame(rows: &[(&str, &str, &str, f64, f64)]) -> DataFrame {
         let dates: Vec<i32> = rows

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use super::cell::Cell;
 use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
+use crate::contract::Cell;
 use crate::validate::{Builder, SourceKind};
 
 /// Pick `,`, `\t` or `;` by which appears most in the header line.

@@ -4,7 +4,6 @@
 //! validator, so the rules and messages are the same whatever the format.
 
 pub mod cell;
-pub mod columns;
 mod csv;
 mod parquet;
 mod partitioned;
@@ -14,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-pub use cell::Cell;
-pub use columns::{ColumnMap, Field, HeaderProblem};
+pub use crate::contract::{Cell, ColumnMap, Field, HeaderProblem};
+use crate::contract::{Kind, Resolved};
 
 use crate::validate::{Builder, DefectReport, Rejected, SourceKind, ValidatedData};
 
@@ -154,7 +153,7 @@ impl LoadError {
                 "every partition of a folder must have the same required columns; add `{field}` to this file (or put it in the path as `{field}=…/`), or map its header with --column {field}=HEADER"
             ),
             LoadError::BadHiveKey { field, .. } => match field.kind() {
-                columns::Kind::Date => "write the folder as date=YYYY-MM-DD".into(),
+                Kind::Date => "write the folder as date=YYYY-MM-DD".into(),
                 _ => "rename the folder, or map the column with --column".into(),
             },
             LoadError::UnsupportedExtension { .. } => {
@@ -192,13 +191,13 @@ impl LoadError {
                 }
             }
             LoadError::ColumnType { field, .. } => match field.kind() {
-                columns::Kind::Number => format!(
+                Kind::Number => format!(
                     "store `{field}` as a number column (integer or float); in a folder of Parquet files every partition must, even where one file alone could be text"
                 ),
-                columns::Kind::Date => format!(
+                Kind::Date => format!(
                     "store `{field}` as a Parquet date or timestamp column"
                 ),
-                columns::Kind::Text => "store it as a text or number column".into(),
+                Kind::Text => "store it as a text or number column".into(),
             },
             LoadError::Unreadable { .. } => "check that the file is not truncated and opens in its own program".into(),
             LoadError::Invalid { .. } => {
@@ -274,8 +273,8 @@ fn resolve_headers(
     path: &Path,
     headers: Vec<String>,
     opts: &LoadOptions,
-) -> Result<columns::Resolved, LoadError> {
-    columns::resolve(&headers, &opts.columns).map_err(|problem| LoadError::Header {
+) -> Result<Resolved, LoadError> {
+    crate::contract::resolve(&headers, &opts.columns).map_err(|problem| LoadError::Header {
         path: path.into(),
         problem,
         found: headers,

@@ -5,9 +5,10 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::cell::Cell;
-use super::columns::{Field, Kind, Resolved};
 use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
+use crate::contract::calendar::{day_of_stamp, format_date, is_supported};
+use crate::contract::row::{TOTAL_MARKER_FIELDS, rewritten_in, total_marker_in};
+use crate::contract::{Cell, Field, Kind, Resolved};
 use crate::validate::{
     Builder, ColumnRef, Defect, EmptyCells, ONE_ROOM, Problem, SourceKind, ValidatedData,
 };
@@ -17,6 +18,12 @@ enum Values<'a> {
     Number(Vec<Option<f64>>),
     Day(Vec<Option<i32>>),
     Text(Vec<Option<&'a str>>),
+    /// A Datetime column read as text, but for the stamps outside the
+    /// supported years: their days (see [`stamps_outside`]).
+    Stamp {
+        text: Vec<Option<&'a str>>,
+        outside: Vec<Option<i32>>,
+    },
     Absent,
 }
 
@@ -29,6 +36,11 @@ impl Values<'_> {
                 Some(t) if !t.trim().is_empty() => Cell::Text(t),
                 _ => Cell::Empty,
             },
+            Values::Stamp { text, outside } => match (outside[row], text[row]) {
+                (Some(d), _) => Cell::Date(d),
+                (None, Some(t)) if !t.trim().is_empty() => Cell::Text(t),
+                _ => Cell::Empty,
+            },
             Values::Absent => Cell::Empty,
         }
     }
@@ -36,8 +48,12 @@ impl Values<'_> {
     fn shown(&self, row: usize) -> String {
         match self {
             Values::Number(v) => v[row].map(|x| x.to_string()).unwrap_or_default(),
-            Values::Day(v) => v[row].map(super::cell::format_date).unwrap_or_default(),
+            Values::Day(v) => v[row].map(format_date).unwrap_or_default(),
             Values::Text(v) => v[row].unwrap_or_default().to_string(),
+            Values::Stamp { text, outside } => match outside[row] {
+                Some(d) => format_date(d),
+                None => text[row].unwrap_or_default().to_string(),
+            },
             Values::Absent => String::new(),
         }
     }
@@ -57,9 +73,47 @@ fn cast_for(path: &Path, col: &Column, field: Field) -> Result<Column, LoadError
         col.cast(&DataType::Float64).map_err(bad_type)
     } else if matches!(dtype, DataType::Date) {
         col.cast(&DataType::Int32).map_err(bad_type)
+    } else if let (DataType::Datetime(unit, tz), Some(outside)) = (dtype, stamps_outside(col)) {
+        // Stamps outside the supported years are left out of the text (polars
+        // cannot format the most extreme ones) and read as days instead.
+        let kept: Int64Chunked = col
+            .cast(&DataType::Int64)
+            .map_err(bad_type)?
+            .i64()
+            .map_err(bad_type)?
+            .iter()
+            .zip(&outside)
+            .map(|(v, o)| v.filter(|_| o.is_none()))
+            .collect();
+        kept.with_name(col.name().clone())
+            .into_datetime(*unit, tz.clone())
+            .into_series()
+            .into_column()
+            .cast(&DataType::String)
+            .map_err(bad_type)
     } else {
         col.cast(&DataType::String).map_err(bad_type)
     }
+}
+
+/// The days of a Datetime column's stamps that fall outside the supported
+/// years (`None` for the others); `None` for another type, or when every
+/// stamp is in range.
+fn stamps_outside(col: &Column) -> Option<Vec<Option<i32>>> {
+    let DataType::Datetime(unit, _) = col.dtype() else {
+        return None;
+    };
+    let physical = col.cast(&DataType::Int64).ok()?;
+    let days: Vec<Option<i32>> = physical
+        .i64()
+        .ok()?
+        .iter()
+        .map(|v| {
+            v.map(|v| day_of_stamp(v, *unit))
+                .filter(|&d| !is_supported(d))
+        })
+        .collect();
+    days.iter().any(Option::is_some).then_some(days)
 }
 
 fn values_of(col: &Column) -> Values<'_> {
@@ -75,13 +129,6 @@ fn values_of(col: &Column) -> Values<'_> {
     }
 }
 
-/// A number the contract accepts as it stands: finite, ≥ 0, not `-0.0`
-/// (which the row reader would rewrite to 0).
-fn clean_number(v: f64) -> bool {
-    v.is_finite() && v >= 0.0 && !(v == 0.0 && v.is_sign_negative())
-}
-
-/// Text the row reader would keep unchanged: non-empty, no surrounding space.
 /// Null cells of the optional number columns, as the row reader reports
 /// them (rows counted from 1, in file order).
 fn empty_optional_cells(resolved: &Resolved, cast: &[Option<Column>]) -> EmptyCells {
@@ -123,13 +170,11 @@ fn empty_optional_cells(resolved: &Resolved, cast: &[Option<Column>]) -> EmptyCe
     out
 }
 
-fn clean_text(t: &str) -> bool {
-    !t.is_empty() && t.trim() == t && !crate::validate::is_total_marker(t)
-}
-
 /// Take a typed Parquet file as it stands when every cell provably passes
-/// validation: dates typed as Date, numbers typed numeric, finite and ≥ 0,
-/// required cells present, names trimmed, (date, room, channel) unique.
+/// validation: dates typed as Date, numbers typed numeric, every value
+/// keeping the contract's rules ([`crate::contract::row`]: required cells
+/// present, numbers finite and ≥ 0, dates in the supported years, names not
+/// blank), nothing the row reader would rewrite, (date, room, channel) unique.
 /// Returns `None` whenever it cannot prove that; the caller then runs the
 /// row-by-row reader, which names each defect. So the two paths never
 /// disagree on what is accepted.
@@ -149,32 +194,44 @@ fn clean_frame(
     {
         return Ok(None);
     }
-    let date = casted(Field::Date).expect("date is required");
-    if date.null_count() > 0 {
-        return Ok(None);
-    }
-    for f in [Field::Spend, Field::Viewers]
-        .into_iter()
-        .chain(Field::OPTIONAL_NUMBERS)
-    {
+    // Types the values can be taken from as they stand: numbers stored as
+    // numbers, names as text.
+    for f in Field::ALL {
         let (Some(orig), Some(c)) = (original(f), casted(f)) else {
             continue;
         };
-        if !orig.dtype().is_primitive_numeric() || (f.required() && c.null_count() > 0) {
-            return Ok(None);
-        }
-        if !c.f64()?.iter().flatten().all(clean_number) {
+        let typed = match f.kind() {
+            Kind::Date => true,
+            Kind::Number => orig.dtype().is_primitive_numeric(),
+            Kind::Text => matches!(c.dtype(), DataType::String),
+        };
+        if !typed {
             return Ok(None);
         }
     }
-    for f in [Field::Channel, Field::Room, Field::Campaign] {
+    // Every value keeps the contract's rules, and none would be rewritten
+    // (trimmed, -0.0) or is a console's total row.
+    let mut values = Vec::new();
+    let mut refused = Vec::new();
+    for f in Field::ALL {
         let Some(c) = casted(f) else { continue };
-        if (f != Field::Campaign && c.null_count() > 0)
-            || !c.str()?.iter().flatten().all(clean_text)
-        {
-            return Ok(None);
+        values.push(c.clone().with_name(f.name().into()));
+        let v = col(f.name());
+        refused.push(f.broken_in(v.clone(), f.rules().iter().copied()));
+        refused.push(rewritten_in(v.clone(), f.kind()));
+        if TOTAL_MARKER_FIELDS.contains(&f) && f.kind() == Kind::Text {
+            refused.push(total_marker_in(v));
         }
     }
+    let refused = refused.into_iter().reduce(Expr::or).unwrap_or(lit(false));
+    let any_refused = DataFrame::new(n, values)?
+        .lazy()
+        .select([refused.alias("refused")])
+        .collect()?;
+    if any_refused.column("refused")?.bool()?.any() {
+        return Ok(None);
+    }
+    let date = casted(Field::Date).expect("date is required");
     let room = match casted(Field::Room) {
         Some(c) => c.clone(),
         None => StringChunked::full("room".into(), ONE_ROOM, n)
@@ -283,7 +340,17 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
     }
     let columns: Vec<Values> = cast
         .iter()
-        .map(|c| c.as_ref().map_or(Values::Absent, values_of))
+        .zip(df.columns())
+        .map(
+            |(c, orig)| match (c, c.as_ref().and_then(|_| stamps_outside(orig))) {
+                (Some(c), Some(outside)) => Values::Stamp {
+                    text: c.str().map(|c| c.iter().collect()).unwrap_or_default(),
+                    outside,
+                },
+                (Some(c), None) => values_of(c),
+                (None, _) => Values::Absent,
+            },
+        )
         .collect();
     let mut builder = Builder::new(&resolved);
     let n = df.height();
@@ -352,7 +419,7 @@ mod tests {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-            let resolved = crate::load::columns::resolve(&headers, &Default::default()).unwrap();
+            let resolved = crate::contract::resolve(&headers, &Default::default()).unwrap();
             let cast = cast_all(Path::new("x"), df, &resolved).unwrap();
             clean_frame(df, &resolved, &cast).unwrap().is_some()
         };
@@ -417,5 +484,110 @@ mod tests {
             report.defects[0].problem,
             Problem::DuplicateKey { first_line: 1 }
         );
+    }
+
+    /// The defects of a load, as (row, problem, value).
+    fn defects(path: &Path, opts: &LoadOptions) -> (Vec<(u64, Problem, String)>, String) {
+        let Err(LoadError::Invalid { report }) = load(path, opts) else {
+            panic!("expected defects")
+        };
+        let got = report
+            .defects
+            .iter()
+            .map(|d| {
+                (
+                    d.line,
+                    d.problem.clone(),
+                    d.value.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        (got, report.to_string())
+    }
+
+    /// Typed dates outside the supported years are defects naming the row
+    /// and column, as text dates are: not taken by the fast path, and no
+    /// overflow or panic at the ends of the types (Date days and Datetime
+    /// stamps at i32/i64 MIN and MAX).
+    #[test]
+    fn typed_dates_outside_the_supported_years_are_defects() {
+        use crate::contract::calendar::{FIRST_DAY, LAST_DAY, days_from_civil};
+        let out = Problem::DateOutOfRange;
+        let mut df = frame(vec![1.0, 2.0, 3.0, 4.0], vec!["r1"; 4]);
+        let days = Int32Chunked::from_vec(
+            "日期".into(),
+            vec![20_000, i32::MAX, FIRST_DAY - 1, i32::MIN],
+        );
+        df.replace("日期", days.into_date().into_series().into_column())
+            .unwrap();
+        let path = write(&mut df);
+        let (got, text) = defects(&path, &LoadOptions::default());
+        assert_eq!(
+            got,
+            vec![
+                (2, out.clone(), "5881580-07-11".into()),
+                (3, out.clone(), "1899-12-31".into()),
+                (4, out.clone(), "-5877641-06-23".into()),
+            ]
+        );
+        assert!(
+            text.contains(
+                "row 2, column 1 `日期`: 5881580-07-11 is outside the supported years 1900–2200\n  hint: acqplan reads days from 1900-01-01 to 2200-12-31"
+            ),
+            "{text}"
+        );
+        // The first and last supported days load, on the fast path.
+        let days = Int32Chunked::from_vec(
+            "日期".into(),
+            vec![FIRST_DAY, FIRST_DAY, LAST_DAY, LAST_DAY],
+        );
+        df.replace("日期", days.into_date().into_series().into_column())
+            .unwrap();
+        let edges = write(&mut df);
+        assert_eq!(load(&edges, &LoadOptions::default()).unwrap().data.len(), 4);
+        // Under --skip-bad-rows the good row stays.
+        let skip = LoadOptions {
+            skip_bad_rows: true,
+            ..LoadOptions::default()
+        };
+        let l = load(&path, &skip).unwrap();
+        assert_eq!((l.data.len(), l.rejected.len()), (1, 3));
+
+        // Datetime stamps (read through their text, hours and all).
+        let day_ms = 86_400_000i64;
+        for unit in [TimeUnit::Milliseconds, TimeUnit::Nanoseconds] {
+            let per_ms = if unit == TimeUnit::Nanoseconds {
+                1_000_000
+            } else {
+                1
+            };
+            let stamps = vec![
+                (20_000 * day_ms + 13 * 3_600_000) * per_ms,
+                i64::MAX,
+                i64::MIN,
+                days_from_civil(2201, 1, 1) as i64 * day_ms * per_ms,
+            ];
+            let stamps = Int64Chunked::from_vec("日期".into(), stamps).into_datetime(unit, None);
+            df.replace("日期", stamps.into_series().into_column())
+                .unwrap();
+            let path = write(&mut df);
+            let (got, _) = defects(&path, &LoadOptions::default());
+            let (max, min) = if unit == TimeUnit::Nanoseconds {
+                ("2262-04-11", "1677-09-21")
+            } else {
+                ("5881580-07-11", "-5877641-06-23")
+            };
+            assert_eq!(
+                got,
+                vec![
+                    (2, out.clone(), max.into()),
+                    (3, out.clone(), min.into()),
+                    (4, out.clone(), "2201-01-01".into()),
+                ],
+                "{unit:?}"
+            );
+            let l = load(&path, &skip).unwrap();
+            assert_eq!(l.data.len(), 1);
+        }
     }
 }

@@ -28,9 +28,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::cell::{Cell, parse_date, parse_number};
-use super::columns::{Field, Kind, Resolved};
 use super::{Format, LoadError, LoadOptions, Loaded, Partitioned, format_of, resolve_headers};
+use crate::contract::calendar::{day_of_stamp_expr, format_date};
+use crate::contract::cell::{parse_date, parse_number};
+use crate::contract::{Cell, Field, Kind, Resolved, Rule, Value};
 use crate::validate::{
     Builder, Defect, DefectReport, ONE_ROOM, Problem, Rejected, SourceKind, ValidatedData,
 };
@@ -238,7 +239,7 @@ fn field_expr(part: &Part, field: Field) -> Result<Expr, LoadError> {
             match (field.kind(), dtype) {
                 (_, DataType::Null) => lit(NULL).cast(out),
                 (Kind::Date, DataType::Date) => c,
-                (Kind::Date, DataType::Datetime(..)) => c.cast(DataType::Date),
+                (Kind::Date, DataType::Datetime(unit, _)) => day_of_stamp_expr(c, *unit),
                 (Kind::Number, d) if d.is_primitive_numeric() => c.cast(DataType::Float64),
                 (Kind::Text, DataType::String) => c,
                 (Kind::Text, d)
@@ -254,29 +255,26 @@ fn field_expr(part: &Part, field: Field) -> Result<Expr, LoadError> {
     Ok(e.alias(field.name()))
 }
 
-/// A value the contract refuses: not finite, or below zero.
-fn invalid_number(name: &str) -> Expr {
-    col(name)
-        .is_finite()
-        .not()
-        .or(col(name).lt(lit(0.0)))
-        .fill_null(lit(false))
-}
-
-/// Whether a row has a defect the row reader would report (empty
-/// names are found after aggregation, see [`trim_names`]).
+/// Whether a row breaks a rule of the contract ([`crate::contract::row`]),
+/// so the row reader would report it. Blank names are found on the day
+/// groups instead, after aggregation (see [`trim_names`]): a group's key is
+/// its rows' name, and there are far fewer groups than rows.
 fn bad_row(shape: &Shape) -> Expr {
-    let mut bad = col("date").is_null().or(col("channel").is_null());
+    let mut fields = vec![Field::Date, Field::Channel];
     if shape.has_room {
-        bad = bad.or(col("room").is_null());
+        fields.push(Field::Room);
     }
-    for f in [Field::Spend, Field::Viewers] {
-        bad = bad.or(col(f.name()).is_null()).or(invalid_number(f.name()));
-    }
-    for f in &shape.optional {
-        bad = bad.or(invalid_number(f.name()));
-    }
-    bad.fill_null(lit(false))
+    fields.extend([Field::Spend, Field::Viewers]);
+    fields.extend(&shape.optional);
+    fields
+        .into_iter()
+        .map(|f| {
+            let rules = f.rules().iter().copied().filter(|&r| r != Rule::NotBlank);
+            f.broken_in(col(f.name()), rules)
+        })
+        .reduce(Expr::or)
+        .expect("date is checked")
+        .fill_null(lit(false))
 }
 
 /// The canonical columns of one partition (row index and file index first),
@@ -383,7 +381,8 @@ fn trim_names(df: &mut DataFrame, shape: &Shape) -> PolarsResult<(Vec<(Field, St
     for f in fields {
         let ca = df.column(f.name())?.str()?.clone();
         for raw in ca.iter().flatten() {
-            if raw.trim().is_empty() && !empty.contains(&(f, raw.to_string())) {
+            if Rule::NotBlank.broken_by(Value::Text(raw)) && !empty.contains(&(f, raw.to_string()))
+            {
                 empty.push((f, raw.to_string()));
             }
         }
@@ -622,7 +621,7 @@ fn locate(
                     Cell::Empty => String::new(),
                     Cell::Text(t) => t.to_string(),
                     Cell::Number(x) => x.to_string(),
-                    Cell::Date(d) => super::cell::format_date(d),
+                    Cell::Date(d) => format_date(d),
                 })
                 .collect::<Vec<_>>()
                 .join(",")
@@ -719,7 +718,10 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
     for (f, _) in &empty_names {
         let ca = partials.column(f.name()).and_then(|c| c.str().cloned());
         if let Ok(ca) = ca {
-            let m: BooleanChunked = ca.iter().map(|o| Some(o == Some(""))).collect();
+            let m: BooleanChunked = ca
+                .iter()
+                .map(|o| Some(o.is_some_and(|t| Rule::NotBlank.broken_by(Value::Text(t)))))
+                .collect();
             empty_mask = &empty_mask | &m;
         }
     }
@@ -832,5 +834,78 @@ mod tests {
             vec![("room".to_string(), None)]
         );
         assert!(hive_keys(dir, Path::new("/d/a=1.parquet")).is_empty());
+    }
+
+    /// A folder whose files hold typed dates outside the supported years:
+    /// the rows are defects naming the file, row and column (Date days at
+    /// the ends of i32 and Datetime stamps at the ends of i64 included),
+    /// and are left out under --skip-bad-rows.
+    #[test]
+    fn typed_dates_outside_the_supported_years_are_defects() {
+        use crate::contract::calendar::FIRST_DAY;
+        let tmp = tempfile::tempdir().unwrap();
+        let write = |name: &str, date: Column| {
+            let mut df = DataFrame::new(
+                4,
+                vec![
+                    date,
+                    Column::new("channel".into(), ["a", "a", "b", "b"]),
+                    Column::new("spend".into(), [1.0, 2.0, 3.0, 4.0]),
+                    Column::new("viewers".into(), [10i64, 20, 30, 40]),
+                ],
+            )
+            .unwrap();
+            let f = std::fs::File::create(tmp.path().join(name)).unwrap();
+            ParquetWriter::new(f).finish(&mut df).unwrap();
+        };
+        let days =
+            Int32Chunked::from_vec("date".into(), vec![20_000, i32::MAX, 20_001, FIRST_DAY - 1]);
+        write("a.parquet", days.into_date().into_series().into_column());
+        let day_ms = 86_400_000i64;
+        let stamps = Int64Chunked::from_vec(
+            "date".into(),
+            vec![20_010 * day_ms, i64::MIN, 20_011 * day_ms + 5, i64::MAX],
+        )
+        .into_datetime(TimeUnit::Milliseconds, None);
+        write("b.parquet", stamps.into_series().into_column());
+        let Err(LoadError::Invalid { report }) = load(tmp.path(), &LoadOptions::default()) else {
+            panic!("expected defects")
+        };
+        assert!(report.file.ends_with("a.parquet"));
+        let got: Vec<(u64, Problem, Option<String>)> = report
+            .defects
+            .iter()
+            .map(|d| (d.line, d.problem.clone(), d.value.clone()))
+            .collect();
+        let out = Problem::DateOutOfRange;
+        assert_eq!(
+            got,
+            vec![
+                (2, out.clone(), Some("5881580-07-11".into())),
+                (4, out.clone(), Some("1899-12-31".into())),
+            ]
+        );
+        assert!(
+            report
+                .to_string()
+                .contains("a.parquet, row 2, column 1 `date`: 5881580-07-11 is outside the supported years 1900–2200"),
+            "{report}"
+        );
+        let skip = LoadOptions {
+            skip_bad_rows: true,
+            ..LoadOptions::default()
+        };
+        let l = load(tmp.path(), &skip).unwrap();
+        assert_eq!(l.data.len(), 4);
+        let reasons: Vec<&str> = l.rejected.iter().map(|r| r.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 4);
+        assert!(
+            reasons[2].contains("b.parquet: column `date`: -5877641-06-23 is outside"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[3].contains("b.parquet: column `date`: 5881580-07-11 is outside"),
+            "{reasons:?}"
+        );
     }
 }

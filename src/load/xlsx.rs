@@ -5,8 +5,9 @@ use std::path::Path;
 
 use calamine::{Data, Reader, open_workbook_auto};
 
-use super::cell::{Cell, days_from_civil};
 use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
+use crate::contract::Cell;
+use crate::contract::calendar::days_from_civil;
 use crate::validate::{Builder, SourceKind};
 
 fn unreadable(path: &Path, e: calamine::Error) -> LoadError {

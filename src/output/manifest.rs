@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::progress::Progress;
 use super::{OutputError, write_atomic};
-use crate::load::cell::civil_from_days;
+use crate::contract::calendar::civil_from_days;
 
 /// File name of the manifest in a run folder.
 pub const MANIFEST: &str = "manifest.json";

@@ -92,7 +92,7 @@ pub fn render_run(outputs: &RunOutputs<'_>) -> Result<RunArtifacts, Error> {
     // The plan covers the days after the history ends; taking the date from
     // the data (not the clock) keeps the same input rendering the same bytes.
     let next_day = outputs.series.last_covered_day().map_or(0, |d| d + 1);
-    let label = format!("from {}", crate::load::cell::format_date(next_day));
+    let label = format!("from {}", crate::contract::calendar::format_date(next_day));
     let input = ChartInput {
         screen: Some(outputs.screen),
         request: Some(outputs.request),

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::{Message, Messages};
 use crate::config::ConfigError;
+use crate::contract::Field;
 use crate::error::Error;
-use crate::load::{Field, LoadOptions, Loaded};
+use crate::load::{LoadOptions, Loaded};
 use crate::output::manifest::{InputInfo, RowCounts, hash_file};
 use crate::validate::period::PeriodChoice;
 

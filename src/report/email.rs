@@ -47,7 +47,7 @@ pub fn subject(r: &PlanReport, request: Option<&PlanRequest>, plan_start_day: i3
     let days = crate::plan::fmt_num(p.horizon_days);
     let head = format!(
         "acqplan {y}-W{w:02} plan from {} ({days} days)",
-        crate::load::cell::format_date(plan_start_day)
+        crate::contract::calendar::format_date(plan_start_day)
     );
     let cost = thousands(p.totals.spend_cny, 0);
     let got = thousands(p.totals.metric_value, 0);
@@ -133,7 +133,7 @@ mod tests {
             from: &from,
             to: &to,
             subject: "acqplan 2026-W44 plan",
-            date_day: crate::load::cell::days_from_civil(2026, 10, 27),
+            date_day: crate::contract::calendar::days_from_civil(2026, 10, 27),
             body: "Traffic plan\n",
             attachments: &att,
         };

@@ -85,7 +85,7 @@ pub fn flagged_lanes_csv(lanes: &[LaneVerdict]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::cell::days_from_civil;
+    use crate::contract::calendar::days_from_civil;
     use crate::screen::{Evidence, LaneBasis};
 
     fn row(line: u64, room: &str, reasons: &str) -> FlaggedRow {

@@ -172,7 +172,7 @@ pub fn series_csv(input: &ChartInput<'_>) -> Vec<u8> {
             w.write_record([
                 k.room.as_str(),
                 k.channel.as_str(),
-                &crate::load::cell::format_date(d),
+                &crate::contract::calendar::format_date(d),
                 &format!("{sp}"),
                 &format!("{v}"),
                 "false",
@@ -382,7 +382,7 @@ fn parse_series(path: &Path, bytes: &[u8]) -> Result<(SeriesSet, Vec<FlaggedRow>
                 .filter(|x| x.is_finite())
                 .ok_or_else(|| bad(line, format!("`{name}` {:?} is not a number", &rec[i])))
         };
-        let date = crate::load::cell::parse_date(&rec[2])
+        let date = crate::contract::cell::parse_date(&rec[2])
             .ok_or_else(|| bad(line, format!("`date` {:?} is not YYYY-MM-DD", &rec[2])))?;
         let (s, v) = (num(3, "spend_cny")?, num(4, "viewers")?);
         match &rec[5] {

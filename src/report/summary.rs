@@ -5,7 +5,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::table::{Align, Table, thousands};
-use crate::load::cell::format_date;
+use crate::contract::calendar::format_date;
 use crate::validate::ValidatedData;
 
 /// One channel's totals over the whole history.

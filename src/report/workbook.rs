@@ -78,7 +78,7 @@ pub fn plan_xlsx(
 ) -> Result<Vec<u8>, XlsxError> {
     let l = language;
     let mut book = Workbook::new();
-    let (y, m, d) = crate::load::cell::civil_from_days(plan_start_day);
+    let (y, m, d) = crate::contract::calendar::civil_from_days(plan_start_day);
     let created = ExcelDateTime::from_ymd(y as u16, m as u8, d as u8)?;
     book.set_properties(&DocProperties::new().set_creation_datetime(&created));
 

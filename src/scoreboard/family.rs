@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::load::cell::weekday;
+use crate::contract::calendar::weekday;
 use crate::synth::{Drift, GenOptions, Noise, Row};
 
 /// What the plan is asked for.
@@ -310,7 +310,7 @@ pub fn weekly_rows(rows: &[Row]) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::cell::days_from_civil;
+    use crate::contract::calendar::days_from_civil;
     use crate::synth::generate;
 
     #[test]

@@ -265,7 +265,8 @@ fn excluding_leaves_a_bot_lane_its_clean_days() {
                 continue;
             }
             bots_kept += usize::from(r.fake);
-            let wd = crate::synth::WEEKDAY_FACTORS[crate::load::cell::weekday(r.date) as usize];
+            let wd =
+                crate::synth::WEEKDAY_FACTORS[crate::contract::calendar::weekday(r.date) as usize];
             log_ratio.push((r.viewers / (tc.curve.value(r.spend) * wd)).ln());
         }
         let kept_days = log_ratio.len();

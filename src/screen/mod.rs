@@ -97,8 +97,8 @@ pub use lanes::{LaneBasis, LaneVerdict};
 use signals::{Anchor, Columns, LaneSummary, PairOut, Params, Prior, screen_pair};
 pub use signals::{Evidence, NormBasis};
 
-use crate::load::cell::format_date;
-use crate::load::columns::Field;
+use crate::contract::Field;
+use crate::contract::calendar::format_date;
 use crate::validate::ValidatedData;
 
 /// What to do with rows that look like bought bot traffic.

@@ -176,7 +176,7 @@ fn excluding_bots_raises_cost_per_viewer_towards_the_truth() {
                         .fake_rows
                         .iter()
                         .find(|t| {
-                            t.date == crate::load::cell::format_date(r.date)
+                            t.date == crate::contract::calendar::format_date(r.date)
                                 && t.room == h.rooms[r.room]
                                 && t.channel == ch.id
                         })

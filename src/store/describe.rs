@@ -6,8 +6,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Manifest, StoreError, current, read_month};
+use crate::contract::calendar::format_date;
 use crate::error::Error;
-use crate::load::cell::format_date;
 use crate::report::table::{Align, Table, thousands};
 
 /// One channel of the store.

@@ -30,9 +30,9 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::contract::calendar::{civil_from_days, format_date};
 use crate::error::Error;
 use crate::load::LoadOptions;
-use crate::load::cell::{civil_from_days, format_date};
 use crate::output::manifest::{hash_file, rfc3339};
 use crate::output::{OutputError, write_atomic};
 use crate::pipeline::{Message, Messages};
@@ -441,7 +441,7 @@ pub fn keep_days(store: &Path, keep_days: u32) -> Result<Option<(Manifest, usize
     let Some(last) = manifest
         .last_date
         .as_deref()
-        .and_then(crate::load::cell::parse_date)
+        .and_then(crate::contract::cell::parse_date)
     else {
         return Ok(None);
     };

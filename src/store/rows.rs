@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::load::Field;
+use crate::contract::Field;
 use crate::validate::ValidatedData;
 
 /// The numeric fields a row may carry, in file order (`spend` and `viewers`

@@ -7,8 +7,8 @@
 
 use serde::Serialize;
 
+use crate::contract::calendar::{days_from_civil, format_date, weekday};
 use crate::curves::{Curve, Model};
-use crate::load::cell::{days_from_civil, format_date, weekday};
 use crate::report::table::thousands;
 
 /// xoshiro256** seeded through splitmix64.
@@ -748,7 +748,7 @@ pub enum Partition {
 impl Partition {
     /// The hive folder of a day: `month=2026-03`.
     pub fn folder(self, day: i32) -> String {
-        let (y, m, _) = crate::load::cell::civil_from_days(day);
+        let (y, m, _) = crate::contract::calendar::civil_from_days(day);
         match self {
             Partition::Month => format!("month={y:04}-{m:02}"),
             Partition::Year => format!("year={y:04}"),

@@ -13,8 +13,10 @@ pub mod period;
 
 pub use period::{Period, PeriodChoice, PeriodError};
 
-use crate::load::cell::{Cell, NumberProblem, format_date, parse_date, parse_number};
-use crate::load::columns::{Field, Kind, Resolved, column_letters};
+use crate::contract::calendar::{FIRST_DAY, LAST_DAY, SUPPORTED_YEARS, format_date};
+use crate::contract::cell::{parse_date, parse_number};
+use crate::contract::row::{TOTAL_MARKER_FIELDS, is_total_marker};
+use crate::contract::{Cell, Field, Kind, NumberProblem, Resolved, Rule, Value, column_letters};
 
 /// What kind of file the rows came from; decides how places are named.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -54,6 +56,8 @@ pub enum Problem {
     BadGrouping,
     /// A date that does not read as a calendar day.
     BadDate,
+    /// A typed date outside the supported years (1900–2200).
+    DateOutOfRange,
     /// A number below zero where the contract says ≥ 0.
     Negative,
     /// A required cell with nothing in it.
@@ -85,6 +89,11 @@ impl Problem {
                 "thousands separators go every three digits (1,234,567); use `.` for decimals".into()
             }
             Problem::BadDate => "write days as YYYY-MM-DD, e.g. 2026-11-03".into(),
+            Problem::DateOutOfRange => format!(
+                "acqplan reads days from {} to {}; fix the date in the export, or drop the row with --skip-bad-rows",
+                format_date(FIRST_DAY),
+                format_date(LAST_DAY)
+            ),
             Problem::Negative => format!(
                 "`{}` counts money or people and cannot be below zero; fix the export or drop the row with --skip-bad-rows",
                 field.map_or("this column", Field::name)
@@ -112,6 +121,11 @@ impl Problem {
             Problem::NotFinite => format!("{v:?} is not a finite number"),
             Problem::BadGrouping => format!("{v:?} has misplaced thousands separators"),
             Problem::BadDate => format!("{v:?} is not a date"),
+            Problem::DateOutOfRange => format!(
+                "{v} is outside the supported years {}–{}",
+                SUPPORTED_YEARS.start(),
+                SUPPORTED_YEARS.end()
+            ),
             Problem::Negative => format!("{v} is negative"),
             Problem::Empty => "required cell is empty".into(),
             Problem::FieldCount { expected, found } => {
@@ -315,15 +329,6 @@ impl EmptyCells {
     }
 }
 
-/// Whether a cell's text marks a total row (合计, 总计, Total, ...).
-pub fn is_total_marker(text: &str) -> bool {
-    let t = text.trim().trim_end_matches([':', '：']).trim();
-    ["合计", "总计", "汇总", "总和", "小计", "全部合计"].contains(&t)
-        || ["total", "totals", "grand total", "sum", "subtotal"]
-            .iter()
-            .any(|m| t.eq_ignore_ascii_case(m))
-}
-
 /// (date, room code, channel code).
 type DayKey = (i32, u32, u32);
 
@@ -495,7 +500,7 @@ impl<'r> Builder<'r> {
         let mut defects = Vec::new();
         let get = |f: Field| self.resolved.get(f).map(&cell);
         // A total row appended by the console: never summed in.
-        if [Field::Date, Field::Room, Field::Channel]
+        if TOTAL_MARKER_FIELDS
             .into_iter()
             .any(|f| matches!(get(f), Some(Cell::Text(t)) if is_total_marker(t)))
         {
@@ -509,14 +514,8 @@ impl<'r> Builder<'r> {
             Some(_) => self.read_text(line, Field::Room, get(Field::Room), &mut defects),
             None => Some(Cow::Borrowed(ONE_ROOM)),
         };
-        let spend = self.read_number(line, Field::Spend, get(Field::Spend), true, &mut defects);
-        let viewers = self.read_number(
-            line,
-            Field::Viewers,
-            get(Field::Viewers),
-            true,
-            &mut defects,
-        );
+        let spend = self.read_number(line, Field::Spend, get(Field::Spend), &mut defects);
+        let viewers = self.read_number(line, Field::Viewers, get(Field::Viewers), &mut defects);
         let campaign = match get(Field::Campaign) {
             Some(Cell::Text(t)) if !t.trim().is_empty() => Some(Cow::Borrowed(t.trim())),
             Some(Cell::Number(n)) => Some(Cow::Owned(n.to_string())),
@@ -525,7 +524,7 @@ impl<'r> Builder<'r> {
         let mut opt_values = Vec::with_capacity(self.optional.len());
         for k in 0..self.optional.len() {
             let (f, i, _) = self.optional[k];
-            opt_values.push(self.read_number(line, f, Some(cell(i)), false, &mut defects));
+            opt_values.push(self.read_number(line, f, Some(cell(i)), &mut defects));
         }
 
         if !defects.is_empty() {
@@ -634,22 +633,40 @@ impl<'r> Builder<'r> {
         }
     }
 
+    /// The defect for a value that breaks `rule` of `field` (`shown` is the
+    /// value as the message quotes it).
+    fn broken(
+        &self,
+        line: u64,
+        field: Field,
+        rule: Rule,
+        shown: impl FnOnce() -> String,
+    ) -> Defect {
+        let (problem, value) = match rule {
+            Rule::Present | Rule::NotBlank => (Problem::Empty, None),
+            Rule::Finite => (Problem::NotFinite, Some(shown())),
+            Rule::NonNegative => (Problem::Negative, Some(shown())),
+            Rule::SupportedYears => (Problem::DateOutOfRange, Some(shown())),
+        };
+        self.defect(line, Some(field), value, problem)
+    }
+
     fn read_date(&self, line: u64, cell: Option<Cell>, out: &mut Vec<Defect>) -> Option<i32> {
-        match cell? {
-            Cell::Date(d) => Some(d),
-            Cell::Empty => {
-                out.push(self.defect(line, Some(Field::Date), None, Problem::Empty));
-                None
-            }
-            Cell::Text(t) => parse_date(t).or_else(|| {
-                out.push(self.defect(
-                    line,
-                    Some(Field::Date),
-                    Some(t.to_string()),
-                    Problem::BadDate,
-                ));
-                None
-            }),
+        let value = match cell? {
+            Cell::Date(d) => Value::Day(d),
+            Cell::Empty => Value::Missing,
+            Cell::Text(t) => match parse_date(t) {
+                Some(d) => Value::Day(d),
+                None => {
+                    out.push(self.defect(
+                        line,
+                        Some(Field::Date),
+                        Some(t.to_string()),
+                        Problem::BadDate,
+                    ));
+                    return None;
+                }
+            },
             Cell::Number(n) => {
                 out.push(self.defect(
                     line,
@@ -657,8 +674,20 @@ impl<'r> Builder<'r> {
                     Some(n.to_string()),
                     Problem::BadDate,
                 ));
-                None
+                return None;
             }
+        };
+        if let Some(rule) = Field::Date.first_broken(value) {
+            let shown = || match value {
+                Value::Day(d) => format_date(d),
+                _ => String::new(),
+            };
+            out.push(self.broken(line, Field::Date, rule, shown));
+            return None;
+        }
+        match value {
+            Value::Day(d) => Some(d),
+            _ => unreachable!("a missing date breaks `Present`"),
         }
     }
 
@@ -673,10 +702,15 @@ impl<'r> Builder<'r> {
             Cell::Text(t) => Cow::Borrowed(t.trim()),
             Cell::Number(n) => Cow::Owned(n.to_string()),
             Cell::Date(d) => Cow::Owned(format_date(d)),
-            Cell::Empty => Cow::Borrowed(""),
+            Cell::Empty => {
+                if let Some(rule) = field.first_broken(Value::Missing) {
+                    out.push(self.broken(line, field, rule, String::new));
+                }
+                return None;
+            }
         };
-        if text.is_empty() {
-            out.push(self.defect(line, Some(field), None, Problem::Empty));
+        if let Some(rule) = field.first_broken(Value::Text(&text)) {
+            out.push(self.broken(line, field, rule, || text.to_string()));
             return None;
         }
         Some(text)
@@ -689,30 +723,18 @@ impl<'r> Builder<'r> {
         line: u64,
         field: Field,
         cell: Option<Cell>,
-        required: bool,
         out: &mut Vec<Defect>,
-    ) -> Option<Option<f64>>
-    where
-        Self: Sized,
-    {
+    ) -> Option<Option<f64>> {
         debug_assert_eq!(field.kind(), Kind::Number);
         let (value, text) = match cell? {
-            Cell::Empty if required => {
-                out.push(self.defect(line, Some(field), None, Problem::Empty));
-                return None;
-            }
-            Cell::Empty => return Some(None),
-            Cell::Number(n) if !n.is_finite() => {
-                out.push(self.defect(line, Some(field), Some(n.to_string()), Problem::NotFinite));
-                return None;
-            }
-            Cell::Number(n) => (n, None),
+            Cell::Empty => (Value::Missing, None),
+            Cell::Number(n) => (Value::Number(n), None),
             Cell::Date(d) => {
                 out.push(self.defect(line, Some(field), Some(format_date(d)), Problem::NotANumber));
                 return None;
             }
             Cell::Text(t) => match parse_number(t) {
-                Ok(v) => (v, Some(t)),
+                Ok(v) => (Value::Number(v), Some(t)),
                 Err(p) => {
                     let problem = match p {
                         NumberProblem::NotANumber => Problem::NotANumber,
@@ -724,13 +746,20 @@ impl<'r> Builder<'r> {
                 }
             },
         };
-        if value < 0.0 {
-            let shown = text.map_or_else(|| value.to_string(), |t| t.trim().to_string());
-            out.push(self.defect(line, Some(field), Some(shown), Problem::Negative));
+        if let Some(rule) = field.first_broken(value) {
+            let shown = || match (text, value) {
+                (Some(t), _) => t.trim().to_string(),
+                (None, Value::Number(x)) => x.to_string(),
+                _ => String::new(),
+            };
+            out.push(self.broken(line, field, rule, shown));
             return None;
         }
-        // -0.0 reads as 0.
-        Some(Some(value + 0.0))
+        match value {
+            // -0.0 reads as 0.
+            Value::Number(x) => Some(Some(x + 0.0)),
+            _ => Some(None),
+        }
     }
 
     /// The accepted rows as a frame (see [`ValidatedData`] for its schema).

@@ -15,7 +15,7 @@ use polars::prelude::*;
 use serde::{Serialize, Serializer};
 
 use super::ValidatedData;
-use crate::load::cell::format_date;
+use crate::contract::calendar::format_date;
 
 /// Longest period read (a month's totals are too coarse for a curve).
 pub const MAX_PERIOD_DAYS: u32 = 31;
@@ -421,16 +421,24 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::load::{LoadOptions, load_csv_bytes};
+    use crate::contract::Cell;
+    use crate::validate::Builder;
 
+    /// The rows `date,room,channel,100,50` validated as a CSV file's lines
+    /// (header = line 1).
     fn data(rows: &[(&str, &str, &str)]) -> ValidatedData {
-        let mut csv = String::from("date,room,channel,spend,viewers\n");
-        for (d, r, c) in rows {
-            csv.push_str(&format!("{d},{r},{c},100,50\n"));
+        let headers: Vec<String> = ["date", "room", "channel", "spend", "viewers"]
+            .map(String::from)
+            .to_vec();
+        let resolved = crate::contract::resolve(&headers, &Default::default()).unwrap();
+        let mut builder = Builder::new(&resolved);
+        for (k, (d, r, c)) in rows.iter().enumerate() {
+            let cells = [*d, *r, *c, "100", "50"];
+            builder.push(k as u64 + 2, |i| Cell::Text(cells[i]), String::new);
         }
-        load_csv_bytes(Path::new("h.csv"), csv.as_bytes(), &LoadOptions::default())
-            .unwrap()
-            .data
+        assert!(builder.defects.is_empty());
+        let (frame, _, _) = builder.finish().unwrap();
+        ValidatedData::new(frame, Path::new("h.csv").into(), true)
     }
 
     /// `n` rows of lane `room` × `ch` from `start`, `step` days apart.
@@ -441,7 +449,7 @@ mod tests {
         room: &'static str,
         ch: &'static str,
     ) -> Vec<(String, &'static str, &'static str)> {
-        let d0 = crate::load::cell::parse_date(start).unwrap() as i64;
+        let d0 = crate::contract::cell::parse_date(start).unwrap() as i64;
         (0..n as i64)
             .map(|i| (format_date((d0 + i * step) as i32), room, ch))
             .collect()

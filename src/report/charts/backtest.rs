@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use super::plots::{GRID_BOLD, GRID_LIGHT, Msg, font};
 use super::{ChartError, encode_png, ensure_font, paint};
 use crate::backtest::Backtest;
-use crate::load::cell::format_date;
+use crate::contract::calendar::format_date;
 use crate::plan::fmt_num;
 
 const SIZE: (u32, u32) = (960, 460);
