@@ -254,7 +254,7 @@ pub fn extract_series(data: &ValidatedData, by: Granularity) -> PolarsResult<Ser
 
 /// [`extract_series`] on a frame with columns `date` (Date), `room`,
 /// `channel` (String), `spend`, `viewers` (f64).
-fn extract_frame(df: &DataFrame, by: Granularity) -> PolarsResult<SeriesSet> {
+pub fn extract_frame(df: &DataFrame, by: Granularity) -> PolarsResult<SeriesSet> {
     let n = df.height();
     let dates_col = df.column("date")?.cast(&DataType::Int32)?;
     let dates_ca = dates_col.i32()?;

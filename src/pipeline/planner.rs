@@ -111,6 +111,15 @@ impl<'f> Planner<'f> {
             .sum()
     }
 
+    /// Spend of the planned lanes over the last horizon of history, CNY.
+    pub fn last_horizon_spend_cny(&self) -> f64 {
+        self.prepared
+            .source
+            .iter()
+            .map(|&i| self.histories[i].last_spend_cny)
+            .sum()
+    }
+
     /// The planning request for one target and/or budget.
     pub fn request(&self, target: Option<f64>, budget_cny: Option<f64>) -> PlanRequest {
         PlanRequest {

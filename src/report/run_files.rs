@@ -20,11 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use super::charts::{ChartInput, Frontier, FrontierPoint, chart_histories, curves_panel_lanes};
 use crate::curves::FitOutcome;
-use crate::curves::stage::{CurveFit, Granularity, SeriesKey, SeriesSet, extract_series};
+use crate::curves::stage::{CurveFit, Granularity, SeriesKey, SeriesSet, extract_frame};
 use crate::plan::stage::{Comparison, LaneHistory, PlanReport, PlanRow};
 use crate::plan::{Plan, PlanRequest};
 use crate::screen::{FakeTraffic, FlaggedRow, ScreenResult};
-use crate::validate::ValidatedData;
 
 /// File name of the chart data.
 pub const CHART_DATA_JSON: &str = "chart_data.json";
@@ -424,8 +423,7 @@ fn parse_series(path: &Path, bytes: &[u8]) -> Result<(SeriesSet, Vec<FlaggedRow>
         ],
     )
     .map_err(internal)?;
-    let data = ValidatedData::new(frame, path.to_path_buf(), true);
-    let set = extract_series(&data, Granularity::RoomChannel).map_err(internal)?;
+    let set = extract_frame(&frame, Granularity::RoomChannel).map_err(internal)?;
     Ok((set, flagged))
 }
 

@@ -1,28 +1,22 @@
 //! PNG charts (`acqplan::report::charts`) drawn from generated history run
 //! through the real pipeline: sizes, ink, determinism, CJK glyphs, frontier.
 
-use std::path::Path;
-
-use acqplan::curves::stage::{
-    CurveFit, Granularity, SeriesSet, StageOptions, extract_series, fit_set,
-};
-use acqplan::load::{LoadOptions, load_csv_bytes};
-use acqplan::plan::stage::{PlanReport, conversions, lane_histories, prepare, report};
-use acqplan::plan::{Metric, PlanRequest, solve};
+use acqplan::curves::stage::Granularity;
+use acqplan::pipeline::{self, Fitted, PlanSettings, Planner, SeriesOptions};
+use acqplan::plan::stage::PlanReport;
+use acqplan::plan::{Metric, PlanRequest};
 use acqplan::report::charts::{
     self, ChartInput, ChartKind, FRONTIER_SIZE, MARGINAL_COST_SIZE, SUMMARY_SIZE, TextBox, TextLog,
     TextProblem, TextRecorder, allocation_channels, allocation_size, curves_panels, curves_size,
     has_glyph, printable, text_png, text_problems,
 };
-use acqplan::screen::{ScreenOptions, ScreenResult, screen};
+use acqplan::screen::ScreenOptions;
 use acqplan::synth::{CHANNELS, GenOptions, Headers, generate};
 
 /// Everything a plan run hands to the charts.
 struct Run {
     report: PlanReport,
-    fits: Vec<CurveFit>,
-    set: SeriesSet,
-    screened: ScreenResult,
+    fitted: Fitted,
     request: PlanRequest,
     what_if: Vec<f64>,
 }
@@ -30,11 +24,11 @@ struct Run {
 impl Run {
     fn input(&self) -> ChartInput<'_> {
         ChartInput {
-            screen: Some(&self.screened),
+            screen: Some(&self.fitted.series.screened.result),
             request: Some(&self.request),
             what_if_budgets_cny: &self.what_if,
             label: "2026-W27",
-            ..ChartInput::new(&self.report, &self.fits, &self.set)
+            ..ChartInput::new(&self.report, &self.fitted.fits, &self.fitted.series.set)
         }
     }
 }
@@ -89,8 +83,8 @@ fn run(channels: usize) -> Run {
     run_csv(&history_csv(channels))
 }
 
-/// Mirror of `plan_cmd`: load → screen → series → fit → plan → report, with
-/// a viewer target of 110 % of the last week's viewers.
+/// The pipeline `plan` runs: load → screen → series → fit → plan, with a
+/// viewer target of 110 % of the last week's viewers.
 fn run_csv(bytes: &[u8]) -> Run {
     run_csv_by(bytes, Granularity::RoomChannel, Metric::Viewers)
 }
@@ -99,48 +93,40 @@ fn run_csv(bytes: &[u8]) -> Run {
 /// last week's viewers, or for orders and GMV 90 % of what last week's
 /// spend buys at most.
 fn run_csv_by(bytes: &[u8], by: Granularity, metric: Metric) -> Run {
-    let loaded = load_csv_bytes(Path::new("synth.csv"), bytes, &LoadOptions::default()).unwrap();
-    let screened = screen(&loaded.data, &ScreenOptions::default()).unwrap();
-    let data = screened.curve_input(&loaded.data).unwrap();
-    let set = extract_series(&data, by).unwrap();
-    let (fits, _) = fit_set(&set, &StageOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("synth.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let m = &mut Vec::new();
+    let history = pipeline::load(&path, &Default::default(), Default::default(), m).unwrap();
+    let screened = pipeline::screen(history, &ScreenOptions::default(), m).unwrap();
     let horizon = 7;
-    let histories = lane_histories(&set, horizon);
-    let conv = conversions(&data, by).unwrap();
-    let prepared = prepare(&fits, &histories, &conv);
-    let last_viewers: f64 = histories.iter().map(|h| h.last_viewers).sum();
-    let mut request = PlanRequest {
-        lanes: prepared.lanes.clone(),
-        horizon_days: horizon as f64,
-        metric,
-        target: Some((last_viewers * 1.1).round()),
-        ..PlanRequest::default()
+    let options = SeriesOptions {
+        by: Some(by),
+        horizon_days: horizon,
+        ..SeriesOptions::default()
     };
+    let fitted = pipeline::fit(pipeline::series(screened, options, m).unwrap(), m).unwrap();
+    let settings = PlanSettings {
+        horizon_days: horizon,
+        metric,
+        max_extrapolation: acqplan::plan::SegmentOptions::default().history_multiple,
+        ..PlanSettings::default()
+    };
+    let planner = Planner::new(&fitted, settings, m).unwrap();
+    let mut target = (planner.last_horizon_viewers() * 1.1).round();
     if metric != Metric::Viewers {
-        let last_spend: f64 = histories.iter().map(|h| h.last_spend_cny).sum();
-        let best = solve(&PlanRequest {
-            target: None,
-            budget_cny: Some(last_spend),
-            ..request.clone()
-        })
-        .unwrap();
-        request.target = Some((best.totals.metric_value * 0.9).round());
+        let best = planner
+            .solve(None, Some(planner.last_horizon_spend_cny()))
+            .unwrap();
+        target = (best.plan.totals.metric_value * 0.9).round();
     }
-    let plan = solve(&request).unwrap();
-    let spend = plan.totals.spend_cny;
-    let report = report(
-        plan,
-        &prepared,
-        &fits,
-        &histories,
-        horizon,
-        set.period_days(),
-    );
+    let report = planner.solve(Some(target), None).unwrap();
+    let request = planner.request(Some(target), None);
+    let spend = report.plan.totals.spend_cny;
+    drop(planner);
     Run {
         report,
-        fits,
-        set,
-        screened,
+        fitted,
         request,
         what_if: vec![(spend * 0.8).round(), (spend * 1.5).round()],
     }
@@ -350,7 +336,7 @@ fn room_channel_panels_show_every_channel_first() {
         ..GenOptions::default()
     });
     let r = run_csv(&h.to_csv(Headers::English));
-    assert_eq!(r.fits.len(), 24);
+    assert_eq!(r.fitted.fits.len(), 24);
     let input = r.input();
     let panels = charts::curves_panel_lanes(&input);
     assert_eq!(panels.len(), 12);
@@ -658,13 +644,18 @@ fn pooled_panels_mark_fake_days_at_the_days_summed_point() {
     let mut marked = 0;
     for ((room, channel), marks) in lanes.iter().zip(&marks) {
         let i = r
+            .fitted
+            .series
             .set
             .keys
             .iter()
             .position(|k| &k.room == room && &k.channel == channel)
             .unwrap();
         let days: std::collections::BTreeSet<i32> = r
+            .fitted
+            .series
             .screened
+            .result
             .flagged_rows
             .iter()
             .filter(|f| &f.channel == channel)
@@ -672,15 +663,12 @@ fn pooled_panels_mark_fake_days_at_the_days_summed_point() {
             .collect();
         // One mark per day with flagged rows, not one per flagged row.
         assert_eq!(marks.len(), days.len(), "{channel}");
-        let dates = r.set.dates(i);
+        let set = &r.fitted.series.set;
+        let dates = set.dates(i);
         for (d, m) in days.iter().zip(marks) {
             if let Ok(j) = dates.binary_search(d) {
                 // The day's summed point, as the panel draws it.
-                assert_eq!(
-                    *m,
-                    (r.set.spend_cny(i)[j], r.set.viewers(i)[j]),
-                    "{channel}"
-                );
+                assert_eq!(*m, (set.spend_cny(i)[j], set.viewers(i)[j]), "{channel}");
                 marked += 1;
             }
         }
