@@ -24,8 +24,6 @@ use crate::output::progress::{NoProgress, Progress};
 use crate::output::{RunDir, default_run_dir, today, write_atomic};
 use crate::pipeline::{self, History, Message, Messages};
 
-pub use plan::budget_range;
-
 /// Flags that apply to every subcommand.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Globals {

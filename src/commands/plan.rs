@@ -2,14 +2,12 @@
 //! many.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::fit::fit_stage;
 use super::report::{send_eml, write_eml};
 use super::{Io, finish_run, settings, write_files};
-use crate::amount::parse_amount;
 use crate::cli::{Format, FrontierArgs, PlanArgs};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, Settings, budget_range, read_room_targets};
 use crate::error::Error;
 use crate::output::write_atomic;
 use crate::pipeline::{self, Fitted, PlanSettings, Planner, RunOutputs, WhatIf};
@@ -52,50 +50,6 @@ fn summarise_list(items: &[String], n: usize) -> String {
         s.push_str(&format!("; and {} more (see plan.json)", items.len() - n));
     }
     s
-}
-
-/// `room,target_viewers` rows.
-fn read_room_targets(path: &Path) -> Result<BTreeMap<String, f64>, ConfigError> {
-    let bad = |line: u64, message: String| ConfigError::RoomTargets {
-        path: path.into(),
-        line,
-        message,
-    };
-    let text = std::fs::read(path).map_err(|e| ConfigError::RoomTargetsUnreadable {
-        path: path.into(),
-        message: match e.kind() {
-            std::io::ErrorKind::NotFound => "file not found".into(),
-            _ => e.to_string(),
-        },
-    })?;
-    let mut r = csv::ReaderBuilder::new().from_reader(text.as_slice());
-    let headers = r.headers().map_err(|e| bad(1, e.to_string()))?.clone();
-    let room_i = headers.iter().position(|h| h.trim() == "room");
-    let target_i = headers.iter().position(|h| h.trim() == "target_viewers");
-    let (Some(room_i), Some(target_i)) = (room_i, target_i) else {
-        return Err(bad(
-            1,
-            format!(
-                "header {:?} lacks `room` or `target_viewers`",
-                headers.iter().collect::<Vec<_>>()
-            ),
-        ));
-    };
-    let mut out = BTreeMap::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| bad(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let room = rec.get(room_i).unwrap_or("").trim().to_string();
-        let raw = rec.get(target_i).unwrap_or("");
-        let v = parse_amount(raw).map_err(|m| bad(line, m))?;
-        if room.is_empty() {
-            return Err(bad(line, "empty room".into()));
-        }
-        if out.insert(room.clone(), v).is_some() {
-            return Err(bad(line, format!("room `{room}` appears twice")));
-        }
-    }
-    Ok(out)
 }
 
 pub(super) fn plan_cmd(
@@ -216,28 +170,6 @@ pub(super) fn plan_cmd(
         }),
         None => Ok(()),
     }
-}
-
-/// `LOW..HIGH` with `steps` budgets, ends included.
-pub fn budget_range(given: &str, steps: usize) -> Result<Vec<f64>, ConfigError> {
-    let bad = |message: String| ConfigError::BadRange {
-        given: given.to_string(),
-        message,
-    };
-    let (lo, hi) = given
-        .split_once("..")
-        .ok_or_else(|| bad("not of the form LOW..HIGH".into()))?;
-    let lo = parse_amount(lo).map_err(bad)?;
-    let hi = parse_amount(hi).map_err(bad)?;
-    if lo >= hi {
-        return Err(bad(format!("low end {lo} is not below high end {hi}")));
-    }
-    if steps < 2 {
-        return Err(bad(format!("--steps {steps}: need at least 2")));
-    }
-    Ok((0..steps)
-        .map(|i| lo + (hi - lo) * i as f64 / (steps - 1) as f64)
-        .collect())
 }
 
 pub(super) fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Error> {

@@ -10,6 +10,7 @@
 mod error;
 mod file;
 mod flags;
+mod inputs;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ pub use file::{
     RunConfig, read_file_config,
 };
 pub use flags::{parse_column_flags, parse_scale_flags};
+pub use inputs::{budget_range, read_room_targets};
 pub use settings::{HalfLife, Setting, Settings, Source};
 
 use crate::cli::{By, CurveArgs, DataArgs, EmailArgs, GoalArgs, ScenarioArgs};
