@@ -38,7 +38,7 @@ pub enum Error {
     Email(#[from] crate::mail::EmailError),
     /// Reading or changing a history store.
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] crate::store::error::StoreError),
     /// Writing plan.xlsx.
     #[error("could not write the workbook")]
     Workbook(#[from] rust_xlsxwriter::XlsxError),
@@ -68,8 +68,8 @@ impl Error {
             | Error::RunFiles(_)
             | Error::Period { .. } => EXIT_DATA,
             Error::Store(e) => match e {
-                crate::store::StoreError::Period { .. }
-                | crate::store::StoreError::Conflict { .. } => EXIT_DATA,
+                crate::store::error::StoreError::Period { .. }
+                | crate::store::error::StoreError::Conflict { .. } => EXIT_DATA,
                 _ => EXIT_USAGE,
             },
             Error::Output(_)

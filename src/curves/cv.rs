@@ -3,33 +3,11 @@
 //! uncertainty, and the flat verdict (a spend curve no better than a
 //! constant).
 
-use serde::{Deserialize, Serialize};
-
 use super::expectation::{expected_day, smearing};
 use super::family::{Family, Shape};
-use super::fitted::{AltFit, FitOutcome};
+use super::fitted::{AltFit, CvScore, FitOutcome};
 use super::lm::{Acc, Ctx, Prepared, RawFit, accumulate_data, add_penalties, bounded_step};
 use super::stats::{median, r2_log};
-
-/// Cross-validated scores of one family.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CvScore {
-    /// Family scored.
-    pub model: Family,
-    /// Number of contiguous day blocks used.
-    pub folds: usize,
-    /// Mean absolute error of ln(viewers) on held-out days.
-    pub cv_log_mae: f64,
-    /// Root mean squared error of ln(viewers) on held-out days, each day's
-    /// error capped at 3 robust standard deviations of the residuals so a few
-    /// outlier days cannot decide the model. This is the selection criterion:
-    /// squared log errors are the held-out Gaussian log-likelihood, which
-    /// tells near-identical families apart about twice as sharply as
-    /// absolute errors.
-    pub cv_log_rmse_capped: f64,
-    /// Mean absolute percentage error of viewers on held-out days (0.1 = 10 %).
-    pub cv_mape: f64,
-}
 
 pub(super) fn cross_validate(
     fam: Family,

@@ -43,8 +43,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use super::cv::CvScore;
 pub use super::family::Family;
+pub use super::fitted::CvScore;
 pub use super::fitted::{
     AltFit, FitOutcome, FitQuality, FittedCurve, MARGINAL_CEILING_CNY, MARGINAL_CEILING_RATIO,
     ParamCovariance, Recency, SpendSummary, is_beyond_history,

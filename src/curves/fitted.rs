@@ -3,10 +3,29 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cv::CvScore;
 use super::family::{Family, Shape};
 use super::linalg::NP;
 use super::model::{Curve, Model};
+
+/// Cross-validated scores of one family.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CvScore {
+    /// Family scored.
+    pub model: Family,
+    /// Number of contiguous day blocks used.
+    pub folds: usize,
+    /// Mean absolute error of ln(viewers) on held-out days.
+    pub cv_log_mae: f64,
+    /// Root mean squared error of ln(viewers) on held-out days, each day's
+    /// error capped at 3 robust standard deviations of the residuals so a few
+    /// outlier days cannot decide the model. This is the selection criterion:
+    /// squared log errors are the held-out Gaussian log-likelihood, which
+    /// tells near-identical families apart about twice as sharply as
+    /// absolute errors.
+    pub cv_log_rmse_capped: f64,
+    /// Mean absolute percentage error of viewers on held-out days (0.1 = 10 %).
+    pub cv_mape: f64,
+}
 
 /// z-score of the 90th percentile of a standard normal.
 const Z90: f64 = 1.281_551_565_545;

@@ -147,19 +147,19 @@ pub fn posterior(pi: &[f64; 3], loglik: &[f64; 3]) -> [f64; 3] {
     w
 }
 
-/// Pool the fits of each channel's rooms ([`pool_channel`] per channel of
-/// `keys`); `series`, `keys` and `outcomes` are aligned. Returns the
+/// Pool the fits of each channel's rooms ([`pool_channel`] per channel in
+/// `channels`); `series`, `channels` and `outcomes` are aligned. Returns the
 /// seconds spent on the family choice and on the shape refits.
 pub fn pool(
     series: &[SeriesData<'_>],
-    keys: &[super::stage::SeriesKey],
+    channels: &[&str],
     outcomes: &mut [FitOutcome],
     opts: &FitOptions,
 ) -> (f64, f64) {
     let (mut family_s, mut shape_s) = (0.0, 0.0);
     let mut by_channel: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-    for (i, k) in keys.iter().enumerate() {
-        by_channel.entry(k.channel.as_str()).or_default().push(i);
+    for (i, &c) in channels.iter().enumerate() {
+        by_channel.entry(c).or_default().push(i);
     }
     for idx in by_channel.values() {
         let free: Vec<usize> = idx

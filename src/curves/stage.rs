@@ -612,7 +612,8 @@ fn fit_set_inner(
     };
     let comparison = keep_comparison.then(|| curve_fits(outcomes.clone()));
     let (family_s, shape_s) = if opts.shrink && opts.pool_rooms {
-        super::shrink::pool(&series, &set.keys, &mut outcomes, &opts.fit)
+        let channels: Vec<&str> = set.keys.iter().map(|k| k.channel.as_str()).collect();
+        super::shrink::pool(&series, &channels, &mut outcomes, &opts.fit)
     } else {
         (0.0, 0.0)
     };

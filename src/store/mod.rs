@@ -22,15 +22,17 @@
 //! skipped by the Parquet-folder reader, so only `current` is read.
 
 pub mod describe;
+pub mod error;
 pub mod rows;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::contract::calendar::{civil_from_days, format_date};
+pub use error::StoreError;
+
 use crate::error::Error;
 use crate::load::LoadOptions;
 use crate::output::manifest::{hash_file, rfc3339};
@@ -106,52 +108,6 @@ pub struct Export {
     pub on_conflict: String,
     /// When it was ingested (UTC).
     pub ingested_at: String,
-}
-
-/// Why a store could not be read or changed.
-#[derive(Debug, Error)]
-pub enum StoreError {
-    #[error("another ingest is writing `{}`{}", path.display(), pid.map_or(String::new(), |p| format!(" (process {p})")))]
-    Busy { path: PathBuf, pid: Option<u32> },
-    #[error("`{}` is not a store: {problem}", path.display())]
-    NotAStore { path: PathBuf, problem: String },
-    #[error("`{}` has {period} rows, but the store holds rows of {store_days} day(s)", export.display())]
-    Period {
-        export: PathBuf,
-        period: String,
-        store_days: u32,
-    },
-    #[error("`{}` revises {revised} rows the store holds (first: {first}); --on-conflict error leaves the store unchanged", export.display())]
-    Conflict {
-        export: PathBuf,
-        revised: usize,
-        first: String,
-    },
-    #[error("could not read the store's rows of {month}")]
-    Partition {
-        month: String,
-        #[source]
-        source: polars::prelude::PolarsError,
-    },
-    #[error("could not change `{}`", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl StoreError {
-    /// What to do about it.
-    pub fn hint(&self) -> Option<String> {
-        Some(match self {
-            StoreError::Busy { .. } => "wait for the other ingest to finish, then run this one again".into(),
-            StoreError::NotAStore { .. } => "give an empty or new folder to start a store, or the folder an earlier `acqplan ingest --into` made".into(),
-            StoreError::Period { .. } => "a store holds one period; ingest weekly exports into a store of their own, or pass --period day if the rows are single days".into(),
-            StoreError::Conflict { .. } => "pass --on-conflict newer to take the export's values (each revision goes to the ledger) or keep to leave the store's".into(),
-            StoreError::Partition { .. } | StoreError::Io { .. } => return None,
-        })
-    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
