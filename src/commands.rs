@@ -924,7 +924,11 @@ impl<'f> Planner<'f> {
 
     /// The plan for one target and/or budget.
     fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
-        let plan = solve(&self.request(target, budget_cny))?;
+        Ok(self.dress(solve(&self.request(target, budget_cny))?))
+    }
+
+    /// A solved plan of these lanes, dressed for the reader.
+    fn dress(&self, plan: crate::plan::Plan) -> PlanReport {
         let mut r = plan_report(
             plan,
             &self.prepared,
@@ -934,7 +938,7 @@ impl<'f> Planner<'f> {
             self.fitted.set.period_days(),
         );
         self.rescale_bands(&mut r);
-        Ok(r)
+        r
     }
 
     /// Uncertainty bands and extrapolation flags of scaled channels, read
@@ -1132,7 +1136,8 @@ pub fn report_stage(outputs: &RunOutputs<'_>) -> Result<Written, Error> {
         backtest: outputs.backtest,
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
-    let frontier = crate::report::charts::frontier(&input);
+    let frontier =
+        crate::plan::frontier::around_plan(outputs.request, outputs.plan, &what_if_budgets);
     write_atomic(
         &outputs.dir.join(CHART_DATA_JSON),
         &chart_data_json(
@@ -1425,8 +1430,10 @@ fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Error> {
     let planner = Planner::new(&f, &s, BTreeMap::new(), io.err)?;
     let mut rows = Vec::with_capacity(budgets.len());
     let mut reports = Vec::with_capacity(budgets.len());
-    for &b in &budgets {
-        let r = planner.solve(None, Some(b))?;
+    let base = planner.request(None, None);
+    let plans = crate::plan::frontier(&base, &budgets, crate::plan::FrontierGoal::Request);
+    for (&b, plan) in budgets.iter().zip(plans) {
+        let r = planner.dress(plan?);
         rows.push(WhatIf::new("budget_cny".into(), b, &r));
         reports.push(r);
     }

@@ -19,7 +19,8 @@
 //! (chords of each curve) → `problem` (the request indexed and cut, the
 //! goal) → `greedy` (the exact knapsack path) or `lp` (good_lp) and
 //! `window` (large LPs on certified windows) → `assemble` (the [`Plan`]) —
-//! driven by [`solve`](mod@solve); [`stage`] dresses a plan for the reader.
+//! driven by [`solve`](mod@solve); [`frontier`](mod@frontier) solves one
+//! request over many budgets; [`stage`] dresses a plan for the reader.
 //!
 //! Large LPs (more than `lp_full_max_vars` segments, e.g. 500 rooms × 8
 //! channels ≈ 440k segments) are solved on a window of segments per lane
@@ -36,6 +37,7 @@
 //! or locked spend forces it; then it buys no viewers in the LP.
 
 mod assemble;
+pub mod frontier;
 mod greedy;
 pub mod input;
 mod lp;
@@ -50,6 +52,7 @@ mod window;
 mod tests;
 
 pub use assemble::fmt_num;
+pub use frontier::{FrontierGoal, frontier};
 pub use input::{ChannelLimits, Lane, Metric, PlanError, PlanRequest, SolverChoice};
 pub use output::{
     BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LanePlan, Plan, PlanMode,
