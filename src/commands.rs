@@ -32,7 +32,7 @@ use crate::report::charts::{
 };
 use crate::report::email;
 use crate::report::flagged_export::{flagged_lanes_csv, flagged_rows_csv};
-use crate::report::plan_export::{plan_csv, plan_json, plan_table};
+use crate::report::plan_export::{describe, plan_csv, plan_json, plan_json_value, plan_table};
 use crate::report::run_files::{
     CHART_DATA_JSON, RunExtras, RunFiles, SERIES_CSV, chart_data_json, series_csv,
 };
@@ -1374,7 +1374,7 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
             io.out.write_all(text.as_bytes())
         }
         Format::Json if whatif.len() > 1 => {
-            let v = serde_json::json!({ "plan": report, "whatif": whatif });
+            let v = serde_json::json!({ "plan": plan_json_value(report), "whatif": whatif });
             let mut bytes = serde_json::to_vec_pretty(&v).expect("plan serialises");
             bytes.push(b'\n');
             io.out.write_all(&bytes)
@@ -1388,7 +1388,7 @@ fn plan_cmd(command: &'static str, args: PlanArgs, io: &mut Io<'_>) -> Result<()
             requested: inf.requested,
             reachable: inf.max_reachable,
             unit: report.plan.metric.unit(),
-            limiting: summarise_list(&inf.limiting, 5),
+            limiting: summarise_list(&inf.limiting.iter().map(describe).collect::<Vec<_>>(), 5),
         }),
         None => Ok(()),
     }

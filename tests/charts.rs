@@ -278,7 +278,6 @@ fn cjk_label_is_drawn_with_real_glyphs() {
 #[test]
 fn frontier_rises_with_budget_and_passes_through_the_plan() {
     let r = run(8);
-    let input = r.input();
     let f = r.frontier();
     assert_eq!(f.points.len(), acqplan::plan::frontier::FRONTIER_POINTS);
     let spend = r.report.plan.totals.spend_cny;

@@ -4,28 +4,6 @@
 use super::output::*;
 use super::problem::{Goal, Prepared, Sol, TIGHT};
 
-/// Formats a number with thousands separators (integers from 100 up, two
-/// significant decimals below).
-pub fn fmt_num(x: f64) -> String {
-    if !x.is_finite() {
-        return format!("{x}");
-    }
-    if x.abs() < 100.0 {
-        let s = format!("{x:.2}");
-        return s.trim_end_matches('0').trim_end_matches('.').to_string();
-    }
-    let n = x.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 fn tight(value: f64, bound: f64) -> bool {
     (value - bound).abs() <= TIGHT * bound.abs().max(1.0)
 }
@@ -37,10 +15,10 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
     let multi_room = p.rooms.len() > 1;
     let lane_name = |i: usize| {
         let l = &req.lanes[i];
-        if multi_room {
-            format!("{} / {}", l.room, l.channel)
-        } else {
-            l.channel.clone()
+        LaneName {
+            room: l.room.clone(),
+            channel: l.channel.clone(),
+            several_rooms: multi_room,
         }
     };
     let mut spend = sol.spend.clone();
@@ -97,47 +75,35 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
                     && top >= cs * (1.0 - 1e-12)
                 {
                     bounds.push(LaneBound::ReachCap);
-                    binding.push(BindingConstraint {
-                        kind: ConstraintKind::ReachCap,
-                        channel: Some(l.channel.clone()),
-                        room: Some(l.room.clone()),
-                        description: format!(
-                            "{} reach cap {}/day reached",
-                            lane_name(i),
-                            fmt_num(cap)
-                        ),
-                        shadow_price: None,
-                    });
+                    binding.push(BindingConstraint::new(
+                        Limit::ReachCap {
+                            lane: lane_name(i),
+                            cap_viewers_per_day: cap,
+                        },
+                        None,
+                    ));
                 } else if let Some(h) = l.history_max_spend_cny_per_day
                     && h > 0.0
                     && top >= req.segments.history_multiple * h * (1.0 - 1e-12)
                 {
                     bounds.push(LaneBound::SupportLimit);
-                    binding.push(BindingConstraint {
-                        kind: ConstraintKind::SupportLimit,
-                        channel: Some(l.channel.clone()),
-                        room: Some(l.room.clone()),
-                        description: format!(
-                            "{} at its support limit {} CNY/day ({} × its highest day in the history; `[plan] max_extrapolation` allows more)",
-                            lane_name(i),
-                            fmt_num(top),
-                            fmt_num(req.segments.history_multiple)
-                        ),
-                        shadow_price: None,
-                    });
+                    binding.push(BindingConstraint::new(
+                        Limit::SupportLimit {
+                            lane: lane_name(i),
+                            limit_cny_per_day: top,
+                            history_multiple: req.segments.history_multiple,
+                        },
+                        None,
+                    ));
                 } else {
                     bounds.push(LaneBound::RangeEnd);
-                    binding.push(BindingConstraint {
-                        kind: ConstraintKind::RangeEnd,
-                        channel: Some(l.channel.clone()),
-                        room: Some(l.room.clone()),
-                        description: format!(
-                            "{} at the end of its planned range {} CNY/day",
-                            lane_name(i),
-                            fmt_num(top)
-                        ),
-                        shadow_price: None,
-                    });
+                    binding.push(BindingConstraint::new(
+                        Limit::RangeEnd {
+                            lane: lane_name(i),
+                            range_end_cny_per_day: top,
+                        },
+                        None,
+                    ));
                 }
             }
         }
@@ -165,7 +131,6 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
             bounds_binding: bounds,
         });
     }
-    let unit = req.metric.unit();
     let metric_lp: f64 = p
         .lanes
         .iter()
@@ -176,24 +141,21 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         && let Some(t) = goal.total_target
         && tight(metric_lp, t)
     {
-        binding.push(BindingConstraint {
-            kind: ConstraintKind::Target,
-            channel: None,
-            room: None,
-            description: format!("target {} {unit}", fmt_num(t)),
-            shadow_price: sol.duals.target,
-        });
+        binding.push(BindingConstraint::new(
+            Limit::Target {
+                target: t,
+                metric: req.metric,
+            },
+            sol.duals.target,
+        ));
     }
     if let Some(b) = goal.budget
         && tight(total_spend, b)
     {
-        binding.push(BindingConstraint {
-            kind: ConstraintKind::Budget,
-            channel: None,
-            room: None,
-            description: format!("budget {} CNY fully spent", fmt_num(b)),
-            shadow_price: sol.duals.budget,
-        });
+        binding.push(BindingConstraint::new(
+            Limit::Budget { budget_cny: b },
+            sol.duals.budget,
+        ));
     }
     let mut rooms = Vec::with_capacity(p.rooms.len());
     for (r, name) in p.rooms.iter().enumerate() {
@@ -210,13 +172,14 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         if let Some(t) = target
             && tight(reached_lp, t)
         {
-            binding.push(BindingConstraint {
-                kind: ConstraintKind::RoomTarget,
-                channel: None,
-                room: Some(name.clone()),
-                description: format!("room {name} target {} {unit}", fmt_num(t)),
-                shadow_price: dual,
-            });
+            binding.push(BindingConstraint::new(
+                Limit::RoomTarget {
+                    room: name.clone(),
+                    target: t,
+                    metric: req.metric,
+                },
+                dual,
+            ));
         }
         rooms.push(RoomResult {
             room: name.clone(),
@@ -234,53 +197,49 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
             continue;
         }
         if let Some(lk) = ch.lim.locked_spend_cny {
-            binding.push(BindingConstraint {
-                kind: ConstraintKind::ChannelLocked,
-                channel: Some(ch.name.clone()),
-                room: None,
-                description: format!("{} locked by contract at {} CNY", ch.name, fmt_num(lk)),
-                shadow_price: d(&sol.duals.ch_min),
-            });
+            binding.push(BindingConstraint::new(
+                Limit::ChannelLocked {
+                    channel: ch.name.clone(),
+                    locked_cny: lk,
+                },
+                d(&sol.duals.ch_min),
+            ));
         } else {
             if let Some(mn) = ch.lim.min_spend_cny
                 && mn > 0.0
                 && tight(s, mn)
             {
-                binding.push(BindingConstraint {
-                    kind: ConstraintKind::ChannelMin,
-                    channel: Some(ch.name.clone()),
-                    room: None,
-                    description: format!("{} at its minimum {} CNY", ch.name, fmt_num(mn)),
-                    shadow_price: d(&sol.duals.ch_min),
-                });
+                binding.push(BindingConstraint::new(
+                    Limit::ChannelMin {
+                        channel: ch.name.clone(),
+                        min_cny: mn,
+                    },
+                    d(&sol.duals.ch_min),
+                ));
             }
             if let Some(mx) = ch.lim.max_spend_cny
                 && tight(s, mx)
             {
-                binding.push(BindingConstraint {
-                    kind: ConstraintKind::ChannelMax,
-                    channel: Some(ch.name.clone()),
-                    room: None,
-                    description: format!("{} at its maximum {} CNY", ch.name, fmt_num(mx)),
-                    shadow_price: d(&sol.duals.ch_max),
-                });
+                binding.push(BindingConstraint::new(
+                    Limit::ChannelMax {
+                        channel: ch.name.clone(),
+                        max_cny: mx,
+                    },
+                    d(&sol.duals.ch_max),
+                ));
             }
         }
         if let Some(sh) = ch.lim.max_share
             && sh < 1.0
             && tight(s, sh * total_spend)
         {
-            binding.push(BindingConstraint {
-                kind: ConstraintKind::ChannelShare,
-                channel: Some(ch.name.clone()),
-                room: None,
-                description: format!(
-                    "{} at its maximum share {}% of total spend",
-                    ch.name,
-                    fmt_num(sh * 100.0)
-                ),
-                shadow_price: d(&sol.duals.ch_share),
-            });
+            binding.push(BindingConstraint::new(
+                Limit::ChannelShare {
+                    channel: ch.name.clone(),
+                    max_share: sh,
+                },
+                d(&sol.duals.ch_share),
+            ));
         }
     }
     let viewers: f64 = lanes.iter().map(|l| l.viewers).sum();

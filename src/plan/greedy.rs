@@ -2,11 +2,11 @@
 //! budget, the segment LP is a fractional knapsack, filled greedily by
 //! marginal cost.
 
-use super::assemble::fmt_num;
 use super::input::{PlanError, SolverChoice};
 use super::output::SolverPath;
 use super::problem::{Duals, Goal, Outcome, Prepared, Sol};
 use super::segments::Segment;
+use crate::report::table::fmt_num;
 
 pub(crate) fn greedy_eligible(p: &Prepared) -> bool {
     p.req.solver == SolverChoice::Auto

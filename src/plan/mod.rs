@@ -51,12 +51,14 @@ mod window;
 #[cfg(test)]
 mod tests;
 
-pub use assemble::fmt_num;
+/// Moved to [`crate::report::table::fmt_num`]; re-exported for the charts
+/// that still import it from here.
+pub use crate::report::table::fmt_num;
 pub use frontier::{FrontierGoal, frontier};
 pub use input::{ChannelLimits, Lane, Metric, PlanError, PlanRequest, SolverChoice};
 pub use output::{
-    BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LanePlan, Plan, PlanMode,
-    PlanStatus, RoomResult, SolverPath, Totals,
+    BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LaneName, LanePlan, Limit, Plan,
+    PlanMode, PlanStatus, RoomResult, SolverPath, Totals,
 };
 pub use segments::{
     DEFAULT_MAX_EXTRAPOLATION, Segment, SegmentOptions, planned_range_cny_per_day, segment_curve,

@@ -90,11 +90,11 @@ fn infeasible_plan(p: &Prepared, goal: &Goal) -> Result<Plan, PlanError> {
     // Limits that stop more: binding in the max-reach plan (budget, channel
     // caps, reach caps, range ends).
     let max_plan = assemble(p, &max_goal, &best);
-    let limiting: Vec<String> = max_plan
+    let limiting: Vec<Limit> = max_plan
         .binding
         .iter()
         .filter(|b| b.kind != ConstraintKind::RoomTarget)
-        .map(|b| b.description.clone())
+        .map(|b| b.limit.clone())
         .collect();
     // Cheapest plan reaching (just under) the maximum.
     let shrink = 1.0 - 1e-7;
