@@ -243,13 +243,22 @@ fn build(specs: &[Spec], target_frac: f64, orders: bool) -> PlanRequest {
     req
 }
 
+/// Cases per property: `PROPTEST_CASES` when set (a longer run), else
+/// `default` (an explicit `cases` would otherwise ignore the variable).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-12)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 1000,
+        cases: cases(1000),
         // Keep regression files out of the repository tree; the cases that
         // failed once are pinned as unit tests below.
         failure_persistence: None,
@@ -405,7 +414,7 @@ fn check_greedy_vs_lp(req: &PlanRequest) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 120,
+        cases: cases(120),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

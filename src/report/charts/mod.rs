@@ -66,8 +66,8 @@ pub struct ChartInput<'a> {
     /// summary). The frontier is solved from it by the caller
     /// ([`crate::plan::frontier::around_plan`]), not here.
     pub request: Option<&'a PlanRequest>,
-    /// What-if budgets of the run, CNY over the horizon, marked on the
-    /// frontier.
+    /// What-if budgets of the run, CNY over the horizon (kept in
+    /// `chart_data.json`; their frontier points come in the [`Frontier`]).
     pub what_if_budgets_cny: &'a [f64],
     /// When the plan is for, e.g. `2026-W48` or `2026-11-30 – 12-06`; shown
     /// in every title.
