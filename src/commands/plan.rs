@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::output::write_atomic;
 use crate::pipeline::{self, Fitted, PlanSettings, Planner, RunOutputs, WhatIf};
 use crate::report::charts::{ChartInput, Frontier, FrontierPoint, frontier_png};
-use crate::report::plan_export::{plan_csv, plan_json, plan_table};
+use crate::report::plan_export::{describe, plan_csv, plan_json, plan_json_value, plan_table};
 use crate::report::whatif_export::{whatif_csv, whatif_table};
 
 /// The plan settings of `s`, with the per-room targets read.
@@ -152,7 +152,7 @@ pub(super) fn plan_cmd(
             io.out.write_all(text.as_bytes())
         }
         Format::Json if whatif.len() > 1 => {
-            let v = serde_json::json!({ "plan": report, "whatif": whatif });
+            let v = serde_json::json!({ "plan": plan_json_value(report), "whatif": whatif });
             let mut bytes = serde_json::to_vec_pretty(&v).expect("plan serialises");
             bytes.push(b'\n');
             io.out.write_all(&bytes)
@@ -166,7 +166,7 @@ pub(super) fn plan_cmd(
             requested: inf.requested,
             reachable: inf.max_reachable,
             unit: report.plan.metric.unit(),
-            limiting: summarise_list(&inf.limiting, 5),
+            limiting: summarise_list(&inf.limiting.iter().map(describe).collect::<Vec<_>>(), 5),
         }),
         None => Ok(()),
     }
@@ -187,8 +187,10 @@ pub(super) fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Er
     let planner = planner(f, &s, BTreeMap::new(), io)?;
     let mut rows = Vec::with_capacity(budgets.len());
     let mut reports = Vec::with_capacity(budgets.len());
-    for &b in &budgets {
-        let r = planner.solve(None, Some(b))?;
+    let base = planner.request(None, None);
+    let plans = crate::plan::frontier(&base, &budgets, crate::plan::FrontierGoal::Request);
+    for (&b, plan) in budgets.iter().zip(plans) {
+        let r = planner.dress(plan?);
         rows.push(WhatIf::new("budget_cny".into(), b, &r));
         reports.push(r);
     }

@@ -101,7 +101,8 @@ pub fn render_run(outputs: &RunOutputs<'_>) -> Result<RunArtifacts, Error> {
         backtest: outputs.backtest,
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
-    let frontier = crate::report::charts::frontier(&input);
+    let frontier =
+        crate::plan::frontier::around_plan(outputs.request, outputs.plan, &what_if_budgets);
     let chart_data = chart_data_json(
         &input,
         &RunExtras {

@@ -140,7 +140,12 @@ impl<'f> Planner<'f> {
 
     /// The plan for one target and/or budget.
     pub fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
-        let plan = solve(&self.request(target, budget_cny))?;
+        Ok(self.dress(solve(&self.request(target, budget_cny))?))
+    }
+
+    /// A solved plan of these lanes, dressed for the reader (per-lane rows,
+    /// bands, the comparison with the last horizon).
+    pub fn dress(&self, plan: crate::plan::Plan) -> PlanReport {
         let mut r = plan_report(
             plan,
             &self.prepared,
@@ -150,7 +155,7 @@ impl<'f> Planner<'f> {
             self.fitted.series.set.period_days(),
         );
         self.rescale_bands(&mut r);
-        Ok(r)
+        r
     }
 
     /// Uncertainty bands and extrapolation flags of scaled channels, read

@@ -15,6 +15,13 @@
 //! not an error: the plan comes back with `status: infeasible`, the most
 //! reachable under the limits, and the limits that stop more.
 //!
+//! Modules, in solving order: [`input`] (the request) → [`segments`]
+//! (chords of each curve) → `problem` (the request indexed and cut, the
+//! goal) → `greedy` (the exact knapsack path) or `lp` (good_lp) and
+//! `window` (large LPs on certified windows) → `assemble` (the [`Plan`]) —
+//! driven by [`solve`](mod@solve); [`frontier`](mod@frontier) solves one
+//! request over many budgets; [`stage`] dresses a plan for the reader.
+//!
 //! Large LPs (more than `lp_full_max_vars` segments, e.g. 500 rooms × 8
 //! channels ≈ 440k segments) are solved on a window of segments per lane
 //! around a first guess (per-room greedy, or a coarse LP), the rest of each
@@ -29,22 +36,31 @@
 //! historical max, or its reach cap) is not modelled except when a minimum
 //! or locked spend forces it; then it buys no viewers in the LP.
 
+mod assemble;
+pub mod frontier;
+mod greedy;
 pub mod input;
+mod lp;
 pub mod output;
+mod problem;
 pub mod segments;
 pub mod solve;
 pub mod stage;
+mod window;
 
 #[cfg(test)]
 mod tests;
 
-pub use input::{
-    ChannelLimits, DEFAULT_MAX_EXTRAPOLATION, Lane, Metric, PlanError, PlanRequest, SegmentOptions,
-    SolverChoice,
-};
+/// Moved to [`crate::report::table::fmt_num`]; re-exported for the charts
+/// that still import it from here.
+pub use crate::report::table::fmt_num;
+pub use frontier::{FrontierGoal, frontier};
+pub use input::{ChannelLimits, Lane, Metric, PlanError, PlanRequest, SolverChoice};
 pub use output::{
-    BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LanePlan, Plan, PlanMode,
-    PlanStatus, RoomResult, SolverPath, Totals,
+    BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LaneName, LanePlan, Limit, Plan,
+    PlanMode, PlanStatus, RoomResult, SolverPath, Totals,
 };
-pub use segments::{Segment, planned_range_cny_per_day, segment_curve};
-pub use solve::{fmt_num, lane_segments, solve};
+pub use segments::{
+    DEFAULT_MAX_EXTRAPOLATION, Segment, SegmentOptions, planned_range_cny_per_day, segment_curve,
+};
+pub use solve::{lane_segments, solve};

@@ -1,4 +1,5 @@
-//! Plan results: serialisable, with units in the field names.
+//! Plan results, with units in the field names; binding limits as typed
+//! data ([`Limit`]), put in words by `report`.
 
 use serde::{Deserialize, Serialize};
 
@@ -135,8 +136,127 @@ pub enum ConstraintKind {
     SupportLimit,
 }
 
-/// A constraint that holds with equality at the plan.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A lane named in a [`Limit`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaneName {
+    /// Room.
+    pub room: String,
+    /// Channel.
+    pub channel: String,
+    /// The plan has more than one room (so the room is part of the name).
+    pub several_rooms: bool,
+}
+
+/// Which limit holds with equality, with its names and numbers (the words
+/// are `report`'s: `report::plan_export::describe`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Limit {
+    /// The total target, in `metric` units.
+    Target {
+        /// Target.
+        target: f64,
+        /// Its unit.
+        metric: Metric,
+    },
+    /// A room's target, in `metric` units.
+    RoomTarget {
+        /// Room.
+        room: String,
+        /// Target.
+        target: f64,
+        /// Its unit.
+        metric: Metric,
+    },
+    /// The budget, fully spent.
+    Budget {
+        /// Budget, CNY over the horizon.
+        budget_cny: f64,
+    },
+    /// A channel's spend locked by contract.
+    ChannelLocked {
+        /// Channel.
+        channel: String,
+        /// Locked spend, CNY over the horizon.
+        locked_cny: f64,
+    },
+    /// A channel at its minimum spend.
+    ChannelMin {
+        /// Channel.
+        channel: String,
+        /// Minimum, CNY over the horizon.
+        min_cny: f64,
+    },
+    /// A channel at its maximum spend.
+    ChannelMax {
+        /// Channel.
+        channel: String,
+        /// Maximum, CNY over the horizon.
+        max_cny: f64,
+    },
+    /// A channel at its maximum share of total spend.
+    ChannelShare {
+        /// Channel.
+        channel: String,
+        /// Share, in `[0, 1)`.
+        max_share: f64,
+    },
+    /// A lane's reach cap reached.
+    ReachCap {
+        /// Lane.
+        lane: LaneName,
+        /// Cap, viewers/day.
+        cap_viewers_per_day: f64,
+    },
+    /// A lane at its support limit.
+    SupportLimit {
+        /// Lane.
+        lane: LaneName,
+        /// The limit, CNY/day.
+        limit_cny_per_day: f64,
+        /// `max_extrapolation`: the limit over the lane's highest day.
+        history_multiple: f64,
+    },
+    /// A lane at the end of its planned range (near saturation).
+    RangeEnd {
+        /// Lane.
+        lane: LaneName,
+        /// Range end, CNY/day.
+        range_end_cny_per_day: f64,
+    },
+    /// Read back from a `plan.json`, which keeps only the words (never
+    /// produced by the solver).
+    Written(String),
+}
+
+impl Limit {
+    /// The kind of constraint (`None` for words read back).
+    pub fn kind(&self) -> Option<ConstraintKind> {
+        Some(match self {
+            Limit::Target { .. } => ConstraintKind::Target,
+            Limit::RoomTarget { .. } => ConstraintKind::RoomTarget,
+            Limit::Budget { .. } => ConstraintKind::Budget,
+            Limit::ChannelLocked { .. } => ConstraintKind::ChannelLocked,
+            Limit::ChannelMin { .. } => ConstraintKind::ChannelMin,
+            Limit::ChannelMax { .. } => ConstraintKind::ChannelMax,
+            Limit::ChannelShare { .. } => ConstraintKind::ChannelShare,
+            Limit::ReachCap { .. } => ConstraintKind::ReachCap,
+            Limit::SupportLimit { .. } => ConstraintKind::SupportLimit,
+            Limit::RangeEnd { .. } => ConstraintKind::RangeEnd,
+            Limit::Written(_) => return None,
+        })
+    }
+}
+
+/// `plan.json` holds a limit as its words; read back, they stay words.
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Limit::Written)
+    }
+}
+
+/// A constraint that holds with equality at the plan. Serialised by
+/// `report::plan_export` (with the limit in words, as `description`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct BindingConstraint {
     /// Kind.
     pub kind: ConstraintKind,
@@ -144,12 +264,38 @@ pub struct BindingConstraint {
     pub channel: Option<String>,
     /// Room, when room- or lane-level.
     pub room: Option<String>,
-    /// Human-readable statement, e.g. `douyin_qianchuan at its maximum 50,000 CNY`.
-    pub description: String,
+    /// What binds, with its numbers.
+    #[serde(rename = "description")]
+    pub limit: Limit,
     /// Change of the optimal objective (CNY in min-spend mode, metric units
     /// in max mode) per unit increase of the constraint's right-hand side, as
     /// reported by the LP (`None` on the greedy path or for lane bounds).
     pub shadow_price: Option<f64>,
+}
+
+impl BindingConstraint {
+    /// The binding row of `limit` (a solver's: not [`Limit::Written`]),
+    /// its kind, channel and room read from it.
+    pub fn new(limit: Limit, shadow_price: Option<f64>) -> Self {
+        let (channel, room) = match &limit {
+            Limit::Target { .. } | Limit::Budget { .. } | Limit::Written(_) => (None, None),
+            Limit::RoomTarget { room, .. } => (None, Some(room.clone())),
+            Limit::ChannelLocked { channel, .. }
+            | Limit::ChannelMin { channel, .. }
+            | Limit::ChannelMax { channel, .. }
+            | Limit::ChannelShare { channel, .. } => (Some(channel.clone()), None),
+            Limit::ReachCap { lane, .. }
+            | Limit::SupportLimit { lane, .. }
+            | Limit::RangeEnd { lane, .. } => (Some(lane.channel.clone()), Some(lane.room.clone())),
+        };
+        BindingConstraint {
+            kind: limit.kind().expect("a solver's limit"),
+            channel,
+            room,
+            limit,
+            shadow_price,
+        }
+    }
 }
 
 /// Per-room outcome.
@@ -170,7 +316,7 @@ pub struct RoomResult {
 }
 
 /// Why targets cannot be met, with the best reachable.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Infeasibility {
     /// Requested total (sum of room targets if no total target), metric units.
     pub requested: f64,
@@ -181,11 +327,12 @@ pub struct Infeasibility {
     /// `requested − max_reachable`.
     pub shortfall: f64,
     /// Limits that stop more (binding in the max-reach plan).
-    pub limiting: Vec<String>,
+    pub limiting: Vec<Limit>,
 }
 
-/// A complete plan.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A complete plan. Serialised by `report::plan_export` (limits in words);
+/// deserialises from that `plan.json`, limits as [`Limit::Written`].
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Plan {
     /// Optimal or infeasible.
     pub status: PlanStatus,

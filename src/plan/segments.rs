@@ -15,8 +15,46 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::input::SegmentOptions;
 use crate::curves::{Curve, Model};
+
+/// Default support limit: a lane is planned up to 1.5 × its highest daily
+/// spend in the history (`[plan] max_extrapolation`).
+pub const DEFAULT_MAX_EXTRAPOLATION: f64 = 1.5;
+
+/// How curves are cut into linear segments.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SegmentOptions {
+    /// Maximum relative linearisation error, both in viewers at a given spend
+    /// and in spend needed for given viewers (0.001 = 0.1 %).
+    pub tolerance: f64,
+    /// Planned range ends where the curve reaches this fraction of its
+    /// saturation level…
+    pub saturation_fraction: f64,
+    /// …or at this multiple of the lane's historical max daily spend (the
+    /// support limit: beyond the history the fitted family decides alone),
+    /// whichever is lower (and never beyond a reach cap).
+    pub history_multiple: f64,
+    /// For curves with an infinite slope at 0 (Hill a < 1, power b < 1) the
+    /// first segment is `[0, low_fraction × range end]`; the error bound holds
+    /// above it.
+    pub low_fraction: f64,
+    /// …but never below this spend, CNY/day (tiny first segments next to
+    /// wide ones make the LP badly scaled; a few fen a day is no money).
+    pub low_floor_cny_per_day: f64,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions {
+            tolerance: 1e-3,
+            saturation_fraction: 0.995,
+            history_multiple: DEFAULT_MAX_EXTRAPOLATION,
+            low_fraction: 1e-6,
+            low_floor_cny_per_day: 0.01,
+        }
+    }
+}
 
 /// One chord of a curve, on the daily spend axis.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

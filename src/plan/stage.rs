@@ -251,8 +251,9 @@ impl Comparison {
     }
 }
 
-/// A plan with everything the outputs show.
-#[derive(Clone, Debug, Serialize)]
+/// A plan with everything the outputs show (`plan.json`:
+/// `report::plan_export::plan_json`).
+#[derive(Clone, Debug)]
 pub struct PlanReport {
     /// The solver's answer.
     pub plan: Plan,

@@ -9,6 +9,11 @@ use proptest::prelude::*;
 use super::*;
 use crate::curves::{Curve, Model};
 
+/// A binding limit in the words the outputs show.
+fn words(l: &Limit) -> String {
+    crate::report::plan_export::describe(l)
+}
+
 const H: f64 = 7.0;
 
 fn lane(room: &str, ch: &str, model: Model, cap: Option<f64>, hist: Option<f64>) -> Lane {
@@ -238,13 +243,22 @@ fn build(specs: &[Spec], target_frac: f64, orders: bool) -> PlanRequest {
     req
 }
 
+/// Cases per property: `PROPTEST_CASES` when set (a longer run), else
+/// `default` (an explicit `cases` would otherwise ignore the variable).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-12)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 1000,
+        cases: cases(1000),
         // Keep regression files out of the repository tree; the cases that
         // failed once are pinned as unit tests below.
         failure_persistence: None,
@@ -400,7 +414,7 @@ fn check_greedy_vs_lp(req: &PlanRequest) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 120,
+        cases: cases(120),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -590,11 +604,8 @@ fn binding_constraints_are_named() {
         },
     );
     let plan = solve(&req).unwrap();
-    let names: Vec<&str> = plan
-        .binding
-        .iter()
-        .map(|b| b.description.as_str())
-        .collect();
+    let names: Vec<String> = plan.binding.iter().map(|b| words(&b.limit)).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     assert!(
         names.contains(&"douyin_qianchuan at its maximum 10,000 CNY"),
         "{names:?}"
@@ -637,17 +648,38 @@ fn binding_constraints_are_named() {
         .find(|b| b.kind == ConstraintKind::ChannelMax)
         .unwrap();
     assert_eq!(
-        cap.description,
+        cap.limit,
+        Limit::ChannelMax {
+            channel: "douyin_qianchuan".into(),
+            max_cny: 10_000.0
+        }
+    );
+    assert_eq!(
+        words(&cap.limit),
         "douyin_qianchuan at its maximum 10,000 CNY"
     );
     assert!(
         cap.shadow_price.unwrap() < 0.0,
         "raising the cap lowers cost"
     );
-    // Serialises.
-    let json = serde_json::to_string(&lp).unwrap();
-    let back: Plan = serde_json::from_str(&json).unwrap();
-    assert_eq!(back.binding, lp.binding);
+    // Serialises (as plan.json: limits in words) and reads back as words.
+    let report = super::stage::report(lp.clone(), &Default::default(), &[], &[], 7, 1);
+    let json = crate::report::plan_export::plan_json(&report);
+    #[derive(serde::Deserialize)]
+    struct Back {
+        plan: Plan,
+    }
+    let back: Back = serde_json::from_slice(&json).unwrap();
+    assert_eq!(back.plan.binding.len(), lp.binding.len());
+    for (b, l) in back.plan.binding.iter().zip(&lp.binding) {
+        assert_eq!(b.limit, Limit::Written(words(&l.limit)));
+        assert_eq!(
+            (b.kind, &b.channel, &b.room, b.shadow_price),
+            (l.kind, &l.channel, &l.room, l.shadow_price)
+        );
+    }
+    assert_eq!(back.plan.lanes, lp.lanes);
+    assert_eq!(back.plan.totals, lp.totals);
 }
 
 #[test]
@@ -690,6 +722,7 @@ fn budget_mode_and_both_mode() {
     assert!(
         inf.limiting
             .iter()
+            .map(words)
             .any(|s| s == "budget 60,000 CNY fully spent"),
         "{:?}",
         inf.limiting
@@ -809,7 +842,7 @@ fn room_targets_reached_and_shared_cap_binds() {
     let b = plan
         .binding
         .iter()
-        .find(|b| b.description == name)
+        .find(|b| words(&b.limit) == name)
         .unwrap_or_else(|| panic!("{:?}", plan.binding));
     assert!(b.shadow_price.unwrap() < 0.0);
     assert!(
@@ -895,7 +928,7 @@ fn windowed_lp_matches_full_lp() {
             .binding
             .iter()
             .filter(|b| b.room.is_none())
-            .map(|b| b.description.clone())
+            .map(|b| words(&b.limit))
             .collect();
         v.sort();
         v
@@ -996,6 +1029,7 @@ fn infeasible_room_targets_report_reachable() {
     assert!(
         inf.limiting
             .iter()
+            .map(words)
             .any(|s| s == "taoke at its maximum 30,000 CNY"),
         "{:?}",
         inf.limiting
@@ -1003,6 +1037,7 @@ fn infeasible_room_targets_report_reachable() {
     assert!(
         inf.limiting
             .iter()
+            .map(words)
             .any(|s| s.contains("room001 / wechat_private reach cap 600/day")),
         "{:?}",
         inf.limiting
@@ -1278,14 +1313,6 @@ fn locked_above_planned_range_spends_without_viewers() {
     assert!(rel(lp.totals.spend_cny, plan.totals.spend_cny) < 1e-6);
 }
 
-#[test]
-fn fmt_num_groups_thousands() {
-    assert_eq!(fmt_num(50_000.0), "50,000");
-    assert_eq!(fmt_num(1_234_567.4), "1,234,567");
-    assert_eq!(fmt_num(0.5), "0.5");
-    assert_eq!(fmt_num(-2_500.0), "-2,500");
-}
-
 /// Regression (proptest): every lane locked, target exactly what the locked
 /// spend buys. Greedy reports the target as not binding (λ = 0); the LP
 /// agrees on the plan.
@@ -1384,7 +1411,8 @@ fn room_targets_with_shared_budget() {
     assert!(
         inf.limiting
             .iter()
-            .any(|s| s == &format!("budget {} CNY fully spent", fmt_num(cost * 0.8))),
+            .map(words)
+            .any(|s| s == format!("budget {} CNY fully spent", fmt_num(cost * 0.8))),
         "{:?}",
         inf.limiting
     );

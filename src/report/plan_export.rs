@@ -1,14 +1,203 @@
 //! plan.csv, plan.json and the plan table for stdout (bytes and text, no IO).
 
-use super::table::{Align, Table, csv_num as num, thousands};
-use crate::plan::stage::PlanReport;
-use crate::plan::{PlanMode, PlanStatus};
+use serde::Serialize;
+
+use super::table::{Align, Table, csv_num as num, fmt_num, thousands};
+use crate::plan::stage::{Comparison, PlanReport, PlanRow};
+use crate::plan::{
+    BindingConstraint, ConstraintKind, Infeasibility, LaneName, LanePlan, Limit, Metric, Plan,
+    PlanMode, PlanStatus, RoomResult, SolverPath, Totals,
+};
+
+/// A binding limit in words, e.g. `douyin_qianchuan at its maximum 50,000
+/// CNY` (a lane is `room / channel` when the plan has several rooms).
+pub fn describe(limit: &Limit) -> String {
+    let lane = |l: &LaneName| {
+        if l.several_rooms {
+            format!("{} / {}", l.room, l.channel)
+        } else {
+            l.channel.clone()
+        }
+    };
+    match limit {
+        Limit::Target { target, metric } => {
+            format!("target {} {}", fmt_num(*target), metric.unit())
+        }
+        Limit::RoomTarget {
+            room,
+            target,
+            metric,
+        } => format!("room {room} target {} {}", fmt_num(*target), metric.unit()),
+        Limit::Budget { budget_cny } => format!("budget {} CNY fully spent", fmt_num(*budget_cny)),
+        Limit::ChannelLocked {
+            channel,
+            locked_cny,
+        } => format!(
+            "{channel} locked by contract at {} CNY",
+            fmt_num(*locked_cny)
+        ),
+        Limit::ChannelMin { channel, min_cny } => {
+            format!("{channel} at its minimum {} CNY", fmt_num(*min_cny))
+        }
+        Limit::ChannelMax { channel, max_cny } => {
+            format!("{channel} at its maximum {} CNY", fmt_num(*max_cny))
+        }
+        Limit::ChannelShare { channel, max_share } => format!(
+            "{channel} at its maximum share {}% of total spend",
+            fmt_num(max_share * 100.0)
+        ),
+        Limit::ReachCap {
+            lane: l,
+            cap_viewers_per_day,
+        } => format!(
+            "{} reach cap {}/day reached",
+            lane(l),
+            fmt_num(*cap_viewers_per_day)
+        ),
+        Limit::SupportLimit {
+            lane: l,
+            limit_cny_per_day,
+            history_multiple,
+        } => format!(
+            "{} at its support limit {} CNY/day ({} × its highest day in the history; `[plan] max_extrapolation` allows more)",
+            lane(l),
+            fmt_num(*limit_cny_per_day),
+            fmt_num(*history_multiple)
+        ),
+        Limit::RangeEnd {
+            lane: l,
+            range_end_cny_per_day,
+        } => format!(
+            "{} at the end of its planned range {} CNY/day",
+            lane(l),
+            fmt_num(*range_end_cny_per_day)
+        ),
+        Limit::Written(words) => words.clone(),
+    }
+}
 
 /// `plan.json`: the whole report, pretty-printed.
 pub fn plan_json(r: &PlanReport) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(r).expect("plan serialises");
+    let mut v = serde_json::to_vec_pretty(&plan_json_value(r)).expect("plan serialises");
     v.push(b'\n');
     v
+}
+
+/// What `plan.json` holds: the report field by field, each binding limit
+/// in words (`description`; `infeasibility.limiting`). Reads back as a
+/// [`PlanReport`] whose limits are [`Limit::Written`].
+pub fn plan_json_value(r: &PlanReport) -> impl Serialize + '_ {
+    ReportJson {
+        plan: PlanJson::of(&r.plan),
+        rows: &r.rows,
+        viewers_p10_sum: r.viewers_p10_sum,
+        viewers_p90_sum: r.viewers_p90_sum,
+        comparison: &r.comparison,
+        unusable: &r.unusable,
+    }
+}
+
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    plan: PlanJson<'a>,
+    rows: &'a [PlanRow],
+    viewers_p10_sum: f64,
+    viewers_p90_sum: f64,
+    comparison: &'a Comparison,
+    unusable: &'a [(String, String, String)],
+}
+
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    status: PlanStatus,
+    mode: PlanMode,
+    metric: Metric,
+    horizon_days: f64,
+    lanes: &'a [LanePlan],
+    rooms: &'a [RoomResult],
+    totals: &'a Totals,
+    target_shadow_price_cny_per_unit: Option<f64>,
+    budget_shadow_price_units_per_cny: Option<f64>,
+    binding: Vec<BindingJson<'a>>,
+    infeasibility: Option<InfeasibilityJson>,
+    solver: SolverPath,
+    segments_total: usize,
+}
+
+impl<'a> PlanJson<'a> {
+    fn of(p: &'a Plan) -> Self {
+        // Every field, so a new one fails to compile here until written.
+        let Plan {
+            status,
+            mode,
+            metric,
+            horizon_days,
+            lanes,
+            rooms,
+            totals,
+            target_shadow_price_cny_per_unit,
+            budget_shadow_price_units_per_cny,
+            binding,
+            infeasibility,
+            solver,
+            segments_total,
+        } = p;
+        PlanJson {
+            status: *status,
+            mode: *mode,
+            metric: *metric,
+            horizon_days: *horizon_days,
+            lanes,
+            rooms,
+            totals,
+            target_shadow_price_cny_per_unit: *target_shadow_price_cny_per_unit,
+            budget_shadow_price_units_per_cny: *budget_shadow_price_units_per_cny,
+            binding: binding.iter().map(BindingJson::of).collect(),
+            infeasibility: infeasibility.as_ref().map(InfeasibilityJson::of),
+            solver: *solver,
+            segments_total: *segments_total,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct BindingJson<'a> {
+    kind: ConstraintKind,
+    channel: &'a Option<String>,
+    room: &'a Option<String>,
+    description: String,
+    shadow_price: Option<f64>,
+}
+
+impl<'a> BindingJson<'a> {
+    fn of(b: &'a BindingConstraint) -> Self {
+        BindingJson {
+            kind: b.kind,
+            channel: &b.channel,
+            room: &b.room,
+            description: describe(&b.limit),
+            shadow_price: b.shadow_price,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct InfeasibilityJson {
+    requested: f64,
+    max_reachable: f64,
+    shortfall: f64,
+    limiting: Vec<String>,
+}
+
+impl InfeasibilityJson {
+    fn of(i: &Infeasibility) -> Self {
+        InfeasibilityJson {
+            requested: i.requested,
+            max_reachable: i.max_reachable,
+            shortfall: i.shortfall,
+            limiting: i.limiting.iter().map(describe).collect(),
+        }
+    }
 }
 
 /// `plan.csv`: one row per room × channel, then a `total` row.
@@ -65,7 +254,7 @@ pub fn plan_csv(r: &PlanReport) -> Vec<u8> {
         &r.plan
             .binding
             .iter()
-            .map(|b| b.description.as_str())
+            .map(|b| describe(&b.limit))
             .collect::<Vec<_>>()
             .join(";"),
         if r.rows.iter().any(|x| x.extrapolation) {
@@ -195,7 +384,7 @@ pub fn plan_table(r: &PlanReport) -> String {
         ));
     }
     for b in &p.binding {
-        s.push_str(&format!("binding: {}\n", b.description));
+        s.push_str(&format!("binding: {}\n", describe(&b.limit)));
     }
     if let Some(inf) = &p.infeasibility {
         s.push_str(&format!(
@@ -205,7 +394,7 @@ pub fn plan_table(r: &PlanReport) -> String {
             thousands(inf.max_reachable, 0)
         ));
         for l in &inf.limiting {
-            s.push_str(&format!("  limited by: {l}\n"));
+            s.push_str(&format!("  limited by: {}\n", describe(l)));
         }
     }
     let c = &r.comparison;
@@ -228,4 +417,96 @@ pub fn plan_table(r: &PlanReport) -> String {
         s.push_str(&format!("not planned: {room} × {channel}: {reason}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every limit in the words plan.csv, plan.json and the email show.
+    #[test]
+    fn every_limit_reads_as_before() {
+        let lane = |several_rooms| LaneName {
+            room: "room001".into(),
+            channel: "wechat_private".into(),
+            several_rooms,
+        };
+        let cases = [
+            (
+                Limit::Target {
+                    target: 500_000.0,
+                    metric: Metric::Viewers,
+                },
+                "target 500,000 viewers",
+            ),
+            (
+                Limit::RoomTarget {
+                    room: "r1".into(),
+                    target: 1_234.5,
+                    metric: Metric::GmvCny,
+                },
+                "room r1 target 1,235 CNY GMV",
+            ),
+            (
+                Limit::Budget {
+                    budget_cny: 60_000.0,
+                },
+                "budget 60,000 CNY fully spent",
+            ),
+            (
+                Limit::ChannelLocked {
+                    channel: "taoke".into(),
+                    locked_cny: 5_000.0,
+                },
+                "taoke locked by contract at 5,000 CNY",
+            ),
+            (
+                Limit::ChannelMin {
+                    channel: "taoke".into(),
+                    min_cny: 99.5,
+                },
+                "taoke at its minimum 99.5 CNY",
+            ),
+            (
+                Limit::ChannelMax {
+                    channel: "抖音千川".into(),
+                    max_cny: 50_000.0,
+                },
+                "抖音千川 at its maximum 50,000 CNY",
+            ),
+            (
+                Limit::ChannelShare {
+                    channel: "taoke".into(),
+                    max_share: 0.35,
+                },
+                "taoke at its maximum share 35% of total spend",
+            ),
+            (
+                Limit::ReachCap {
+                    lane: lane(true),
+                    cap_viewers_per_day: 600.0,
+                },
+                "room001 / wechat_private reach cap 600/day reached",
+            ),
+            (
+                Limit::SupportLimit {
+                    lane: lane(false),
+                    limit_cny_per_day: 1_500.0,
+                    history_multiple: 1.5,
+                },
+                "wechat_private at its support limit 1,500 CNY/day (1.5 × its highest day in the history; `[plan] max_extrapolation` allows more)",
+            ),
+            (
+                Limit::RangeEnd {
+                    lane: lane(true),
+                    range_end_cny_per_day: 2_000.4,
+                },
+                "room001 / wechat_private at the end of its planned range 2,000 CNY/day",
+            ),
+            (Limit::Written("as read".into()), "as read"),
+        ];
+        for (limit, words) in cases {
+            assert_eq!(describe(&limit), words, "{limit:?}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! `summary.txt`: the plain-text body of the weekly planning email.
 
+use super::plan_export::describe;
 use super::table::thousands;
 use crate::plan::stage::PlanReport;
 use crate::plan::{PlanMode, PlanRequest, PlanStatus};
@@ -105,7 +106,7 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
             inf.limiting
                 .iter()
                 .take(5)
-                .cloned()
+                .map(describe)
                 .collect::<Vec<_>>()
                 .join("; ")
         ));

@@ -83,6 +83,31 @@ pub fn csv_num(v: Option<f64>, decimals: usize) -> String {
     }
 }
 
+/// A number for a sentence or an axis label: integers with thousands
+/// separators from 100 up (rounded half away from zero), at most two
+/// decimals below with trailing zeros dropped (`0.5`, `12.35`), `NaN` /
+/// `inf` spelled out. Unlike [`thousands`] the decimals follow the size, and
+/// there is no `e` notation ceiling.
+pub fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x.abs() < 100.0 {
+        let s = format!("{x:.2}");
+        return s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    let n = x.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// Magnitudes from here on are written `1.23e15` by [`thousands`].
 pub const THOUSANDS_CEILING: f64 = 1e15;
 
@@ -142,6 +167,14 @@ mod tests {
             let c = csv_num(Some(v), decimals);
             proptest::prop_assert!(!c.to_ascii_lowercase().contains("nan") && !c.contains("inf"));
         }
+    }
+
+    #[test]
+    fn fmt_num_groups_thousands() {
+        assert_eq!(fmt_num(50_000.0), "50,000");
+        assert_eq!(fmt_num(1_234_567.4), "1,234,567");
+        assert_eq!(fmt_num(0.5), "0.5");
+        assert_eq!(fmt_num(-2_500.0), "-2,500");
     }
 
     #[test]

@@ -156,7 +156,7 @@ pub fn plan_xlsx(
             r.plan
                 .binding
                 .iter()
-                .map(|b| b.description.as_str())
+                .map(|b| crate::report::plan_export::describe(&b.limit))
                 .collect::<Vec<_>>()
                 .join("; "),
         ),

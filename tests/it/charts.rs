@@ -31,6 +31,10 @@ impl Run {
             ..ChartInput::new(&self.report, &self.fitted.fits, &self.fitted.series.set)
         }
     }
+    /// The frontier a plan run draws for this plan.
+    fn frontier(&self) -> charts::Frontier {
+        acqplan::plan::frontier::around_plan(&self.request, &self.report, &self.what_if)
+    }
 }
 
 /// Generated history of two rooms × 8 channels, folded into one room with
@@ -173,7 +177,7 @@ fn every_chart_has_its_size_and_ink_for_1_and_12_channels() {
         assert_eq!(r.report.rows.len(), channels, "lanes planned");
         assert_eq!(curves_panels(&input), channels);
         assert_eq!(allocation_channels(&input), channels);
-        let all = charts::render_all(&input).unwrap();
+        let all = charts::render_all_with(&input, &r.frontier()).unwrap();
         let names: Vec<&str> = all.iter().map(|c| c.file_name).collect();
         assert_eq!(
             names,
@@ -213,8 +217,8 @@ fn every_chart_has_its_size_and_ink_for_1_and_12_channels() {
 #[test]
 fn same_input_renders_identical_bytes() {
     let r = run(8);
-    let a = charts::render_all(&r.input()).unwrap();
-    let b = charts::render_all(&r.input()).unwrap();
+    let a = charts::render_all_with(&r.input(), &r.frontier()).unwrap();
+    let b = charts::render_all_with(&r.input(), &r.frontier()).unwrap();
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert!(x.png == y.png, "{} differs between renders", x.file_name);
@@ -260,9 +264,8 @@ fn cjk_label_is_drawn_with_real_glyphs() {
 #[test]
 fn frontier_rises_with_budget_and_passes_through_the_plan() {
     let r = run(8);
-    let input = r.input();
-    let f = charts::frontier(&input);
-    assert_eq!(f.points.len(), charts::FRONTIER_POINTS);
+    let f = r.frontier();
+    assert_eq!(f.points.len(), acqplan::plan::frontier::FRONTIER_POINTS);
     let spend = r.report.plan.totals.spend_cny;
     let first = f.points.first().unwrap().budget_cny;
     let last = f.points.last().unwrap().budget_cny;
@@ -377,7 +380,7 @@ fn top_moves_name_the_biggest_changes() {
 /// text that overlaps another or leaves the image.
 fn assert_text_fits(r: &Run, case: &str) -> Vec<charts::CheckedChart> {
     let input = r.input();
-    let f = charts::frontier(&input);
+    let f = r.frontier();
     let checked = charts::render_all_checked(&input, &f).unwrap();
     let problems: Vec<String> = checked
         .iter()
@@ -451,7 +454,7 @@ fn recording_text_leaves_the_png_bytes_unchanged() {
     for channels in [1usize, 8] {
         let r = run(channels);
         let input = r.input();
-        let f = charts::frontier(&input);
+        let f = r.frontier();
         let plain = charts::render_all_with(&input, &f).unwrap();
         let checked = charts::render_all_checked(&input, &f).unwrap();
         assert_eq!(plain.len(), checked.len());
@@ -685,7 +688,7 @@ fn long_channel_names_and_label_still_fit() {
         label: "2026-11-30 – 12-06, re-run after the Double 11 data fix of the affiliate feed",
         ..r.input()
     };
-    let f = charts::frontier(&input);
+    let f = r.frontier();
     let checked = charts::render_all_checked(&input, &f).unwrap();
     for c in &checked {
         assert!(

@@ -35,7 +35,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use rayon::prelude::*;
 
 pub use backtest::backtest_png;
 pub use font::{FONT_FAMILY, MISSING_GLYPH, has_glyph, printable};
@@ -43,8 +42,9 @@ pub use layout::{TEXT_TOLERANCE_PX, TextBox, TextLog, TextProblem, TextRecorder,
 
 use crate::curves::FittedCurve;
 use crate::curves::stage::{CurveFit, SeriesSet};
+pub use crate::plan::frontier::{Frontier, FrontierPoint};
 use crate::plan::stage::{LaneHistory, PlanReport, PlanRow, lane_histories};
-use crate::plan::{Metric, PlanRequest, PlanStatus, solve};
+use crate::plan::{Metric, PlanRequest};
 use crate::screen::ScreenResult;
 
 /// Size of `marginal_cost.png`, px.
@@ -55,12 +55,6 @@ pub const FRONTIER_SIZE: (u32, u32) = (1200, 700);
 pub const SUMMARY_SIZE: (u32, u32) = (1600, 1000);
 /// Panels per row of `curves.png`.
 pub const CURVES_COLUMNS: usize = 4;
-/// Budgets solved for the frontier.
-pub const FRONTIER_POINTS: usize = 12;
-/// Frontier budgets run from this multiple of the plan's spend…
-pub const FRONTIER_LOW: f64 = 0.3;
-/// …to this one.
-pub const FRONTIER_HIGH: f64 = 2.0;
 
 /// What the charts draw from, borrowed from a plan run.
 #[derive(Clone, Copy)]
@@ -73,11 +67,12 @@ pub struct ChartInput<'a> {
     pub series: &'a SeriesSet,
     /// Fake-traffic screening, to mark the rows set aside.
     pub screen: Option<&'a ScreenResult>,
-    /// The request the plan solved; needed for the frontier (re-solved at
-    /// other budgets). Without it the frontier shows only the plan.
+    /// The request the plan solved (its target and budget head the
+    /// summary). The frontier is solved from it by the caller
+    /// ([`crate::plan::frontier::around_plan`]), not here.
     pub request: Option<&'a PlanRequest>,
-    /// What-if budgets of the run, CNY over the horizon, marked on the
-    /// frontier.
+    /// What-if budgets of the run, CNY over the horizon (kept in
+    /// `chart_data.json`; their frontier points come in the [`Frontier`]).
     pub what_if_budgets_cny: &'a [f64],
     /// When the plan is for, e.g. `2026-W48` or `2026-11-30 – 12-06`; shown
     /// in every title.
@@ -176,79 +171,6 @@ pub struct Chart {
     pub file_name: &'static str,
     /// PNG bytes.
     pub png: Vec<u8>,
-}
-
-/// One point of the budget frontier.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FrontierPoint {
-    /// Budget asked, CNY over the horizon.
-    pub budget_cny: f64,
-    /// Spend of the max-viewers plan, CNY (≤ budget).
-    pub spend_cny: f64,
-    /// Expected viewers over the horizon.
-    pub viewers: f64,
-}
-
-/// Expected viewers against budget.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Frontier {
-    /// From about 0.3× to 2× the plan's spend, budget ascending; budgets
-    /// that cannot be planned (e.g. below locked spend) are left out.
-    pub points: Vec<FrontierPoint>,
-    /// The run's what-if budgets, in the order given (unplannable left out).
-    pub what_if: Vec<FrontierPoint>,
-}
-
-/// Solve the plan's request (as max viewers for a budget) at
-/// [`FRONTIER_POINTS`] budgets from [`FRONTIER_LOW`]× to [`FRONTIER_HIGH`]×
-/// the plan's spend, and at each what-if budget. Empty without a request.
-pub fn frontier(input: &ChartInput<'_>) -> Frontier {
-    let Some(req) = input.request else {
-        return Frontier::default();
-    };
-    let totals = &input.report.plan.totals;
-    let base = if totals.spend_cny > 0.0 {
-        totals.spend_cny
-    } else {
-        input.report.comparison.last_spend_cny
-    };
-    let solve_at = |budget: f64| -> Option<FrontierPoint> {
-        if !(budget.is_finite() && budget > 0.0) {
-            return None;
-        }
-        let mut r = req.clone();
-        r.metric = Metric::Viewers;
-        r.target = None;
-        r.room_targets.clear();
-        r.budget_cny = Some(budget);
-        let p = solve(&r).ok()?;
-        (p.status == PlanStatus::Optimal).then_some(FrontierPoint {
-            budget_cny: budget,
-            spend_cny: p.totals.spend_cny,
-            viewers: p.totals.viewers,
-        })
-    };
-    let budgets: Vec<f64> = if base > 0.0 && base.is_finite() {
-        (0..FRONTIER_POINTS)
-            .map(|i| {
-                let t = i as f64 / (FRONTIER_POINTS - 1) as f64;
-                base * (FRONTIER_LOW + (FRONTIER_HIGH - FRONTIER_LOW) * t)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let all: Vec<f64> = budgets
-        .iter()
-        .chain(input.what_if_budgets_cny)
-        .copied()
-        .collect();
-    let solved: Vec<Option<FrontierPoint>> = all.par_iter().map(|&b| solve_at(b)).collect();
-    let (grid, what_if) = solved.split_at(budgets.len());
-    Frontier {
-        points: grid.iter().flatten().copied().collect(),
-        what_if: what_if.iter().flatten().copied().collect(),
-    }
 }
 
 /// Each channel's colour (RGB) in every chart, channels in name order.
@@ -398,24 +320,19 @@ pub fn allocation_png(input: &ChartInput<'_>) -> Result<Vec<u8>, ChartError> {
     render_kind(ChartKind::Allocation, input, &Frontier::default(), None)
 }
 
-/// `frontier.png`, from a [`frontier`] computed for the same input.
+/// `frontier.png`, from a [`Frontier`] solved for the same plan.
 pub fn frontier_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, ChartError> {
     render_kind(ChartKind::Frontier, input, f, None)
 }
 
-/// `summary.png`, from a [`frontier`] computed for the same input.
+/// `summary.png`, from a [`Frontier`] solved for the same plan.
 pub fn summary_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, ChartError> {
     render_kind(ChartKind::Summary, input, f, None)
 }
 
-/// Every chart, in the order of the table above (the frontier is solved
-/// once and shared).
-pub fn render_all(input: &ChartInput<'_>) -> Result<Vec<Chart>, ChartError> {
-    render_all_with(input, &frontier(input))
-}
-
-/// Every chart, with a [`frontier`] already solved (or read back from a run
-/// folder).
+/// Every chart, in the order of the table above, with the frontier solved
+/// for the same plan ([`crate::plan::frontier::around_plan`]) or read back
+/// from a run folder.
 pub fn render_all_with(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<Chart>, ChartError> {
     ChartKind::ALL
         .iter()

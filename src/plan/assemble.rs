@@ -1,0 +1,277 @@
+//! From a raw solution to the [`Plan`]: spends, viewers by the true curves,
+//! lane bounds and the constraints that hold with equality.
+
+use super::output::*;
+use super::problem::{Goal, Prepared, Sol, TIGHT};
+
+fn tight(value: f64, bound: f64) -> bool {
+    (value - bound).abs() <= TIGHT * bound.abs().max(1.0)
+}
+
+/// The plan a raw solution amounts to.
+pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
+    let req = p.req;
+    let h = p.h;
+    let multi_room = p.rooms.len() > 1;
+    let lane_name = |i: usize| {
+        let l = &req.lanes[i];
+        LaneName {
+            room: l.room.clone(),
+            channel: l.channel.clone(),
+            several_rooms: multi_room,
+        }
+    };
+    let mut spend = sol.spend.clone();
+    // Overflow spend (beyond the planned range, forced by a minimum) goes to
+    // the channel's first lane.
+    for (c, &ov) in sol.overflow.iter().enumerate() {
+        if ov > 0.0
+            && let Some(&i) = p.channels[c].lanes.first()
+        {
+            spend[i] += ov;
+        }
+    }
+    let ch_spend: Vec<f64> = p
+        .channels
+        .iter()
+        .map(|c| c.lanes.iter().map(|&i| spend[i]).sum())
+        .collect();
+    let total_spend: f64 = spend.iter().sum();
+    let mut binding = Vec::new();
+    let mut lanes = Vec::with_capacity(p.lanes.len());
+    for (i, (l, pl)) in req.lanes.iter().zip(&p.lanes).enumerate() {
+        let x = spend[i];
+        let day = x / h;
+        let v = h * l.curve.value(day);
+        let mut bounds = Vec::new();
+        let ch = &p.channels[pl.channel];
+        if ch.lim.excluded {
+            bounds.push(LaneBound::Excluded);
+        } else {
+            if ch.lim.locked_spend_cny.is_some() {
+                bounds.push(LaneBound::Locked);
+            } else {
+                if let Some(mn) = ch.lim.min_spend_cny
+                    && mn > 0.0
+                    && tight(ch_spend[pl.channel], mn)
+                {
+                    bounds.push(LaneBound::ChannelMin);
+                }
+                if let Some(mx) = ch.lim.max_spend_cny
+                    && tight(ch_spend[pl.channel], mx)
+                {
+                    bounds.push(LaneBound::ChannelMax);
+                }
+            }
+            if let Some(sh) = ch.lim.max_share
+                && sh < 1.0
+                && tight(ch_spend[pl.channel], sh * total_spend)
+            {
+                bounds.push(LaneBound::ChannelShare);
+            }
+            let top = pl.range_top_cny_per_day;
+            if day >= top * (1.0 - TIGHT) {
+                if let (Some(cs), Some(cap)) = (l.curve.cap_spend(), l.curve.cap_viewers_per_day)
+                    && top >= cs * (1.0 - 1e-12)
+                {
+                    bounds.push(LaneBound::ReachCap);
+                    binding.push(BindingConstraint::new(
+                        Limit::ReachCap {
+                            lane: lane_name(i),
+                            cap_viewers_per_day: cap,
+                        },
+                        None,
+                    ));
+                } else if let Some(h) = l.history_max_spend_cny_per_day
+                    && h > 0.0
+                    && top >= req.segments.history_multiple * h * (1.0 - 1e-12)
+                {
+                    bounds.push(LaneBound::SupportLimit);
+                    binding.push(BindingConstraint::new(
+                        Limit::SupportLimit {
+                            lane: lane_name(i),
+                            limit_cny_per_day: top,
+                            history_multiple: req.segments.history_multiple,
+                        },
+                        None,
+                    ));
+                } else {
+                    bounds.push(LaneBound::RangeEnd);
+                    binding.push(BindingConstraint::new(
+                        Limit::RangeEnd {
+                            lane: lane_name(i),
+                            range_end_cny_per_day: top,
+                        },
+                        None,
+                    ));
+                }
+            }
+        }
+        // Past a sane ceiling the lane is saturated at this spend: no number
+        // (a saturated exponential's marginal cost can reach 1e76).
+        let mc = l.curve.marginal_cost(day);
+        let avg = if v > 0.0 { x / v } else { 0.0 };
+        let ceiling = crate::curves::fit::MARGINAL_CEILING_CNY
+            .max(crate::curves::fit::MARGINAL_CEILING_RATIO * avg);
+        let mc = if mc.is_finite() && mc <= ceiling {
+            mc
+        } else {
+            f64::INFINITY
+        };
+        lanes.push(LanePlan {
+            room: l.room.clone(),
+            channel: l.channel.clone(),
+            spend_cny: x,
+            spend_cny_per_day: day,
+            viewers: v,
+            viewers_lp: sol.viewers_lp[i],
+            metric_value: v * pl.weight,
+            avg_cost_cny_per_viewer: (v > 0.0).then(|| x / v),
+            marginal_cost_cny_per_viewer: mc.is_finite().then_some(mc),
+            bounds_binding: bounds,
+        });
+    }
+    let metric_lp: f64 = p
+        .lanes
+        .iter()
+        .zip(&sol.viewers_lp)
+        .map(|(l, v)| l.weight * v)
+        .sum();
+    if goal.min_spend
+        && let Some(t) = goal.total_target
+        && tight(metric_lp, t)
+    {
+        binding.push(BindingConstraint::new(
+            Limit::Target {
+                target: t,
+                metric: req.metric,
+            },
+            sol.duals.target,
+        ));
+    }
+    if let Some(b) = goal.budget
+        && tight(total_spend, b)
+    {
+        binding.push(BindingConstraint::new(
+            Limit::Budget { budget_cny: b },
+            sol.duals.budget,
+        ));
+    }
+    let mut rooms = Vec::with_capacity(p.rooms.len());
+    for (r, name) in p.rooms.iter().enumerate() {
+        let idx: Vec<usize> = (0..p.lanes.len())
+            .filter(|&i| p.lanes[i].room == r)
+            .collect();
+        let reached_lp: f64 = idx
+            .iter()
+            .map(|&i| p.lanes[i].weight * sol.viewers_lp[i])
+            .sum();
+        let reached: f64 = idx.iter().map(|&i| lanes[i].metric_value).sum();
+        let target = goal.room_targets.get(r).copied().flatten();
+        let dual = sol.duals.rooms.get(r).copied().flatten();
+        if let Some(t) = target
+            && tight(reached_lp, t)
+        {
+            binding.push(BindingConstraint::new(
+                Limit::RoomTarget {
+                    room: name.clone(),
+                    target: t,
+                    metric: req.metric,
+                },
+                dual,
+            ));
+        }
+        rooms.push(RoomResult {
+            room: name.clone(),
+            target: p.room_target[r],
+            reached_lp,
+            reached,
+            spend_cny: idx.iter().map(|&i| spend[i]).sum(),
+            shadow_price_cny_per_unit: if goal.min_spend { dual } else { None },
+        });
+    }
+    for (c, ch) in p.channels.iter().enumerate() {
+        let s = ch_spend[c];
+        let d = |v: &Vec<Option<f64>>| v.get(c).copied().flatten();
+        if ch.lim.excluded {
+            continue;
+        }
+        if let Some(lk) = ch.lim.locked_spend_cny {
+            binding.push(BindingConstraint::new(
+                Limit::ChannelLocked {
+                    channel: ch.name.clone(),
+                    locked_cny: lk,
+                },
+                d(&sol.duals.ch_min),
+            ));
+        } else {
+            if let Some(mn) = ch.lim.min_spend_cny
+                && mn > 0.0
+                && tight(s, mn)
+            {
+                binding.push(BindingConstraint::new(
+                    Limit::ChannelMin {
+                        channel: ch.name.clone(),
+                        min_cny: mn,
+                    },
+                    d(&sol.duals.ch_min),
+                ));
+            }
+            if let Some(mx) = ch.lim.max_spend_cny
+                && tight(s, mx)
+            {
+                binding.push(BindingConstraint::new(
+                    Limit::ChannelMax {
+                        channel: ch.name.clone(),
+                        max_cny: mx,
+                    },
+                    d(&sol.duals.ch_max),
+                ));
+            }
+        }
+        if let Some(sh) = ch.lim.max_share
+            && sh < 1.0
+            && tight(s, sh * total_spend)
+        {
+            binding.push(BindingConstraint::new(
+                Limit::ChannelShare {
+                    channel: ch.name.clone(),
+                    max_share: sh,
+                },
+                d(&sol.duals.ch_share),
+            ));
+        }
+    }
+    let viewers: f64 = lanes.iter().map(|l| l.viewers).sum();
+    let totals = Totals {
+        spend_cny: total_spend,
+        viewers,
+        viewers_lp: sol.viewers_lp.iter().sum(),
+        metric_value: lanes.iter().map(|l| l.metric_value).sum(),
+        metric_value_lp: metric_lp,
+        avg_cost_cny_per_viewer: (viewers > 0.0).then(|| total_spend / viewers),
+    };
+    Plan {
+        status: PlanStatus::Optimal,
+        mode: if goal.min_spend {
+            PlanMode::MinSpend
+        } else {
+            PlanMode::MaxMetric
+        },
+        metric: req.metric,
+        horizon_days: h,
+        lanes,
+        rooms,
+        totals,
+        target_shadow_price_cny_per_unit: if goal.min_spend {
+            sol.duals.target
+        } else {
+            None
+        },
+        budget_shadow_price_units_per_cny: sol.duals.budget.map(|b| b.max(0.0)),
+        binding,
+        infeasibility: None,
+        solver: sol.path,
+        segments_total: p.lanes.iter().map(|l| l.segs.len()).sum(),
+    }
+}

@@ -1,0 +1,273 @@
+//! The planning LP (good_lp + clarabel) over blocks of segments, with its
+//! duals read back, and the reduced-cost thresholds they imply.
+
+use good_lp::constraint::ConstraintReference;
+use good_lp::solvers::{DualValues, SolutionWithDual};
+use good_lp::{
+    Constraint, Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable,
+    clarabel, variable, variables,
+};
+
+use super::input::PlanError;
+use super::output::SolverPath;
+use super::problem::{Duals, Goal, Outcome, Prepared, Sol};
+
+/// One LP column: a block of consecutive fine segments of a lane.
+#[derive(Clone, Copy, Debug)]
+struct Col {
+    var: Variable,
+    width_cny: f64,
+    viewers_per_cny: f64,
+}
+
+/// The planning LP in good_lp's house style: expressions accumulated per
+/// row, constraints added from them, duals read back.
+pub(crate) struct SpendLp {
+    vars: ProblemVariables,
+    total_spend: Expression,
+    total_metric: Expression,
+    channel_spend: Vec<Expression>,
+    room_metric: Vec<Expression>,
+    cols: Vec<Vec<Col>>,
+    overflow: Vec<Option<Variable>>,
+}
+
+impl SpendLp {
+    /// `blocks[lane]` partitions the lane's fine segments into columns.
+    pub(crate) fn new(p: &Prepared, blocks: &[Vec<(usize, usize)>]) -> Self {
+        let h = p.h;
+        let mut lp = SpendLp {
+            vars: variables!(),
+            total_spend: Expression::with_capacity(0),
+            total_metric: Expression::with_capacity(0),
+            channel_spend: vec![Expression::with_capacity(0); p.channels.len()],
+            room_metric: vec![Expression::with_capacity(0); p.rooms.len()],
+            cols: Vec::with_capacity(p.lanes.len()),
+            overflow: vec![None; p.channels.len()],
+        };
+        let ncols: usize = blocks.iter().map(Vec::len).sum();
+        lp.total_spend = Expression::with_capacity(ncols);
+        lp.total_metric = Expression::with_capacity(ncols);
+        for (l, lane) in p.lanes.iter().enumerate() {
+            let mut cols = Vec::with_capacity(blocks[l].len());
+            for &(first, last) in &blocks[l] {
+                let a = lane.segs[first].start_cny_per_day;
+                let b = lane.segs[last].end_cny_per_day;
+                let dv: f64 = lane.segs[first..=last]
+                    .iter()
+                    .map(|s| s.viewers_per_cny * s.width_cny_per_day())
+                    .sum();
+                let width_cny = (b - a) * h;
+                let g = if b > a { dv / (b - a) } else { 0.0 };
+                let var = lp.vars.add(variable().min(0.0).max(width_cny));
+                lp.add_col(lane.channel, lane.room, var, g * lane.weight);
+                cols.push(Col {
+                    var,
+                    width_cny,
+                    viewers_per_cny: g,
+                });
+            }
+            lp.cols.push(cols);
+        }
+        for (c, &ov) in p.overflow_cny.iter().enumerate() {
+            if ov > 0.0 {
+                let var = lp.vars.add(variable().min(0.0).max(ov));
+                lp.total_spend.add_mul(1.0, var);
+                lp.channel_spend[c].add_mul(1.0, var);
+                lp.overflow[c] = Some(var);
+            }
+        }
+        lp
+    }
+
+    fn add_col(&mut self, channel: usize, room: usize, var: Variable, metric_per_cny: f64) {
+        self.total_spend.add_mul(1.0, var);
+        self.channel_spend[channel].add_mul(1.0, var);
+        if metric_per_cny != 0.0 {
+            self.total_metric.add_mul(metric_per_cny, var);
+            self.room_metric[room].add_mul(metric_per_cny, var);
+        }
+    }
+
+    pub(crate) fn solve(
+        self,
+        p: &Prepared,
+        goal: &Goal,
+        path: SolverPath,
+    ) -> Result<Outcome, PlanError> {
+        let SpendLp {
+            vars,
+            total_spend,
+            total_metric,
+            channel_spend,
+            room_metric,
+            cols,
+            overflow,
+        } = self;
+        let objective = if goal.min_spend {
+            total_spend.clone()
+        } else if goal.room_caps {
+            let mut e = Expression::with_capacity(0);
+            for (r, m) in room_metric.iter().enumerate() {
+                if goal.room_targets[r].is_some() {
+                    e += m.clone();
+                }
+            }
+            e
+        } else {
+            total_metric.clone()
+        };
+        let unsolved = if goal.min_spend {
+            vars.minimise(objective)
+        } else {
+            vars.maximise(objective)
+        };
+        let mut model = unsolved.using(clarabel);
+        let mut add = |c: Constraint| -> ConstraintReference { model.add_constraint(c) };
+        let target_row = if goal.min_spend {
+            goal.total_target.map(|t| add(total_metric.clone().geq(t)))
+        } else {
+            None
+        };
+        let budget_row = goal.budget.map(|b| add(total_spend.clone().leq(b)));
+        let mut room_rows = vec![None; p.rooms.len()];
+        for (r, t) in goal.room_targets.iter().enumerate() {
+            if let Some(t) = *t {
+                let e = room_metric[r].clone();
+                room_rows[r] = Some(if goal.min_spend {
+                    add(e.geq(t))
+                } else {
+                    add(e.leq(t))
+                });
+            }
+        }
+        let nc = p.channels.len();
+        let (mut min_rows, mut max_rows, mut share_rows) =
+            (vec![None; nc], vec![None; nc], vec![None; nc]);
+        for (c, ch) in p.channels.iter().enumerate() {
+            if ch.lanes.is_empty() || ch.lim.excluded {
+                continue;
+            }
+            let e = &channel_spend[c];
+            if let Some(lk) = ch.lim.locked_spend_cny {
+                min_rows[c] = Some(add(e.clone().eq(lk)));
+            } else {
+                if let Some(mn) = ch.lim.min_spend_cny.filter(|&v| v > 0.0) {
+                    min_rows[c] = Some(add(e.clone().geq(mn)));
+                }
+                if let Some(mx) = ch.lim.max_spend_cny {
+                    max_rows[c] = Some(add(e.clone().leq(mx)));
+                }
+            }
+            if let Some(sh) = ch.lim.max_share.filter(|&s| s < 1.0) {
+                let row = e.clone() - sh * total_spend.clone();
+                share_rows[c] = Some(add(row.leq(0.0)));
+            }
+        }
+        let mut sol = match model.solve() {
+            Ok(s) => s,
+            Err(ResolutionError::Infeasible) => return Ok(Outcome::Infeasible),
+            Err(e) => return Err(PlanError::Solver(e.to_string())),
+        };
+        let mut spend = vec![0.0; p.lanes.len()];
+        let mut viewers = vec![0.0; p.lanes.len()];
+        for (l, lane_cols) in cols.iter().enumerate() {
+            for c in lane_cols {
+                let x = sol.value(c.var).clamp(0.0, c.width_cny);
+                spend[l] += x;
+                viewers[l] += x * c.viewers_per_cny;
+            }
+        }
+        let over: Vec<f64> = overflow
+            .iter()
+            .map(|v| v.map_or(0.0, |v| sol.value(v).max(0.0)))
+            .collect();
+        let dual = sol.compute_dual();
+        let get = |r: Option<ConstraintReference>| r.map(|r| dual.dual(r));
+        let duals = Duals {
+            target: get(target_row),
+            budget: get(budget_row),
+            rooms: room_rows.into_iter().map(get).collect(),
+            ch_min: min_rows.into_iter().map(get).collect(),
+            ch_max: max_rows.into_iter().map(get).collect(),
+            ch_share: share_rows.into_iter().map(get).collect(),
+        };
+        let threshold = thresholds(p, goal, &duals);
+        Ok(Outcome::Solved(Box::new(Sol {
+            spend,
+            viewers_lp: viewers,
+            overflow: over,
+            duals,
+            threshold,
+            path,
+        })))
+    }
+}
+
+/// Reduced cost of a segment with chord slope `g` in lane `l` is
+/// `α_l − β_l·g` (min mode) from the row duals (good_lp duals are
+/// sensitivities `∂obj/∂rhs`, i.e. the multipliers `u` in `rc = c − uᵀA`).
+/// Segments with `g` above `α_l / β_l` are filled.
+fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
+    let z = |v: Option<f64>| v.unwrap_or(0.0);
+    let at = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten().unwrap_or(0.0);
+    // Every lane is in the total spend of each share row with coefficient −share.
+    let share_all: f64 = p
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(c, ch)| ch.lim.max_share.unwrap_or(0.0) * at(&d.ch_share, c))
+        .sum();
+    p.lanes
+        .iter()
+        .map(|l| {
+            let c = l.channel;
+            let spend_duals =
+                z(d.budget) + at(&d.ch_min, c) + at(&d.ch_max, c) + at(&d.ch_share, c) - share_all;
+            let u_room = at(&d.rooms, l.room);
+            let (alpha, beta) = if goal.min_spend {
+                (1.0 - spend_duals, l.weight * (z(d.target) + u_room))
+            } else {
+                let k = if goal.room_caps {
+                    if goal.room_targets[l.room].is_some() {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                } else {
+                    1.0
+                };
+                (spend_duals, l.weight * (k - u_room))
+            };
+            if beta > 0.0 {
+                alpha / beta
+            } else {
+                f64::INFINITY
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn full_blocks(p: &Prepared) -> Vec<Vec<(usize, usize)>> {
+    p.lanes
+        .iter()
+        .map(|l| (0..l.segs.len()).map(|j| (j, j)).collect())
+        .collect()
+}
+
+pub(crate) fn coarse_blocks(p: &Prepared, per_lane: usize) -> Vec<Vec<(usize, usize)>> {
+    p.lanes
+        .iter()
+        .map(|l| {
+            let n = l.segs.len();
+            if n == 0 {
+                return vec![];
+            }
+            let k = n.div_ceil(per_lane).max(1);
+            (0..n)
+                .step_by(k)
+                .map(|s| (s, (s + k - 1).min(n - 1)))
+                .collect()
+        })
+        .collect()
+}

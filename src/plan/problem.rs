@@ -1,0 +1,189 @@
+//! The problem as the solvers see it: a validated request cut into
+//! segments per lane, with its channels and rooms indexed, what to optimise
+//! ([`Goal`]) and a raw solution ([`Sol`]).
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use super::input::{ChannelLimits, PlanError, PlanRequest};
+use super::output::SolverPath;
+use super::segments::{Segment, planned_range_cny_per_day, segment_curve};
+
+/// Relative tolerance for "holds with equality".
+pub(crate) const TIGHT: f64 = 1e-6;
+
+/// A lane ready for solving (horizon units: CNY over the horizon).
+#[derive(Clone, Debug)]
+pub(crate) struct PLane {
+    pub(crate) channel: usize,
+    pub(crate) room: usize,
+    pub(crate) weight: f64,
+    /// Planned range end, CNY/day (before channel truncation).
+    pub(crate) range_top_cny_per_day: f64,
+    /// Fine segments (daily axis), ending at `min(range top, single-lane max)`.
+    pub(crate) segs: Vec<Segment>,
+    /// Mandatory horizon spend from a single-lane channel's min/locked.
+    pub(crate) lo_cny: f64,
+}
+
+impl PLane {
+    pub(crate) fn seg_total_cny(&self, h: f64) -> f64 {
+        self.segs.last().map_or(0.0, |s| s.end_cny_per_day * h)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct PChannel {
+    pub(crate) name: String,
+    pub(crate) lanes: Vec<usize>,
+    pub(crate) lim: ChannelLimits,
+}
+
+impl PChannel {
+    pub(crate) fn min_cny(&self) -> f64 {
+        self.lim
+            .locked_spend_cny
+            .unwrap_or(0.0)
+            .max(self.lim.min_spend_cny.unwrap_or(0.0))
+    }
+    pub(crate) fn max_cny(&self) -> f64 {
+        if self.lim.excluded {
+            return 0.0;
+        }
+        self.lim
+            .locked_spend_cny
+            .unwrap_or(f64::INFINITY)
+            .min(self.lim.max_spend_cny.unwrap_or(f64::INFINITY))
+    }
+}
+
+/// A validated, segmented request.
+pub(crate) struct Prepared<'a> {
+    pub(crate) req: &'a PlanRequest,
+    pub(crate) h: f64,
+    pub(crate) lanes: Vec<PLane>,
+    pub(crate) channels: Vec<PChannel>,
+    pub(crate) rooms: Vec<String>,
+    pub(crate) room_target: Vec<Option<f64>>,
+    /// Channel-level spend beyond all its lanes' segments forced by min/locked, CNY.
+    pub(crate) overflow_cny: Vec<f64>,
+}
+
+pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
+    req.validate()?;
+    let h = req.horizon_days;
+    let mut ch_index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut channels: Vec<PChannel> = Vec::new();
+    let mut room_index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut rooms: Vec<String> = Vec::new();
+    let mut ids = Vec::with_capacity(req.lanes.len());
+    for (i, l) in req.lanes.iter().enumerate() {
+        let c = *ch_index.entry(l.channel.as_str()).or_insert_with(|| {
+            channels.push(PChannel {
+                name: l.channel.clone(),
+                lanes: Vec::new(),
+                lim: req.channels.get(&l.channel).cloned().unwrap_or_default(),
+            });
+            channels.len() - 1
+        });
+        channels[c].lanes.push(i);
+        let r = *room_index.entry(l.room.as_str()).or_insert_with(|| {
+            rooms.push(l.room.clone());
+            rooms.len() - 1
+        });
+        ids.push((c, r));
+    }
+    let lanes: Vec<PLane> = req
+        .lanes
+        .par_iter()
+        .zip(ids.par_iter())
+        .map(|(l, &(c, r))| {
+            let ch = &channels[c];
+            let top =
+                planned_range_cny_per_day(&l.curve, l.history_max_spend_cny_per_day, &req.segments)
+                    .expect("validated");
+            let single = ch.lanes.len() == 1;
+            let (lo, end, breaks) = if single {
+                let lo = ch.min_cny() / h;
+                let hi = ch.max_cny() / h;
+                (lo, top.min(hi), vec![lo])
+            } else if ch.lim.excluded {
+                (0.0, 0.0, vec![])
+            } else {
+                (0.0, top.min(ch.max_cny() / h), vec![])
+            };
+            let segs = segment_curve(&l.curve, end, &breaks, &req.segments);
+            PLane {
+                channel: c,
+                room: r,
+                weight: req.weight(l),
+                range_top_cny_per_day: top,
+                segs,
+                lo_cny: lo * h,
+            }
+        })
+        .collect();
+    let overflow_cny = channels
+        .iter()
+        .map(|ch| {
+            let tops: f64 = ch.lanes.iter().map(|&i| lanes[i].seg_total_cny(h)).sum();
+            (ch.min_cny() - tops).max(0.0)
+        })
+        .collect();
+    let room_target = rooms
+        .iter()
+        .map(|r| req.room_targets.get(r).copied())
+        .collect();
+    Ok(Prepared {
+        req,
+        h,
+        lanes,
+        channels,
+        rooms,
+        room_target,
+        overflow_cny,
+    })
+}
+
+/// Duals / marginal values from a solve.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Duals {
+    pub(crate) target: Option<f64>,
+    pub(crate) budget: Option<f64>,
+    pub(crate) rooms: Vec<Option<f64>>,
+    pub(crate) ch_min: Vec<Option<f64>>,
+    pub(crate) ch_max: Vec<Option<f64>>,
+    pub(crate) ch_share: Vec<Option<f64>>,
+}
+
+/// Raw solution: per-lane horizon spend and linearised viewers.
+#[derive(Clone, Debug)]
+pub(crate) struct Sol {
+    pub(crate) spend: Vec<f64>,
+    pub(crate) viewers_lp: Vec<f64>,
+    /// Overflow spend per channel (beyond all segments), CNY.
+    pub(crate) overflow: Vec<f64>,
+    pub(crate) duals: Duals,
+    /// LP path: per lane, the chord slope (viewers per CNY) above which a
+    /// segment is worth filling at the solution's duals.
+    pub(crate) threshold: Vec<f64>,
+    pub(crate) path: SolverPath,
+}
+
+/// What to optimise.
+#[derive(Clone, Debug)]
+pub(crate) struct Goal {
+    /// Minimise spend (true) or maximise metric (false).
+    pub(crate) min_spend: bool,
+    pub(crate) total_target: Option<f64>,
+    pub(crate) room_targets: Vec<Option<f64>>,
+    /// Max mode: cap each room's counted metric at its target.
+    pub(crate) room_caps: bool,
+    pub(crate) budget: Option<f64>,
+}
+
+pub(crate) enum Outcome {
+    Solved(Box<Sol>),
+    Infeasible,
+}
