@@ -458,6 +458,10 @@ pub struct EmailArgs {
     /// `tls` (port 465) or `none` (a relay on this machine, e.g. 127.0.0.1:25).
     #[arg(long, value_enum, value_name = "MODE")]
     pub smtp_tls: Option<crate::mail::SmtpTls>,
+    /// Language of what people read (today: plan.xlsx's sheets and
+    /// headers): `en` or `zh` (default: `[report] lang`, else en).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ pub mod config;
 pub mod contract;
 pub mod curves;
 pub mod error;
+pub mod lang;
 pub mod load;
 pub mod mail;
 pub mod output;

@@ -14,6 +14,7 @@ use crate::pipeline::{self, Fitted, PlanSettings, Planner, RunOutputs, WhatIf};
 use crate::report::charts::{ChartInput, Frontier, FrontierPoint, frontier_png};
 use crate::report::plan_export::{describe, plan_csv, plan_json, plan_json_value, plan_table};
 use crate::report::whatif_export::{whatif_csv, whatif_table};
+use crate::report::workbook::plan_xlsx;
 
 /// The plan settings of `s`, with the per-room targets read.
 fn plan_settings(s: &Settings, room_targets: BTreeMap<String, f64>) -> PlanSettings {
@@ -98,6 +99,13 @@ pub(super) fn plan_cmd(
     let report = &reports[0];
     write_atomic(&run.dir.join("plan.csv"), &plan_csv(report))?;
     write_atomic(&run.dir.join("plan.json"), &plan_json(report))?;
+    // The plan starts the day after the history's last covered day (from
+    // the data, not the clock: the same input gives the same bytes).
+    let start_day = f.series.set.last_covered_day().map_or(0, |d| d + 1);
+    write_atomic(
+        &run.dir.join("plan.xlsx"),
+        &plan_xlsx(report, &whatif, s.lang.value, start_day)?,
+    )?;
     if whatif.len() > 1 {
         write_atomic(&run.dir.join("whatif.csv"), &whatif_csv(&whatif))?;
     }
@@ -131,7 +139,7 @@ pub(super) fn plan_cmd(
     )?;
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     io.note(format_args!(
-        "wrote plan.csv, plan.json, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
+        "wrote plan.csv, plan.json, plan.xlsx, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
         if whatif.len() > 1 { ", whatif.csv" } else { "" },
         if run.backtest.is_empty() {
             ""

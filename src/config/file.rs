@@ -44,6 +44,18 @@ pub struct FileConfig {
     /// What `plan`/`run` do beyond the plan (`[run]`).
     #[serde(default)]
     pub run: RunConfig,
+    /// How the outputs for people are written (`[report]`).
+    #[serde(default)]
+    pub report: ReportConfig,
+}
+
+/// `[report]`: how the outputs for people are written.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Language of what people read: `"en"` (default) or `"zh"`. Today it
+    /// sets plan.xlsx's sheet names and headers.
+    pub lang: Option<crate::lang::Lang>,
 }
 
 /// `[run]`: extra work of `plan` and `run`.

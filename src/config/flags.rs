@@ -226,6 +226,11 @@ impl<'a> Flags<'a> {
             .and_then(|e| e.smtp_tls)
             .map(|t| ("--smtp-tls", t))
     }
+
+    /// `--lang`.
+    pub fn lang(&self) -> Given<crate::lang::Lang> {
+        self.email.and_then(|e| e.lang).map(|l| ("--lang", l))
+    }
 }
 
 /// Parse `NAME=HEADER` flags.

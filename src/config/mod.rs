@@ -104,6 +104,7 @@ impl Settings {
             email_from: email.from,
             smtp: email.smtp,
             smtp_tls: email.smtp_tls,
+            lang: l.pick(l.flags.lang(), l.file.report.lang, crate::lang::Lang::En),
         })
     }
 }

@@ -171,6 +171,8 @@ pub struct Settings {
     pub smtp: Setting<Option<String>>,
     /// How the SMTP connection is secured.
     pub smtp_tls: Setting<SmtpTls>,
+    /// Language of what people read.
+    pub lang: Setting<crate::lang::Lang>,
 }
 
 impl Settings {

@@ -160,5 +160,10 @@ pub fn settings_table(settings: &Settings) -> String {
         settings.smtp_tls.value.name().into(),
         &settings.smtp_tls.source,
     );
+    row(
+        "report.lang".into(),
+        settings.lang.value.pick("en", "zh").into(),
+        &settings.lang.source,
+    );
     t.render()
 }

@@ -9,36 +9,9 @@
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
+use crate::lang::Lang as Language;
 use crate::pipeline::WhatIf;
 use crate::plan::stage::PlanReport;
-
-/// The language of the workbook's sheet names and headers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Language {
-    /// English.
-    #[default]
-    English,
-    /// Simplified Chinese.
-    Chinese,
-}
-
-impl Language {
-    /// `en` or `zh`.
-    pub fn from_code(code: &str) -> Option<Language> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "en" | "english" => Some(Language::English),
-            "zh" | "zh-cn" | "chinese" | "中文" => Some(Language::Chinese),
-            _ => None,
-        }
-    }
-
-    fn pick(self, en: &'static str, zh: &'static str) -> &'static str {
-        match self {
-            Language::English => en,
-            Language::Chinese => zh,
-        }
-    }
-}
 
 /// How a column's numbers are shown.
 #[derive(Clone, Copy)]
@@ -331,7 +304,7 @@ mod tests {
     #[test]
     fn cells_read_back_as_the_plans_numbers_and_names() {
         let (r, whatif) = plan();
-        let bytes = plan_xlsx(&r, &whatif, Language::Chinese, 20_400).unwrap();
+        let bytes = plan_xlsx(&r, &whatif, Language::Zh, 20_400).unwrap();
         let mut book = read(&bytes);
         assert_eq!(book.sheet_names(), vec!["计划", "假设分析"]);
         let sheet = book.worksheet_range("计划").unwrap();
@@ -364,7 +337,7 @@ mod tests {
     #[test]
     fn english_headers_and_no_whatif_sheet_for_one_plan() {
         let (r, whatif) = plan();
-        let bytes = plan_xlsx(&r, &whatif[..1], Language::English, 20_400).unwrap();
+        let bytes = plan_xlsx(&r, &whatif[..1], Language::En, 20_400).unwrap();
         let mut book = read(&bytes);
         assert_eq!(book.sheet_names(), vec!["plan"]);
         let sheet = book.worksheet_range("plan").unwrap();
@@ -377,12 +350,12 @@ mod tests {
     #[test]
     fn same_plan_gives_the_same_bytes_whatever_the_clock() {
         let (r, whatif) = plan();
-        let a = plan_xlsx(&r, &whatif, Language::Chinese, 20_400).unwrap();
+        let a = plan_xlsx(&r, &whatif, Language::Zh, 20_400).unwrap();
         // Past a second boundary: nothing in the file may follow the clock.
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        let b = plan_xlsx(&r, &whatif, Language::Chinese, 20_400).unwrap();
+        let b = plan_xlsx(&r, &whatif, Language::Zh, 20_400).unwrap();
         assert!(a == b, "workbook bytes changed between two runs");
-        let c = plan_xlsx(&r, &whatif, Language::Chinese, 20_401).unwrap();
+        let c = plan_xlsx(&r, &whatif, Language::Zh, 20_401).unwrap();
         assert!(a != c, "the document date follows the plan's first day");
     }
 
@@ -392,12 +365,5 @@ mod tests {
         assert_eq!(shown_width(1_234_567.0, Kind::Count), 9);
         assert_eq!(shown_width(12.345, Kind::Money), 5);
         assert_eq!(shown_width(-1_000.0, Kind::Count), 6);
-    }
-
-    #[test]
-    fn language_codes() {
-        assert_eq!(Language::from_code("zh"), Some(Language::Chinese));
-        assert_eq!(Language::from_code(" EN "), Some(Language::English));
-        assert_eq!(Language::from_code("fr"), None);
     }
 }

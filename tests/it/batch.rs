@@ -91,6 +91,7 @@ fn run_takes_data_target_and_horizon_from_the_config_file() {
             "marginal_cost.png",
             "plan.csv",
             "plan.json",
+            "plan.xlsx",
             "series.csv",
             "summary.png",
             "summary.txt"
@@ -728,4 +729,58 @@ fn skipped_rows_are_counted_in_the_manifest() {
     assert_eq!(m["rows"]["rejected"], 12);
     assert_eq!(m["rows"]["used"], Value::Null);
     assert_eq!(m["files"][0]["name"], "rejected_rows.csv");
+}
+
+#[test]
+fn plan_xlsx_holds_the_plan_in_the_report_language() {
+    use calamine::{Data, Reader, Xlsx};
+    let tmp = tempfile::tempdir().unwrap();
+    write_history(tmp.path());
+    let plan = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "plan",
+            "--data",
+            "history.csv",
+            "--target-viewers",
+            "5000",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, stderr) = acqplan(tmp.path(), &args);
+        assert_eq!(code, 0, "{stderr}");
+        Xlsx::new(std::io::Cursor::new(
+            std::fs::read(tmp.path().join(out).join("plan.xlsx")).unwrap(),
+        ))
+        .unwrap()
+    };
+    let mut en = plan("en", &[]);
+    assert_eq!(en.sheet_names(), vec!["plan"]);
+    let sheet = en.worksheet_range("plan").unwrap();
+    let csv = csv_rows(&tmp.path().join("en/plan.csv"));
+    assert_eq!(
+        sheet.height(),
+        csv.len() + 1,
+        "header, then plan.csv's rows"
+    );
+    for (i, row) in csv.iter().enumerate() {
+        assert_eq!(sheet.get((i + 1, 1)), Some(&Data::String(row[1].clone())));
+        let spend: f64 = row[2].parse().unwrap();
+        match sheet.get((i + 1, 2)) {
+            Some(Data::Float(x)) => assert!((x - spend).abs() < 0.006, "{x} vs {spend}"),
+            other => panic!("spend is not a number: {other:?}"),
+        }
+    }
+    // `--lang zh`, and `[report] lang = "zh"` in the config, give Chinese.
+    let mut zh = plan("zh", &["--lang", "zh"]);
+    assert_eq!(zh.sheet_names(), vec!["计划"]);
+    let sheet = zh.worksheet_range("计划").unwrap();
+    assert_eq!(sheet.get((0, 1)), Some(&Data::String("渠道".into())));
+    std::fs::write(tmp.path().join("acqplan.toml"), "[report]\nlang = \"zh\"\n").unwrap();
+    let from_file = plan("file", &[]);
+    assert_eq!(from_file.sheet_names(), vec!["计划"]);
+    assert_eq!(
+        std::fs::read(tmp.path().join("zh/plan.xlsx")).unwrap(),
+        std::fs::read(tmp.path().join("file/plan.xlsx")).unwrap()
+    );
 }
