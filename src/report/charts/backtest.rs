@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::plots::{GRID_BOLD, GRID_LIGHT, Msg, font};
+use super::builder::{GRID_BOLD, GRID_LIGHT, Msg, font};
 use super::{ChartError, encode_png, ensure_font, paint};
 use crate::backtest::Backtest;
 use crate::contract::calendar::format_date;

@@ -28,7 +28,6 @@ mod font;
 mod frontier;
 mod layout;
 mod marginal_cost;
-mod plots;
 mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -199,7 +198,7 @@ pub fn curves_size(panels: usize) -> (u32, u32) {
     let cols = panels.min(CURVES_COLUMNS);
     let rows = panels.div_ceil(CURVES_COLUMNS);
     let width = if cols == 1 { 640 } else { cols as u32 * 400 };
-    (width, plots::curves_header_px(width) + rows as u32 * 330)
+    (width, curves::curves_header_px(width) + rows as u32 * 330)
 }
 
 /// Width and height of `allocation.png` for `channels` channels, px.
@@ -292,14 +291,14 @@ impl ChartKind {
         root: &DrawingArea<DB, Shift>,
         v: &View<'_>,
         f: &Frontier,
-    ) -> plots::Drawn {
+    ) -> builder::Drawn {
         match self {
-            ChartKind::Curves => plots::draw_curves(root, v, &v.panel_lanes()),
-            ChartKind::MarginalCost => plots::draw_marginal_cost(root, v, 1.0, true),
+            ChartKind::Curves => curves::draw_curves(root, v, &v.panel_lanes()),
+            ChartKind::MarginalCost => marginal_cost::draw_marginal_cost(root, v, 1.0, true),
             ChartKind::Allocation => {
-                plots::draw_allocation(root, v, &v.channel_allocations(), 1.0, true)
+                allocation::draw_allocation(root, v, &v.channel_allocations(), 1.0, true)
             }
-            ChartKind::Frontier => plots::draw_frontier(root, v, f, 1.0, true),
+            ChartKind::Frontier => frontier::draw_frontier(root, v, f, 1.0, true),
             ChartKind::Summary => summary::draw_summary(root, v, f),
         }
     }

@@ -6,7 +6,10 @@ use plotters::prelude::*;
 
 use super::SUMMARY_SIZE;
 use super::font::{fit_text, printable};
-use super::plots::{self, Drawn, Msg, cny2, font};
+use super::allocation::draw_allocation;
+use super::builder::{Drawn, Msg, cny2, font};
+use super::frontier::draw_frontier;
+use super::marginal_cost::draw_marginal_cost;
 use super::{Frontier, View};
 use crate::plan::{Metric, PlanStatus, fmt_num};
 
@@ -197,8 +200,8 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
 
     let panels = body.split_evenly((1, 3));
     let rows = v.channel_allocations();
-    plots::draw_allocation(&panels[0], v, &rows, 0.85, false)?;
-    plots::draw_marginal_cost(&panels[1], v, 0.85, false)?;
-    plots::draw_frontier(&panels[2], v, f, 0.85, false)?;
+    draw_allocation(&panels[0], v, &rows, 0.85, false)?;
+    draw_marginal_cost(&panels[1], v, 0.85, false)?;
+    draw_frontier(&panels[2], v, f, 0.85, false)?;
     Ok(())
 }
