@@ -5,9 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::SUMMARY_SIZE;
-use super::font::{fit_text, printable};
 use super::allocation::draw_allocation;
 use super::builder::{Drawn, Msg, cny2, font};
+use super::font::{fit_text, printable};
 use super::frontier::draw_frontier;
 use super::marginal_cost::draw_marginal_cost;
 use super::{Frontier, View};
