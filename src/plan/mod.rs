@@ -51,9 +51,6 @@ mod window;
 #[cfg(test)]
 mod tests;
 
-/// Moved to [`crate::report::table::fmt_num`]; re-exported for the charts
-/// that still import it from here.
-pub use crate::report::table::fmt_num;
 pub use frontier::{FrontierGoal, frontier};
 pub use input::{ChannelLimits, Lane, Metric, PlanError, PlanRequest, SolverChoice};
 pub use output::{

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::input::Lane;
 use super::output::{LaneBound, Plan};
@@ -178,7 +178,7 @@ fn unusable_reason(o: &crate::curves::FitOutcome) -> String {
 }
 
 /// One lane of the plan as a reader sees it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanRow {
     /// Live room.
     pub room: String,
@@ -209,13 +209,16 @@ pub struct PlanRow {
 }
 
 /// The plan against the last horizon of history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// Days compared (the plan's horizon).
     pub days: usize,
     /// Days one row of the history covers (1 = daily, 7 = weekly): the
     /// unit the plan is labelled in. Left out of plan.json when 1.
-    #[serde(skip_serializing_if = "crate::validate::period::period_days::is_daily")]
+    #[serde(
+        skip_serializing_if = "crate::validate::period::period_days::is_daily",
+        default = "crate::validate::period::period_days::daily"
+    )]
     pub period_days: u32,
     /// Spend over the last `days` days of history, CNY.
     pub last_spend_cny: f64,
@@ -252,8 +255,8 @@ impl Comparison {
 }
 
 /// A plan with everything the outputs show (`plan.json`:
-/// `report::plan_export::plan_json`).
-#[derive(Clone, Debug)]
+/// `report::plan_export::plan_json`, read back by `report::run_files`).
+#[derive(Clone, Debug, Deserialize)]
 pub struct PlanReport {
     /// The solver's answer.
     pub plan: Plan,

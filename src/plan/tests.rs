@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::curves::{Curve, Model};
+use crate::report::table::fmt_num;
 
 /// A binding limit in the words the outputs show.
 fn words(l: &Limit) -> String {

@@ -44,7 +44,7 @@ pub fn subject(r: &PlanReport, request: Option<&PlanRequest>, plan_start_day: i3
     let (y, w) = crate::output::iso_week(plan_start_day);
     let p = &r.plan;
     let unit = p.metric.unit();
-    let days = crate::plan::fmt_num(p.horizon_days);
+    let days = crate::report::table::fmt_num(p.horizon_days);
     let head = format!(
         "acqplan {y}-W{w:02} plan from {} ({days} days)",
         crate::contract::calendar::format_date(plan_start_day)

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::charts::{ChartInput, Frontier, FrontierPoint, chart_histories, curves_panel_lanes};
 use crate::curves::FitOutcome;
 use crate::curves::stage::{CurveFit, Granularity, SeriesKey, SeriesSet, extract_frame};
-use crate::plan::stage::{Comparison, LaneHistory, PlanReport, PlanRow};
-use crate::plan::{Plan, PlanRequest};
+use crate::plan::PlanRequest;
+use crate::plan::stage::{LaneHistory, PlanReport};
 use crate::screen::{FakeTraffic, FlaggedRow, ScreenResult};
 
 /// File name of the chart data.
@@ -261,7 +261,7 @@ impl RunFiles {
                 .map_err(|source| RunFilesError::Io { path, source })
         };
         let (plan_path, plan_bytes) = read("plan.json")?;
-        let report: PlanReportIn =
+        let report: PlanReport =
             serde_json::from_slice(&plan_bytes).map_err(|e| RunFilesError::Invalid {
                 path: plan_path,
                 what: "plan.json",
@@ -330,7 +330,7 @@ impl RunFiles {
         };
         Ok(RunFiles {
             dir: dir.to_path_buf(),
-            report: report.into(),
+            report,
             data,
             fits,
             histories,
@@ -425,86 +425,6 @@ fn parse_series(path: &Path, bytes: &[u8]) -> Result<(SeriesSet, Vec<FlaggedRow>
     .map_err(internal)?;
     let set = extract_frame(&frame, Granularity::RoomChannel).map_err(internal)?;
     Ok((set, flagged))
-}
-
-/// `plan.json` as written ([`PlanReport`] serialises; this reads it back).
-#[derive(Deserialize)]
-struct PlanReportIn {
-    plan: Plan,
-    rows: Vec<PlanRowIn>,
-    viewers_p10_sum: f64,
-    viewers_p90_sum: f64,
-    comparison: ComparisonIn,
-    unusable: Vec<(String, String, String)>,
-}
-
-#[derive(Deserialize)]
-struct PlanRowIn {
-    room: String,
-    channel: String,
-    spend_cny: f64,
-    spend_cny_per_day: f64,
-    viewers: f64,
-    viewers_p10: f64,
-    viewers_p90: f64,
-    avg_cost_cny_per_viewer: Option<f64>,
-    marginal_cost_cny_per_viewer: Option<f64>,
-    binding: Vec<String>,
-    extrapolation: bool,
-    last_spend_cny: f64,
-    last_viewers: f64,
-}
-
-#[derive(Deserialize)]
-struct ComparisonIn {
-    days: usize,
-    #[serde(default = "crate::validate::period::period_days::daily")]
-    period_days: u32,
-    last_spend_cny: f64,
-    last_viewers: f64,
-    last_cost_per_viewer_cny: Option<f64>,
-    plan_viewers_at_last_cost_cny: Option<f64>,
-    saving_cny: Option<f64>,
-}
-
-impl From<PlanReportIn> for PlanReport {
-    fn from(r: PlanReportIn) -> Self {
-        let c = r.comparison;
-        PlanReport {
-            plan: r.plan,
-            rows: r
-                .rows
-                .into_iter()
-                .map(|x| PlanRow {
-                    room: x.room,
-                    channel: x.channel,
-                    spend_cny: x.spend_cny,
-                    spend_cny_per_day: x.spend_cny_per_day,
-                    viewers: x.viewers,
-                    viewers_p10: x.viewers_p10,
-                    viewers_p90: x.viewers_p90,
-                    avg_cost_cny_per_viewer: x.avg_cost_cny_per_viewer,
-                    marginal_cost_cny_per_viewer: x.marginal_cost_cny_per_viewer,
-                    binding: x.binding,
-                    extrapolation: x.extrapolation,
-                    last_spend_cny: x.last_spend_cny,
-                    last_viewers: x.last_viewers,
-                })
-                .collect(),
-            viewers_p10_sum: r.viewers_p10_sum,
-            viewers_p90_sum: r.viewers_p90_sum,
-            comparison: Comparison {
-                days: c.days,
-                period_days: c.period_days,
-                last_spend_cny: c.last_spend_cny,
-                last_viewers: c.last_viewers,
-                last_cost_per_viewer_cny: c.last_cost_per_viewer_cny,
-                plan_viewers_at_last_cost_cny: c.plan_viewers_at_last_cost_cny,
-                saving_cny: c.saving_cny,
-            },
-            unusable: r.unusable,
-        }
-    }
 }
 
 #[cfg(test)]

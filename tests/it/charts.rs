@@ -615,14 +615,15 @@ fn frontier_shows_an_orders_or_gmv_target_in_its_own_unit() {
             .find(|t| t.text.starts_with("target "))
             .unwrap_or_else(|| panic!("{unit}: no target label among {:?}", frontier.texts));
         assert!(
-            label
-                .text
-                .contains(&format!("{} {unit}", acqplan::plan::fmt_num(target))),
+            label.text.contains(&format!(
+                "{} {unit}",
+                acqplan::report::table::fmt_num(target)
+            )),
             "{unit}: {}",
             label.text
         );
         // The line is drawn at the viewers the plan buys, as the label says.
-        let viewers = acqplan::plan::fmt_num(r.report.plan.totals.viewers);
+        let viewers = acqplan::report::table::fmt_num(r.report.plan.totals.viewers);
         assert!(label.text.contains(&viewers), "{}", label.text);
     }
 }

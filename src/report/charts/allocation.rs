@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::builder::{Drawn, Frame, LAST_GREY, Msg, at, finite_max, fit_caption, font, upper};
 use super::font::{fit_text, printable};
 use super::{ChannelAlloc, View};
-use crate::plan::fmt_num;
+use crate::report::table::fmt_num;
 
 pub(crate) fn draw_allocation<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

@@ -9,7 +9,7 @@ use super::builder::{GRID_BOLD, GRID_LIGHT, Msg, font};
 use super::{ChartError, encode_png, ensure_font, paint};
 use crate::backtest::Backtest;
 use crate::contract::calendar::format_date;
-use crate::plan::fmt_num;
+use crate::report::table::fmt_num;
 
 const SIZE: (u32, u32) = (960, 460);
 

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::font::{FONT_FAMILY, fit_text};
 use super::layout::{Rect, label_extent};
-use crate::plan::fmt_num;
+use crate::report::table::fmt_num;
 
 pub(crate) type Drawn = Result<(), String>;
 

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::builder::{Drawn, FAKE_MARK, Frame, LAST_GREY, Msg, at, finite_max, font, upper};
 use super::font::{fit_text, printable, text_width_px};
 use super::{LaneView, View};
-use crate::plan::fmt_num;
+use crate::report::table::fmt_num;
 
 /// Height of the title and legend strip of `curves.png`, px.
 pub(crate) const CURVES_HEADER_PX: u32 = 70;

@@ -10,7 +10,8 @@ use super::builder::{
 use super::font::{fit_text, text_width_px};
 use super::layout::{Placer, Rect, label_extent};
 use super::{Frontier, View};
-use crate::plan::{Metric, PlanStatus, fmt_num};
+use crate::plan::{Metric, PlanStatus};
+use crate::report::table::fmt_num;
 
 /// Label candidates around a marker at `p` (pixels) with radius `r`, in the
 /// order tried: below right, above left, above right, below left.

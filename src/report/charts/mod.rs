@@ -747,7 +747,7 @@ impl<'a> View<'a> {
 
     /// "over 7 days" etc.
     pub fn horizon_text(&self) -> String {
-        format!("{} days", crate::plan::fmt_num(self.days))
+        format!("{} days", crate::report::table::fmt_num(self.days))
     }
 
     /// Label with a leading separator, or nothing.

@@ -11,7 +11,8 @@ use super::font::{fit_text, printable};
 use super::frontier::draw_frontier;
 use super::marginal_cost::draw_marginal_cost;
 use super::{Frontier, View};
-use crate::plan::{Metric, PlanStatus, fmt_num};
+use crate::plan::{Metric, PlanStatus};
+use crate::report::table::fmt_num;
 
 /// Height of the text block, px.
 const HEADER_PX: u32 = 330;
