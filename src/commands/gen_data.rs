@@ -125,6 +125,10 @@ pub(super) fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
     write_atomic(&dir.join("fake_rows.csv"), &h.fake_rows_csv())?;
     if args.sample {
         write_atomic(&dir.join("history_zh.csv"), &h.to_csv(Headers::Chinese))?;
+        // The same history as weekly console exports (`acqplan ingest`).
+        for (name, bytes) in h.weekly_exports() {
+            write_atomic(&dir.join(name), &bytes)?;
+        }
     }
     if args.parquet || args.sample {
         write_parquet(&dir.join("history.parquet"), &h)?;

@@ -911,6 +911,63 @@ impl History {
         w.into_inner().expect("writing to memory")
     }
 
+    /// The history as a team's console exports would bring it in: one
+    /// backfill up to four weeks before the end, then one export per week
+    /// that also repeats the week before it (consoles export overlapping
+    /// windows), with that repeated week's late conversions arrived: in each
+    /// weekly export, every `douyin_qianchuan` row of the repeated week has
+    /// one more order and that order's GMV (the average order value of the
+    /// row, or 100 CNY). (file name, CSV bytes), in the order they are
+    /// ingested.
+    pub fn weekly_exports(&self) -> Vec<(String, Vec<u8>)> {
+        let Some(last) = self.rows.iter().map(|r| r.date).max() else {
+            return Vec::new();
+        };
+        let weeks = 4;
+        let first_week = last - 7 * weeks + 1;
+        let slice = |from: i32, to: i32, revise_before: Option<i32>| {
+            let mut h = History {
+                rooms: self.rooms.clone(),
+                rows: self
+                    .rows
+                    .iter()
+                    .filter(|r| r.date >= from && r.date < to)
+                    .cloned()
+                    .collect(),
+                truth: self.truth.clone(),
+                engagement: self.engagement,
+            };
+            if let Some(until) = revise_before {
+                for r in h
+                    .rows
+                    .iter_mut()
+                    .filter(|r| r.date < until && CHANNELS[r.channel].id == "douyin_qianchuan")
+                {
+                    let aov = if r.orders > 0.0 {
+                        (r.gmv / r.orders * 100.0).round() / 100.0
+                    } else {
+                        100.0
+                    };
+                    r.orders += 1.0;
+                    r.gmv = ((r.gmv + aov) * 100.0).round() / 100.0;
+                }
+            }
+            h.to_csv(Headers::English)
+        };
+        let mut out = vec![(
+            format!("exports/01_backfill_to_{}.csv", format_date(first_week - 1)),
+            slice(i32::MIN, first_week, None),
+        )];
+        for k in 0..weeks {
+            let start = first_week + 7 * k;
+            out.push((
+                format!("exports/{:02}_week_{}.csv", k + 2, format_date(start)),
+                slice(start - 7, start + 7, Some(start)),
+            ));
+        }
+        out
+    }
+
     /// The bot rows as CSV bytes.
     pub fn fake_rows_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(Vec::new());

@@ -390,6 +390,11 @@ fn shipped_sample_matches_its_generator() {
         "history_zh.csv",
         "truth.json",
         "fake_rows.csv",
+        "exports/01_backfill_to_2026-09-28.csv",
+        "exports/02_week_2026-09-29.csv",
+        "exports/03_week_2026-10-06.csv",
+        "exports/04_week_2026-10-13.csv",
+        "exports/05_week_2026-10-20.csv",
     ] {
         assert_eq!(
             std::fs::read(dir.path().join(f)).unwrap(),

@@ -475,3 +475,111 @@ fn an_ingest_killed_at_any_point_leaves_the_old_store_or_the_new_one() {
     assert_eq!(acqplan(d, &["ingest", "b.csv", "--into", "store"]).0, 0);
     assert_eq!(seen(d), new);
 }
+
+#[test]
+fn the_shipped_exports_make_the_shipped_store_and_the_history_with_its_revisions() {
+    use acqplan::load::{LoadOptions, load};
+    use acqplan::store::rows::{NUMBERS, rows_of};
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("exports")).unwrap();
+    let mut exports: Vec<String> = std::fs::read_dir(repo.join("data/exports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    exports.sort();
+    assert_eq!(exports.len(), 5, "{exports:?}");
+    let mut args = vec!["ingest".to_string()];
+    for e in &exports {
+        std::fs::copy(repo.join("data/exports").join(e), d.join("exports").join(e)).unwrap();
+        args.push(format!("exports/{e}"));
+    }
+    args.extend(["--into".into(), "store".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = acqplan(d, &args);
+    assert_eq!(code, 0, "{err}");
+
+    // The same month files, byte for byte, as the shipped store's.
+    let fresh = tree(&d.join("store/current"));
+    let shipped = tree(&repo.join("data/store/current"));
+    let parts = |t: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        t.iter()
+            .filter(|(k, _)| k.ends_with(".parquet"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    assert_eq!(
+        parts(&fresh),
+        parts(&shipped),
+        "data/store is what ingesting data/exports makes"
+    );
+    // Its ledger, but for when.
+    let no_time = |t: &BTreeMap<String, Vec<u8>>| -> Vec<String> {
+        String::from_utf8(t["_ledger.csv"].clone())
+            .unwrap()
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(no_time(&fresh), no_time(&shipped));
+
+    // The store is data/history.csv with the ledger's revisions: every
+    // value that differs is in the ledger, old and new.
+    let opts = LoadOptions::default();
+    let history = rows_of(&load(&repo.join("data/history.csv"), &opts).unwrap().data).unwrap();
+    let store = rows_of(&load(&d.join("store"), &opts).unwrap().data).unwrap();
+    assert_eq!(
+        history.keys().collect::<Vec<_>>(),
+        store.keys().collect::<Vec<_>>()
+    );
+    let mut changed = std::collections::BTreeSet::new();
+    for (k, h) in &history {
+        for (i, f) in NUMBERS.iter().enumerate() {
+            if h.numbers[i] != store[k].numbers[i] {
+                changed.insert((
+                    acqplan::contract::calendar::format_date(k.0),
+                    k.1.clone(),
+                    k.2.clone(),
+                    f.name().to_string(),
+                ));
+            }
+        }
+    }
+    let ledger = String::from_utf8(fresh["_ledger.csv"].clone()).unwrap();
+    let logged: std::collections::BTreeSet<_> = ledger
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            let k = (
+                acqplan::contract::cell::parse_date(c[0]).unwrap(),
+                c[1].to_string(),
+                c[2].to_string(),
+            );
+            let i = NUMBERS.iter().position(|f| f.name() == c[3]).unwrap();
+            assert_eq!(
+                history[&k].numbers[i].unwrap().to_string(),
+                c[4],
+                "old value of {l}"
+            );
+            assert_eq!(
+                store[&k].numbers[i].unwrap().to_string(),
+                c[5],
+                "new value of {l}"
+            );
+            (
+                c[0].to_string(),
+                c[1].to_string(),
+                c[2].to_string(),
+                c[3].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(logged, changed);
+    assert_eq!(
+        changed.len(),
+        4 * 7 * 3 * 2,
+        "4 weekly exports × 7 days × 3 rooms × orders and GMV"
+    );
+}
