@@ -66,18 +66,32 @@ pub(super) fn fit_stage(
     })
 }
 
+impl FittedRun {
+    /// End the run: manifest.json with the row counts, then the folder
+    /// put in place.
+    pub fn finish(
+        &self,
+        io: &mut Io<'_>,
+        command: &'static str,
+        s: &Settings,
+    ) -> Result<(), Error> {
+        let f = &self.fitted;
+        finish_run(
+            io,
+            command,
+            &self.dir,
+            &f.series.screened.history.input,
+            f.rows(),
+            s,
+        )
+    }
+}
+
 pub(super) fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
     let s = settings(&args.data, Some(&args.curves), None, None, None)?;
     let run = fit_stage(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
     let f = &run.fitted;
-    finish_run(
-        io,
-        "fit",
-        &run.dir,
-        &f.series.screened.history.input,
-        f.rows(),
-        &s,
-    )?;
+    run.finish(io, "fit", &s)?;
     io.note(format_args!(
         "wrote curves.csv, curves.json, manifest.json to {}",
         run.dir.display()

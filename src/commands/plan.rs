@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::fit::fit_stage;
 use super::report::{send_eml, write_eml};
-use super::{Io, finish_run, settings, write_files};
+use super::{Io, settings, write_files};
 use crate::cli::{Format, FrontierArgs, PlanArgs};
 use crate::config::{ConfigError, Settings, budget_range, read_room_targets};
 use crate::error::Error;
@@ -129,14 +129,7 @@ pub(super) fn plan_cmd(
         report,
         Some(&main_request),
     )?;
-    finish_run(
-        io,
-        command,
-        &run.dir,
-        &f.series.screened.history.input,
-        f.rows(),
-        &s,
-    )?;
+    run.finish(io, command, &s)?;
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     io.note(format_args!(
         "wrote plan.csv, plan.json, plan.xlsx, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
@@ -228,14 +221,7 @@ pub(super) fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Er
         &run.dir.join("frontier.png"),
         &frontier_png(&input, &frontier)?,
     )?;
-    finish_run(
-        io,
-        "frontier",
-        &run.dir,
-        &f.series.screened.history.input,
-        f.rows(),
-        &s,
-    )?;
+    run.finish(io, "frontier", &s)?;
     io.note(format_args!(
         "wrote frontier.csv, frontier.png, curves.csv, curves.json, manifest.json to {}",
         run.dir.display()
