@@ -583,3 +583,40 @@ fn the_shipped_exports_make_the_shipped_store_and_the_history_with_its_revisions
         "4 weekly exports × 7 days × 3 rooms × orders and GMV"
     );
 }
+
+#[test]
+fn console_exports_ingest_with_the_rules_of_validate() {
+    // Chinese headers, ¥ and thousands separators, a 合计 row per day: the
+    // store holds what `validate` reads from the file, total rows left out
+    // with the same warning.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        repo.join("tests/it/fixtures/console/qianchuan.csv"),
+        d.join("qianchuan.csv"),
+    )
+    .unwrap();
+    let (code, direct, verr) = acqplan(
+        d,
+        &["validate", "--data", "qianchuan.csv", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{verr}");
+    let (code, _, err) = acqplan(d, &["ingest", "qianchuan.csv", "--into", "store"]);
+    assert_eq!(code, 0, "{err}");
+    let warning = |e: &str| {
+        e.lines()
+            .find(|l| l.contains("total row"))
+            .map(str::to_string)
+    };
+    assert!(warning(&err).is_some(), "{err}");
+    assert_eq!(warning(&err), warning(&verr));
+    let (code, stored, err) = acqplan(d, &["validate", "--data", "store", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let a: serde_json::Value = serde_json::from_str(&direct).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert!(a["rows"].as_u64().unwrap() > 0);
+    for k in ["rows", "first_date", "last_date", "rooms", "channels"] {
+        assert_eq!(a[k], b[k], "{k}: {direct}\n{stored}");
+    }
+}
