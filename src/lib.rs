@@ -1,14 +1,17 @@
 //! acqplan plans how a live-stream e-commerce business buys traffic.
 //!
-//! The program is a pipeline; each stage takes the previous stage's output
-//! type, so the order cannot be got wrong:
+//! The program is a pipeline of typed stages, [`pipeline`]: each stage
+//! takes the previous stage's value, so the order cannot be got wrong, and
+//! returns what it has to say as messages instead of printing:
 //!
 //! ```text
-//!  history file ──load──▶ ValidatedData ──screen──▶ … ──fit──▶ curves ──plan──▶ plan ──report──▶ run folder
-//!  (CSV/Parquet/xlsx)     (every defect named                (Curve: value,       (LP over
-//!                          by file, line, column)             derivative,         piecewise-linear
-//!                                                             inverse)            segments)
+//!  history file ─load─▶ History ─screen─▶ Screened ─series─▶ Series ─fit─▶ Fitted ─▶ Planner ─solve─▶ PlanReport ─render─▶ RunArtifacts
+//!  (CSV/Parquet/xlsx,   (every defect named      (bots set aside)        (curves: value,   (LP over piecewise-            (bytes: tables,
+//!   a folder, a store)   by file, line, column)                           derivative, band)  linear segments)               charts, email)
 //! ```
+//!
+//! [`commands`] turns the settings of each subcommand into these calls and
+//! writes and prints their results; the binary parses flags and maps errors.
 //!
 //! - [`contract`] is the data contract every input path shares: the fields
 //!   of a history row, header aliases, reading one cell, the calendar, and
@@ -21,6 +24,8 @@
 //!   them atomically into a run folder.
 //! - [`synth`] makes synthetic history from known curves.
 //! - [`config`] resolves defaults < `acqplan.toml` < flags.
+//! - [`store`] keeps the history: console exports merged into a
+//!   month-partitioned Parquet store (`acqplan ingest`).
 
 pub mod amount;
 pub mod backtest;

@@ -373,8 +373,10 @@ impl ScreenResult {
     }
 
     /// The history the curves should see: without the flagged rows under
-    /// [`FakeTraffic::Exclude`], unchanged otherwise.
-    pub fn curve_input(&self, data: &ValidatedData) -> Result<ValidatedData, ScreenError> {
+    /// [`FakeTraffic::Exclude`], unchanged otherwise. Crate-private: outside
+    /// the crate the curves' rows come from `pipeline::series`, which pairs
+    /// the result with the data it was computed on.
+    pub(crate) fn curve_input(&self, data: &ValidatedData) -> Result<ValidatedData, ScreenError> {
         if self.policy != FakeTraffic::Exclude || self.flagged_rows.is_empty() {
             return Ok(data.clone());
         }
