@@ -194,6 +194,15 @@ pub fn current(store: &Path) -> Result<Option<(PathBuf, Manifest)>, StoreError> 
     Ok(Some((dir, manifest)))
 }
 
+/// The store's write lock, held while an ingest or `--keep-days` changes
+/// it (released when dropped, or by the kernel when the process dies).
+fn lock(store: &Path) -> Result<crate::output::run_dir::Lock, Error> {
+    crate::output::run_dir::Lock::acquire(&store.join("_lock"), store).map_err(|e| match e {
+        OutputError::Busy { path, pid } => StoreError::Busy { path, pid }.into(),
+        other => other.into(),
+    })
+}
+
 /// `YYYY-MM` of a day.
 fn month_of(day: i32) -> String {
     let (y, m, _) = civil_from_days(day);
@@ -224,12 +233,7 @@ pub fn ingest(
     messages: &mut Messages,
 ) -> Result<IngestReport, Error> {
     std::fs::create_dir_all(store).map_err(io(store))?;
-    let _lock = crate::output::run_dir::Lock::acquire(&store.join("_lock"), store).map_err(
-        |e| match e {
-            OutputError::Busy { path, pid } => Error::from(StoreError::Busy { path, pid }),
-            other => other.into(),
-        },
-    )?;
+    let _lock = lock(store)?;
     let old = current(store)?;
     remove_stale_generations(store, old.as_ref().map(|(d, _)| d.as_path()))?;
     let (old_dir, mut manifest) = match old {
@@ -383,12 +387,7 @@ pub fn ingest(
 /// history the fits need), all or nothing like an ingest. Returns the new
 /// manifest and the rows dropped; `None` when nothing was older.
 pub fn keep_days(store: &Path, keep_days: u32) -> Result<Option<(Manifest, usize)>, Error> {
-    let _lock = crate::output::run_dir::Lock::acquire(&store.join("_lock"), store).map_err(
-        |e| match e {
-            OutputError::Busy { path, pid } => Error::from(StoreError::Busy { path, pid }),
-            other => other.into(),
-        },
-    )?;
+    let _lock = lock(store)?;
     let (dir, mut manifest) = current(store)?.ok_or_else(|| StoreError::NotAStore {
         path: store.into(),
         problem: "nothing has been ingested into it".into(),
