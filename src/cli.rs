@@ -257,9 +257,9 @@ pub struct IngestArgs {
     /// Console exports (.csv/.tsv, .xlsx, .parquet), merged in the order given.
     #[arg(required = true, value_name = "EXPORT")]
     pub exports: Vec<PathBuf>,
-    /// The store (made if absent).
+    /// The store (made if absent; default: `store` in acqplan.toml).
     #[arg(long, value_name = "STORE")]
-    pub into: PathBuf,
+    pub into: Option<PathBuf>,
     /// When an export disagrees with a row the store holds.
     #[arg(long, value_enum, default_value_t = crate::store::rows::OnConflict::Newer)]
     pub on_conflict: crate::store::rows::OnConflict,
@@ -272,6 +272,10 @@ pub struct IngestArgs {
     /// Go on without bad rows; each is kept with its reason in the store's `_rejected/`.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Wait up to this many seconds for another ingest writing the store
+    /// (default: fail at once).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_wait)]
+    pub wait: f64,
     /// How long one row is: auto, day, week.
     #[arg(long, value_name = "auto|day|week")]
     pub period: Option<String>,
@@ -292,6 +296,16 @@ pub struct StoreArgs {
     /// the fits need; the change is all or nothing, like an ingest).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(7..))]
     pub keep_days: Option<u32>,
+    /// First check every month file against the store's manifest (BLAKE3,
+    /// rows) and rewrite those not in the form this acqplan writes (files
+    /// of an older writer or another tool); stray files are left out. All
+    /// or nothing, like an ingest.
+    #[arg(long)]
+    pub compact: bool,
+    /// Wait up to this many seconds for an ingest writing the store
+    /// (`--keep-days`, `--compact`; default: fail at once).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_wait)]
+    pub wait: f64,
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -568,4 +582,12 @@ pub struct GenArgs {
     /// occupied folder is refused, so old partitions never mix in).
     #[arg(long, requires = "parquet_dir")]
     pub force: bool,
+}
+
+/// `--wait SECONDS`: a finite number ≥ 0.
+fn parse_wait(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds from 0 to 86400")),
+    }
 }

@@ -18,6 +18,10 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
         period: args.period.clone(),
     };
     let s = settings(&data_args, None, None, None, None)?;
+    let into = match args.into.clone().or(s.store.value.clone()) {
+        Some(p) => p,
+        None => return Err(crate::config::ConfigError::NoStore.into()),
+    };
     let options = IngestOptions {
         load: crate::load::LoadOptions {
             columns: s.column_map(),
@@ -25,11 +29,12 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
         },
         period: s.period.value,
         on_conflict: args.on_conflict,
+        wait: std::time::Duration::from_secs_f64(args.wait),
     };
     io.clock.start("ingest");
     let mut messages = Vec::new();
     let report = ingest(
-        &args.into,
+        &into,
         &args.exports,
         &options,
         std::time::SystemTime::now(),
@@ -54,8 +59,7 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
             io.err,
             "revision: and {} more; every one is in {}",
             revisions.len() - REVISIONS_SHOWN,
-            args.into
-                .join(crate::store::CURRENT)
+            into.join(crate::store::CURRENT)
                 .join(crate::store::LEDGER)
                 .display()
         );
@@ -75,7 +79,7 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
         if report.changed {
             format!(
                 "store {} is now generation {}: {} rows, {} to {}",
-                args.into.display(),
+                into.display(),
                 report.manifest.generation,
                 report.manifest.rows,
                 report.manifest.first_date.as_deref().unwrap_or("-"),
@@ -84,7 +88,7 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
         } else {
             format!(
                 "store {} unchanged: nothing new in the exports",
-                args.into.display()
+                into.display()
             )
         }
     ));
@@ -154,8 +158,38 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
 }
 
 pub(super) fn store_cmd(args: StoreArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let wait = std::time::Duration::from_secs_f64(args.wait);
+    if args.compact {
+        let r = crate::store::compact(&args.store, wait)?;
+        let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+        for f in &r.strays {
+            let _ = writeln!(
+                io.err,
+                "warning: {}: not in the store's manifest; left out of the new generation",
+                args.store.join(crate::store::CURRENT).join(f).display()
+            );
+        }
+        if r.rewritten.is_empty() && r.strays.is_empty() {
+            io.note(format_args!(
+                "compact: the {} month files match the manifest and are already as this acqplan writes them; store {} unchanged",
+                r.checked,
+                args.store.display()
+            ));
+        } else {
+            io.note(format_args!(
+                "compact: rewrote {} of {} month files ({}), {} → {}; store {} is now generation {}",
+                r.rewritten.len(),
+                r.checked,
+                if r.rewritten.is_empty() { "none".into() } else { r.rewritten.join(", ") },
+                mb(r.bytes_before),
+                mb(r.bytes_after),
+                args.store.display(),
+                r.manifest.generation
+            ));
+        }
+    }
     if let Some(days) = args.keep_days {
-        match crate::store::keep_days(&args.store, days)? {
+        match crate::store::keep_days(&args.store, days, wait)? {
             Some((m, dropped)) => io.note(format_args!(
                 "dropped {dropped} rows older than the last {days} days; store {} is now generation {}: {} rows, {} to {}",
                 args.store.display(),

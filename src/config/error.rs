@@ -27,6 +27,8 @@ pub enum ConfigError {
     BadColumnFlag { given: String },
     #[error("no history file given")]
     NoData,
+    #[error("no store given to ingest into")]
+    NoStore,
     #[error("`--cap {given}` is not of the form CHANNEL=VIEWERS_PER_DAY")]
     BadCapFlag { given: String },
     #[error("reach cap `{value}` of channel `{channel}` is not a positive number of viewers/day")]
@@ -102,6 +104,9 @@ impl ConfigError {
                 Field::ALL.map(Field::name).join(", ")
             ),
             ConfigError::NoData => "pass --data FILE, or set `data = \"…\"` in acqplan.toml".into(),
+            ConfigError::NoStore => {
+                "pass --into STORE, or set `store = \"…\"` in acqplan.toml".into()
+            }
             ConfigError::BadAmount { .. } => {
                 "amounts are plain numbers or with k, M, 万, 亿: 800000, 80万, 1.2M".into()
             }

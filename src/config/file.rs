@@ -22,6 +22,10 @@ pub struct FileConfig {
     pub data: Option<PathBuf>,
     /// Where run folders go (default `reports`).
     pub out_root: Option<PathBuf>,
+    /// The history store `acqplan ingest` merges exports into when
+    /// `--into` is not given (e.g. `store = "store"`; point `data` at it too
+    /// to run on it).
+    pub store: Option<PathBuf>,
     /// How long one row of the history is: `"auto"` (default: detected from
     /// the dates), `"day"` or `"week"`.
     pub period: Option<String>,
@@ -300,6 +304,7 @@ pub fn read_file_config(
     let base = path.parent().unwrap_or(Path::new(""));
     cfg.data = cfg.data.map(|d| base.join(d));
     cfg.out_root = cfg.out_root.map(|d| base.join(d));
+    cfg.store = cfg.store.map(|d| base.join(d));
     Ok((cfg, Some(path)))
 }
 

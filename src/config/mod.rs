@@ -67,6 +67,7 @@ impl Settings {
         let config_file = l.config_file();
         let data = l.data();
         let out_root = l.out_root();
+        let store = l.store();
         let period = l.period()?;
         let backtest = l.backtest();
         let columns = l.columns()?;
@@ -85,6 +86,7 @@ impl Settings {
             config_file,
             data,
             out_root,
+            store,
             columns,
             period,
             backtest,
@@ -182,6 +184,11 @@ impl Layers<'_> {
             self.file.data.clone().map(Some),
             None,
         )
+    }
+
+    /// `ingest --into` replaces it in the command itself.
+    fn store(&self) -> Setting<Option<PathBuf>> {
+        self.pick(None, self.file.store.clone().map(Some), None)
     }
 
     fn out_root(&self) -> Setting<PathBuf> {

@@ -133,6 +133,8 @@ pub struct Settings {
     pub data: Setting<Option<PathBuf>>,
     /// Root of the default run folders.
     pub out_root: Setting<PathBuf>,
+    /// The store `ingest` writes (`--into`, else `store = …`).
+    pub store: Setting<Option<PathBuf>>,
     /// Header per contract column, on top of the built-in aliases.
     pub columns: BTreeMap<String, Setting<String>>,
     /// How long one row of the history is.

@@ -42,6 +42,15 @@ pub fn settings_table(settings: &Settings) -> String {
         &settings.data.source,
     );
     row(
+        "store".into(),
+        settings
+            .store
+            .value
+            .as_ref()
+            .map_or("(none)".into(), |p| p.display().to_string()),
+        &settings.store.source,
+    );
+    row(
         "out_root".into(),
         settings.out_root.value.display().to_string(),
         &settings.out_root.source,

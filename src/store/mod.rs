@@ -126,6 +126,9 @@ pub struct IngestOptions {
     pub period: PeriodChoice,
     /// What to do when an export disagrees with the store.
     pub on_conflict: OnConflict,
+    /// How long to wait for another writer's lock before failing
+    /// (zero: fail at once).
+    pub wait: std::time::Duration,
 }
 
 /// What happened to one export.
@@ -194,14 +197,33 @@ pub fn current(store: &Path) -> Result<Option<(PathBuf, Manifest)>, StoreError> 
     Ok(Some((dir, manifest)))
 }
 
-/// The store's write lock, held while an ingest or `--keep-days` changes
-/// it (released when dropped, or by the kernel when the process dies).
-fn lock(store: &Path) -> Result<crate::output::run_dir::Lock, Error> {
-    crate::output::run_dir::Lock::acquire(&store.join("_lock"), store).map_err(|e| match e {
-        OutputError::Busy { path, pid } => StoreError::Busy { path, pid }.into(),
-        other => other.into(),
-    })
+/// The store's write lock, held while an ingest, `--keep-days` or
+/// `--compact` changes it (released when dropped, or by the kernel when the
+/// process dies). Another writer's lock is polled for up to `wait`, then
+/// [`StoreError::Busy`].
+fn lock(store: &Path, wait: std::time::Duration) -> Result<crate::output::run_dir::Lock, Error> {
+    let start = std::time::Instant::now();
+    loop {
+        match crate::output::run_dir::Lock::acquire(&store.join("_lock"), store) {
+            Ok(l) => return Ok(l),
+            Err(OutputError::Busy { path, pid }) => {
+                if start.elapsed() >= wait {
+                    return Err(StoreError::Busy {
+                        path,
+                        pid,
+                        waited: wait,
+                    }
+                    .into());
+                }
+                std::thread::sleep(LOCK_POLL.min(wait.saturating_sub(start.elapsed())));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
 }
+
+/// How often a waiting writer tries the lock again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// `YYYY-MM` of a day.
 fn month_of(day: i32) -> String {
@@ -233,7 +255,7 @@ pub fn ingest(
     messages: &mut Messages,
 ) -> Result<IngestReport, Error> {
     std::fs::create_dir_all(store).map_err(io(store))?;
-    let _lock = lock(store)?;
+    let _lock = lock(store, options.wait)?;
     let old = current(store)?;
     remove_stale_generations(store, old.as_ref().map(|(d, _)| d.as_path()))?;
     let (old_dir, mut manifest) = match old {
@@ -386,8 +408,12 @@ pub fn ingest(
 /// Drop the rows older than the last `keep_days` days of the store (the
 /// history the fits need), all or nothing like an ingest. Returns the new
 /// manifest and the rows dropped; `None` when nothing was older.
-pub fn keep_days(store: &Path, keep_days: u32) -> Result<Option<(Manifest, usize)>, Error> {
-    let _lock = lock(store)?;
+pub fn keep_days(
+    store: &Path,
+    keep_days: u32,
+    wait: std::time::Duration,
+) -> Result<Option<(Manifest, usize)>, Error> {
+    let _lock = lock(store, wait)?;
     let (dir, mut manifest) = current(store)?.ok_or_else(|| StoreError::NotAStore {
         path: store.into(),
         problem: "nothing has been ingested into it".into(),
@@ -426,6 +452,124 @@ pub fn keep_days(store: &Path, keep_days: u32) -> Result<Option<(Manifest, usize
     manifest.partitions = kept;
     write_generation(store, Some(&dir), &mut manifest, &months, &touched, "", &[])?;
     Ok(Some((manifest, dropped)))
+}
+
+/// What `--compact` did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompactReport {
+    /// Month files checked (every partition of the manifest).
+    pub checked: usize,
+    /// Month files rewritten (not in the current writer's form).
+    pub rewritten: Vec<String>,
+    /// Files inside the generation that the manifest does not list (left
+    /// out of the new generation).
+    pub strays: Vec<String>,
+    /// Bytes of the month files before and after.
+    pub bytes_before: u64,
+    /// After.
+    pub bytes_after: u64,
+    /// The manifest after (a new generation when anything changed).
+    pub manifest: Manifest,
+}
+
+/// Check every month file against the manifest (BLAKE3, rows) and rewrite
+/// those not in the form this acqplan writes (one sorted file per month,
+/// the current schema and encoding: files from an older writer, or
+/// rewritten by another tool), leaving out stray files the manifest does
+/// not list; all or nothing like an ingest. A month file whose bytes do not
+/// match its BLAKE3 is [`StoreError::Damaged`] and nothing is changed.
+pub fn compact(store: &Path, wait: std::time::Duration) -> Result<CompactReport, Error> {
+    let _lock = lock(store, wait)?;
+    let (dir, mut manifest) = current(store)?.ok_or_else(|| StoreError::NotAStore {
+        path: store.into(),
+        problem: "nothing has been ingested into it".into(),
+    })?;
+    remove_stale_generations(store, Some(&dir))?;
+    let mut months = std::collections::BTreeMap::new();
+    let mut touched = std::collections::BTreeSet::new();
+    let (mut bytes_before, mut bytes_after) = (0u64, 0u64);
+    for p in &manifest.partitions {
+        let path = dir.join(&p.file);
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let found = blake3::hash(&bytes).to_hex().to_string();
+        if found != p.blake3 {
+            return Err(StoreError::Damaged {
+                path,
+                problem: format!("its BLAKE3 is {found}, the manifest says {}", p.blake3),
+            }
+            .into());
+        }
+        let rows = read_month(&dir, p)?;
+        if rows.len() != p.rows {
+            return Err(StoreError::Damaged {
+                path,
+                problem: format!("it holds {} rows, the manifest says {}", rows.len(), p.rows),
+            }
+            .into());
+        }
+        let canonical = month_bytes(&rows)?;
+        bytes_before += bytes.len() as u64;
+        bytes_after += canonical.len() as u64;
+        if canonical != bytes {
+            touched.insert(p.month.clone());
+            months.insert(p.month.clone(), rows);
+        }
+    }
+    let listed: std::collections::BTreeSet<PathBuf> = manifest
+        .partitions
+        .iter()
+        .map(|p| PathBuf::from(&p.file))
+        .chain([MANIFEST, LEDGER].map(PathBuf::from))
+        .collect();
+    let mut strays = Vec::new();
+    stray_files(&dir, &dir, &listed, &mut strays)?;
+    strays.sort();
+    let checked = manifest.partitions.len();
+    let rewritten: Vec<String> = touched.iter().cloned().collect();
+    if !touched.is_empty() || !strays.is_empty() {
+        write_generation(store, Some(&dir), &mut manifest, &months, &touched, "", &[])?;
+    }
+    Ok(CompactReport {
+        checked,
+        rewritten,
+        strays,
+        bytes_before,
+        bytes_after,
+        manifest,
+    })
+}
+
+/// Files under `dir` (but `_rejected/`) that `listed` does not name.
+fn stray_files(
+    root: &Path,
+    dir: &Path,
+    listed: &std::collections::BTreeSet<PathBuf>,
+    out: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    for e in std::fs::read_dir(dir).map_err(io(dir))? {
+        let e = e.map_err(io(dir))?;
+        let path = e.path();
+        let rel = path
+            .strip_prefix(root)
+            .expect("under the root")
+            .to_path_buf();
+        if path.is_dir() {
+            if rel != Path::new("_rejected") {
+                stray_files(root, &path, listed, out)?;
+            }
+        } else if !listed.contains(&rel) {
+            out.push(rel.display().to_string());
+        }
+    }
+    Ok(())
+}
+
+/// A month's rows as this acqplan writes them.
+fn month_bytes(rows: &Rows) -> Result<Vec<u8>, Error> {
+    let mut frame = frame_of(rows)?;
+    let mut buf = Vec::new();
+    polars::prelude::ParquetWriter::new(&mut buf).finish(&mut frame)?;
+    Ok(buf)
 }
 
 /// `2026-10-03 r1 douyin: spend 1200 → 1250`.
@@ -512,9 +656,7 @@ fn write_generation(
             if rows.is_empty() {
                 continue;
             }
-            let mut frame = frame_of(rows)?;
-            let mut buf = Vec::new();
-            polars::prelude::ParquetWriter::new(&mut buf).finish(&mut frame)?;
+            let buf = month_bytes(rows)?;
             write_atomic(&path, &buf)?;
             partitions.push(Partition {
                 month: month.clone(),

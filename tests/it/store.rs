@@ -620,3 +620,173 @@ fn console_exports_ingest_with_the_rules_of_validate() {
         assert_eq!(a[k], b[k], "{k}: {direct}\n{stored}");
     }
 }
+
+#[test]
+fn an_ingest_told_to_wait_takes_the_lock_once_the_other_lets_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..30, |_| {});
+    std::fs::create_dir_all(d.join("store")).unwrap();
+    let lock = std::fs::File::create(d.join("store/_lock")).unwrap();
+    lock.try_lock().unwrap();
+    // Too short a wait: the same clear failure, saying how long it waited.
+    let (code, _, err) = acqplan(d, &["ingest", "a.csv", "--into", "store", "--wait", "0.3"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("waited 0.3 s"), "{err}");
+    // The holder lets go after 0.5 s; an ingest waiting up to 30 s goes on.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        drop(lock);
+    });
+    let start = std::time::Instant::now();
+    let (code, _, err) = acqplan(d, &["ingest", "a.csv", "--into", "store", "--wait", "30"]);
+    release.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(start.elapsed() >= std::time::Duration::from_millis(500));
+    assert!(err.contains("is now generation 1"), "{err}");
+    let (code, _, err) = acqplan(d, &["ingest", "a.csv", "--into", "store", "--wait=-1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a number of seconds"), "{err}");
+}
+
+#[test]
+fn the_config_names_the_store_ingest_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..30, |_| {});
+    // Without --into or `store =`: an error with the two ways out.
+    let (code, _, err) = acqplan(d, &["ingest", "a.csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no store given"), "{err}");
+    assert!(err.contains("--into STORE"), "{err}");
+    // `store` in the config is relative to the config file.
+    std::fs::create_dir_all(d.join("cfg")).unwrap();
+    std::fs::write(d.join("cfg/acqplan.toml"), "store = \"../kept\"\n").unwrap();
+    let (code, _, err) = acqplan(d, &["ingest", "a.csv", "--config", "cfg/acqplan.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("is now generation 1: 720 rows"), "{err}");
+    assert!(d.join("kept/current/_store.json").exists());
+    let (_, out, _) = acqplan(d, &["config", "--config", "cfg/acqplan.toml"]);
+    let line = out.lines().find(|l| l.starts_with("store ")).unwrap();
+    assert!(
+        line.contains("cfg/../kept") && line.contains("file"),
+        "{line}"
+    );
+    // --into replaces it.
+    let (code, _, err) = acqplan(
+        d,
+        &[
+            "ingest",
+            "a.csv",
+            "--config",
+            "cfg/acqplan.toml",
+            "--into",
+            "other",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(d.join("other/current/_store.json").exists());
+}
+
+/// Rewrite one month file of the store's current generation with the same
+/// rows in reverse order (as another writer might), and its BLAKE3 in the
+/// manifest, so that the store is consistent but not in acqplan's form.
+fn rewrite_month_reversed(store: &Path, month: &str) {
+    use polars::prelude::*;
+    let gen_dir = store.join(std::fs::read_link(store.join("current")).unwrap());
+    let file = format!("month={month}/part-0.parquet");
+    let path = gen_dir.join(&file);
+    let df = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap();
+    let mut rev = df.reverse();
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Uncompressed)
+        .finish(&mut rev)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap(); // a hard link shared with nothing now
+    std::fs::write(&path, &buf).unwrap();
+    let m_path = gen_dir.join("_store.json");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&m_path).unwrap()).unwrap();
+    for p in m["partitions"].as_array_mut().unwrap() {
+        if p["file"] == file.as_str() {
+            p["blake3"] = blake3::hash(&buf).to_hex().to_string().into();
+        }
+    }
+    std::fs::write(&m_path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+#[test]
+fn compact_rewrites_what_another_writer_left_and_refuses_a_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let h = history(d);
+    export(d, "a.csv", &h, 0..120, |_| {});
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "fresh"]).0, 0);
+    assert_eq!(acqplan(d, &["ingest", "a.csv", "--into", "store"]).0, 0);
+    // A store as acqplan wrote it: nothing to do, no byte changes.
+    let before = tree(&d.join("store"));
+    let (code, _, err) = acqplan(d, &["store", "store", "--compact"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("already as this acqplan writes them"), "{err}");
+    assert_eq!(tree(&d.join("store")), before);
+
+    // One month from another writer, one stray file: both mended in one
+    // new generation, whose month files are byte for byte a fresh ingest's.
+    let months: Vec<String> = before
+        .keys()
+        .filter_map(|k| k.strip_prefix("_gen-000001/month="))
+        .map(|k| k.split('/').next().unwrap().to_string())
+        .collect();
+    assert_eq!(months.len(), 4, "{months:?}");
+    rewrite_month_reversed(&d.join("store"), &months[1]);
+    std::fs::write(d.join("store/current/notes.txt"), "by hand").unwrap();
+    let (code, _, err) = acqplan(d, &["store", "store", "--compact"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("rewrote 1 of 4 month files ({})", months[1])),
+        "{err}"
+    );
+    assert!(
+        err.contains("notes.txt: not in the store's manifest"),
+        "{err}"
+    );
+    assert!(err.contains("is now generation 2"), "{err}");
+    let months_of = |t: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        t.iter()
+            .filter(|(k, _)| k.contains("/month="))
+            .map(|(k, v)| (k.split_once('/').unwrap().1.to_string(), v.clone()))
+            .collect()
+    };
+    let after = tree(&d.join("store"));
+    assert_eq!(months_of(&after), months_of(&tree(&d.join("fresh"))));
+    assert!(!after.keys().any(|k| k.ends_with("notes.txt")));
+    // The store still reads as the history it came from.
+    let (c, out, e) = acqplan(d, &["validate", "--data", "store"]);
+    assert_eq!(c, 0, "{e}");
+    assert!(out.starts_with("rows: 2,880 "), "{out}");
+
+    // A month file changed behind the manifest's back: an error naming the
+    // file, and nothing written.
+    let gen_dir = d.join("store/_gen-000002");
+    let victim = gen_dir.join(format!("month={}/part-0.parquet", months[2]));
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::remove_file(&victim).unwrap();
+    std::fs::write(&victim, &bytes).unwrap();
+    let before = tree(&d.join("store"));
+    let (code, _, err) = acqplan(d, &["store", "store", "--compact"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("month={}/part-0.parquet", months[2]))
+            && err.contains("does not match the store's manifest")
+            && err.contains("hint: "),
+        "{err}"
+    );
+    assert_eq!(tree(&d.join("store")), before);
+}
