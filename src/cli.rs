@@ -132,6 +132,18 @@ pub enum Command {
     ///   acqplan plan --data store --target-viewers 500k
     #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
     Ingest(IngestArgs),
+    /// Last week, reviewed: a run's plan against what the history says
+    /// happened over the days it planned. Per lane, channel and in total:
+    /// planned vs actual spend and viewers, and what the run's curves
+    /// predicted at the spend actually spent; the miss split into
+    /// execution (spent differently), prediction (the curve was wrong at
+    /// that spend) and fake traffic. Writes review.csv, review.png.
+    ///
+    /// Examples:
+    ///   acqplan review --plan reports/2026-W48 --data store
+    ///   acqplan review --plan reports/2026-W48 --config data/acqplan.toml --format json
+    #[command(verbatim_doc_comment, after_help = EXIT_CODES)]
+    Review(ReviewArgs),
     /// What a history store holds: rows, rooms, channels, the date range
     /// per channel, gaps (days without a row inside a lane's spend), and
     /// the last export ingested.
@@ -245,6 +257,30 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Replace an existing run folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The run folder whose plan is reviewed (plan.json, chart_data.json).
+    #[arg(long = "plan", value_name = "RUN_DIR")]
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Suspected fake traffic: `exclude` its viewers from the actual
+    /// viewers, only `flag` it, or `off` (default: the run's own policy,
+    /// from its manifest.json).
+    #[arg(long, value_name = "POLICY")]
+    pub fake_traffic: Option<crate::screen::FakeTraffic>,
+    /// Folder for review.csv, review.png and manifest.json (default:
+    /// `RUN_DIR-review` beside the run).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing review folder.
     #[arg(long)]
     pub force: bool,
     /// Output on stdout.

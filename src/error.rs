@@ -39,6 +39,10 @@ pub enum Error {
     /// Reading or changing a history store.
     #[error(transparent)]
     Store(#[from] crate::store::error::StoreError),
+    /// `acqplan review`: the history does not reach the planned days, or
+    /// has another period.
+    #[error(transparent)]
+    Review(#[from] crate::review::ReviewError),
     /// Writing plan.xlsx.
     #[error("could not write the workbook")]
     Workbook(#[from] rust_xlsxwriter::XlsxError),
@@ -66,6 +70,7 @@ impl Error {
             Error::Load(_)
             | Error::Infeasible { .. }
             | Error::RunFiles(_)
+            | Error::Review(_)
             | Error::Period { .. } => EXIT_DATA,
             Error::Store(e) => match e {
                 crate::store::error::StoreError::Period { .. }
@@ -93,6 +98,7 @@ impl Error {
             Error::Period { problem, .. } => Some(problem.hint()),
             Error::Email(e) => Some(e.hint()),
             Error::Store(e) => e.hint(),
+            Error::Review(e) => e.hint(),
             Error::Polars(_) | Error::Screen(_) | Error::Chart(_) | Error::Workbook(_) => {
                 Some("this is a bug in acqplan; please report it with the input".into())
             }

@@ -42,6 +42,7 @@ pub mod output;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod review;
 pub mod scoreboard;
 pub mod screen;
 pub mod store;

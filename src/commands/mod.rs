@@ -7,6 +7,7 @@ mod fit;
 mod gen_data;
 mod plan;
 mod report;
+mod review;
 mod screen;
 mod show_config;
 mod store;
@@ -64,6 +65,7 @@ pub fn run_with(
         Command::Report(args) => report::report_cmd(args, &mut io),
         Command::Backtest(args) => backtest::backtest_cmd(args, &mut io),
         Command::Ingest(args) => store::ingest_cmd(args, &mut io),
+        Command::Review(args) => review::review_cmd(args, &mut io),
         Command::Store(args) => store::store_cmd(args, &mut io),
     }
 }

@@ -5,8 +5,9 @@ use assert_cmd::Command;
 
 use crate::common::write_history;
 
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 14] = [
     "", "validate", "gen", "fit", "screen", "plan", "run", "frontier", "config", "report",
+    "backtest", "ingest", "store", "review",
 ];
 
 fn help(sub: &str) -> String {

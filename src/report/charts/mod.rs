@@ -28,6 +28,7 @@ mod font;
 mod frontier;
 mod layout;
 mod marginal_cost;
+mod review;
 mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +39,7 @@ use plotters::prelude::*;
 pub use backtest::backtest_png;
 pub use font::{FONT_FAMILY, MISSING_GLYPH, has_glyph, printable};
 pub use layout::{TEXT_TOLERANCE_PX, TextBox, TextLog, TextProblem, TextRecorder, text_problems};
+pub use review::{review_png, review_png_checked, review_size};
 
 use crate::curves::FittedCurve;
 use crate::curves::stage::{CurveFit, SeriesSet};

@@ -1,0 +1,92 @@
+//! `acqplan review`: a run's plan against what happened.
+
+use super::{Io, finish_run, load_history, settings, write_files, write_rejected};
+use crate::cli::{Format, ReviewArgs};
+use crate::error::Error;
+use crate::output::RunDir;
+use crate::pipeline;
+use crate::report::run_files::RunFiles;
+use crate::screen::{FakeTraffic, ScreenOptions, ScreenResult};
+
+pub(super) fn review_cmd(args: ReviewArgs, io: &mut Io<'_>) -> Result<(), Error> {
+    let s = settings(&args.data, None, None, None, None)?;
+    io.clock.start("read");
+    let run = RunFiles::read(&args.plan)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = args
+            .plan
+            .file_name()
+            .map_or("run".into(), |n| n.to_string_lossy().to_string());
+        args.plan.with_file_name(format!("{name}-review"))
+    });
+    let policy = args.fake_traffic.unwrap_or_else(|| run_policy(&args.plan));
+    let dir = RunDir::begin(&out, args.force, io.err)?;
+    let history = load_history(&s, args.data.skip_bad_rows, io)?;
+    write_rejected(&history, &dir, io)?;
+    io.clock.start("screen");
+    let mut messages = Vec::new();
+    let screened = pipeline::screen(
+        history,
+        &ScreenOptions {
+            policy,
+            ..ScreenOptions::default()
+        },
+        &mut messages,
+    )?;
+    io.say(&mut messages);
+    io.clock.start("review");
+    // Flagged rows leave the actual viewers only when the curves left
+    // them out too (`exclude`).
+    let kept_out = ScreenResult {
+        flagged_rows: Vec::new(),
+        ..screened.result.clone()
+    };
+    let flagged = match screened.result.policy {
+        FakeTraffic::Exclude => &screened.result,
+        _ => &kept_out,
+    };
+    let review = crate::review::review(&run, &screened.history.loaded.data, flagged)?;
+    io.clock.start("report");
+    write_files(
+        &dir,
+        &[
+            ("review.csv", review.csv()),
+            ("review.png", crate::report::charts::review_png(&review)?),
+        ],
+    )?;
+    finish_run(
+        io,
+        "review",
+        &dir,
+        &screened.history.input,
+        screened.rows(),
+        &s,
+    )?;
+    io.note(format_args!(
+        "wrote review.csv, review.png, manifest.json to {}",
+        dir.display()
+    ));
+    let text = match args.format {
+        Format::Table => review.table(),
+        Format::Json => {
+            let mut v = serde_json::to_value(&review).expect("review serialises");
+            v["headline"] = review.headline().into();
+            v["split"] = review.split_line().into();
+            serde_json::to_string_pretty(&v).expect("review serialises") + "\n"
+        }
+    };
+    let _ = io.out.write_all(text.as_bytes());
+    Ok(())
+}
+
+/// The fake-traffic policy the run planned with (its manifest's settings),
+/// else the default.
+fn run_policy(run_dir: &std::path::Path) -> FakeTraffic {
+    let text = std::fs::read(run_dir.join("manifest.json")).unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+    match value["config"]["fake_traffic"]["value"].as_str() {
+        Some("flag") => FakeTraffic::Flag,
+        Some("off") => FakeTraffic::Off,
+        _ => FakeTraffic::Exclude,
+    }
+}
