@@ -73,7 +73,7 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
         .map_err(|_| LoadError::HeaderNotUtf8 { path: path.into() })?;
     let resolved = resolve_headers(path, headers, opts)?;
     let width = resolved.headers.len();
-    let mut builder = Builder::new(&resolved);
+    let mut builder = Builder::new(&resolved, opts.declared);
     let mut rows_read = 0usize;
     // The csv crate's own line numbers are right only for `\n` line ends
     // without blank lines (with `\r\n` they lag by one, a lone `\r` is not
