@@ -82,7 +82,11 @@ impl<'f> Planner<'f> {
         )?);
         messages.extend(data_notes.iter().map(|n| Message::Warning(n.clone())));
         // The loader warned of the empty cells already: a note here.
-        let screening = super::coverage::screening_notes(&series.screened.history.loaded.data);
+        let screening = if series.screened.result.policy == crate::screen::FakeTraffic::Off {
+            Vec::new()
+        } else {
+            super::coverage::screening_notes(&series.screened.history.loaded.data)
+        };
         messages.extend(screening.iter().map(|n| Message::Note(n.clone())));
         data_notes.extend(screening);
         for (channel, factor) in &cost_scale {
