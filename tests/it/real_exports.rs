@@ -125,8 +125,9 @@ fn net_gmv_days_below_zero_are_summed_into_the_plan_not_dropped() {
     let history = dir.path().join("h.csv");
     std::fs::write(&history, csv).unwrap();
     let ratio = |c: usize| sums[c].0 / sums[c].1;
-    // Dropping the refund days would move alpha's GMV per viewer by > 5 %.
-    assert!(alpha_without.0 / alpha_without.1 > 1.05 * ratio(0));
+    // Dropping the refund days would raise alpha's GMV per viewer by 13 %
+    // (2.66 → 3.00).
+    assert!(alpha_without.0 / alpha_without.1 > 1.12 * ratio(0));
     let out = dir.path().join("run");
     let (code, _, err) = acqplan(&[
         "plan",
