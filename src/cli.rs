@@ -185,6 +185,14 @@ pub struct DataArgs {
     /// (default: `period` in acqplan.toml, else auto).
     #[arg(long, value_name = "auto|day|week")]
     pub period: Option<String>,
+    /// The `gmv` column is net of refunds: negative days are kept and
+    /// summed (default: `[data] gmv_is_net` in acqplan.toml, else false).
+    #[arg(long)]
+    pub gmv_is_net: bool,
+    /// The channel of every row, for a single console's export without a
+    /// channel column (default: `[data] channel` in acqplan.toml).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +323,12 @@ pub struct IngestArgs {
     /// How long one row is: auto, day, week.
     #[arg(long, value_name = "auto|day|week")]
     pub period: Option<String>,
+    /// The `gmv` column is net of refunds: negative days are kept.
+    #[arg(long)]
+    pub gmv_is_net: bool,
+    /// The channel of every row, for exports without a channel column.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

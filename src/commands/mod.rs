@@ -144,8 +144,8 @@ fn load_history(s: &Settings, skip_bad_rows: bool, io: &mut Io<'_>) -> Result<Hi
     let path = s.data.value.clone().ok_or(ConfigError::NoData)?;
     io.clock.start("load");
     let options = LoadOptions {
-        columns: s.column_map(),
         skip_bad_rows,
+        ..s.load_options()
     };
     let mut messages = Vec::new();
     let history = pipeline::load(&path, &options, s.period.value, &mut messages);

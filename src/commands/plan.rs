@@ -119,6 +119,7 @@ pub(super) fn plan_cmd(
         screen: &f.series.screened.result,
         request: &main_request,
         backtest: &run.backtest,
+        data_notes: planner.data_notes(),
     })?;
     let files = artifacts.files();
     write_files(&run.dir, &files)?;

@@ -57,6 +57,8 @@ pub(super) fn report_cmd(args: ReportArgs, io: &mut Io<'_>) -> Result<(), Error>
         columns: Vec::new(),
         skip_bad_rows: false,
         period: None,
+        gmv_is_net: false,
+        channel: None,
     };
     let s = settings(&data_args, None, None, None, Some(&args.email))?;
     io.clock.start("read");

@@ -16,6 +16,8 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
         columns: args.columns.clone(),
         skip_bad_rows: args.skip_bad_rows,
         period: args.period.clone(),
+        gmv_is_net: args.gmv_is_net,
+        channel: args.channel.clone(),
     };
     let s = settings(&data_args, None, None, None, None)?;
     let into = match args.into.clone().or(s.store.value.clone()) {
@@ -24,8 +26,8 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
     };
     let options = IngestOptions {
         load: crate::load::LoadOptions {
-            columns: s.column_map(),
             skip_bad_rows: args.skip_bad_rows,
+            ..s.load_options()
         },
         period: s.period.value,
         on_conflict: args.on_conflict,

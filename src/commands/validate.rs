@@ -20,7 +20,14 @@ pub(super) fn validate(args: ValidateArgs, io: &mut Io<'_>) -> Result<(), Error>
     }
     let text = match args.format {
         Format::Table => summary.render(),
-        Format::Json => serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n",
+        Format::Json => {
+            // The summary, with what the reader set aside or found empty.
+            let mut v = serde_json::to_value(&summary).expect("summary serialises");
+            let rows = history.rows();
+            v["total_rows_left_out"] = rows.total_rows_left_out.into();
+            v["empty_cells"] = serde_json::to_value(&rows.empty_cells).expect("counts serialise");
+            serde_json::to_string_pretty(&v).expect("summary serialises") + "\n"
+        }
     };
     let _ = io.out.write_all(text.as_bytes());
     Ok(())

@@ -81,6 +81,8 @@ pub enum ConfigError {
     BadGenOption { flag: &'static str, given: String },
     #[error("max_extrapolation `{given}` is not a factor ≥ 1")]
     BadMaxExtrapolation { given: String },
+    #[error("{origin} {given:?} is not a channel name")]
+    BadChannel { origin: &'static str, given: String },
     #[error("{origin}: `{given}` is not a period")]
     BadPeriod { origin: String, given: String },
     #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
@@ -146,6 +148,9 @@ impl ConfigError {
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()
+            }
+            ConfigError::BadChannel { .. } => {
+                "name the channel of every row as the console calls it, e.g. --channel douyin_qianchuan (not blank, not 合计 / Total)".into()
             }
             ConfigError::BadPeriod { .. } => {
                 "write --period auto (detect from the dates), --period day or --period week, or `period = \"week\"` in acqplan.toml".into()

@@ -18,8 +18,10 @@ use crate::validate::PeriodChoice;
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
-    /// History file (relative paths are relative to the config file).
-    pub data: Option<PathBuf>,
+    /// History file (relative paths are relative to the config file):
+    /// `data = "history.csv"`, or a `[data]` table with `path` and what
+    /// the values mean.
+    pub data: Option<DataEntry>,
     /// Where run folders go (default `reports`).
     pub out_root: Option<PathBuf>,
     /// The history store `acqplan ingest` merges exports into when
@@ -51,6 +53,50 @@ pub struct FileConfig {
     /// How the outputs for people are written (`[report]`).
     #[serde(default)]
     pub report: ReportConfig,
+}
+
+/// `data = "history.csv"`, or `[data]` with the path and what the values
+/// mean.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum DataEntry {
+    /// `data = "history.csv"`.
+    Path(PathBuf),
+    /// `[data]`.
+    Table(DataConfig),
+}
+
+impl<'de> Deserialize<'de> for DataEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DataEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path, or a table with `path`, `gmv_is_net`, `channel`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DataEntry, E> {
+                Ok(DataEntry::Path(v.into()))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, m: M) -> Result<DataEntry, M::Error> {
+                DataConfig::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(DataEntry::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[data]`: the history and what its values mean.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// History file or folder (relative to the config file).
+    pub path: Option<PathBuf>,
+    /// The `gmv` column is GMV net of refunds: a day may be below zero.
+    pub gmv_is_net: Option<bool>,
+    /// The channel of every row, for a single console's export without a
+    /// channel column.
+    pub channel: Option<String>,
 }
 
 /// `[report]`: how the outputs for people are written.
@@ -162,6 +208,23 @@ impl AmountValue {
 }
 
 impl FileConfig {
+    /// The history's path, from `data = "…"` or `[data] path`.
+    pub fn data_path(&self) -> Option<PathBuf> {
+        match &self.data {
+            Some(DataEntry::Path(p)) => Some(p.clone()),
+            Some(DataEntry::Table(t)) => t.path.clone(),
+            None => None,
+        }
+    }
+
+    /// `[data]` (empty for `data = "…"` or none).
+    pub fn data_table(&self) -> DataConfig {
+        match &self.data {
+            Some(DataEntry::Table(t)) => t.clone(),
+            _ => DataConfig::default(),
+        }
+    }
+
     /// `period`, checked; `shown` is the config path messages name.
     pub(super) fn period_choice(&self, shown: &Path) -> Result<Option<PeriodChoice>, ConfigError> {
         let Some(t) = &self.period else {
@@ -302,7 +365,13 @@ pub fn read_file_config(
         source,
     })?;
     let base = path.parent().unwrap_or(Path::new(""));
-    cfg.data = cfg.data.map(|d| base.join(d));
+    cfg.data = cfg.data.map(|d| match d {
+        DataEntry::Path(p) => DataEntry::Path(base.join(p)),
+        DataEntry::Table(mut t) => {
+            t.path = t.path.map(|p| base.join(p));
+            DataEntry::Table(t)
+        }
+    });
     cfg.out_root = cfg.out_root.map(|d| base.join(d));
     cfg.store = cfg.store.map(|d| base.join(d));
     Ok((cfg, Some(path)))

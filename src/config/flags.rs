@@ -62,6 +62,16 @@ impl<'a> Flags<'a> {
         Ok(Some(("--period", p)))
     }
 
+    /// `--gmv-is-net` (only ever turns it on).
+    pub fn gmv_is_net(&self) -> Given<bool> {
+        self.data.gmv_is_net.then_some(("--gmv-is-net", true))
+    }
+
+    /// `--channel NAME`.
+    pub fn channel(&self) -> Given<String> {
+        self.data.channel.clone().map(|c| ("--channel", c))
+    }
+
     /// `--column NAME=HEADER`, checked.
     pub fn columns(&self) -> Result<Each<String>, ConfigError> {
         let given = parse_column_flags(&self.data.columns)?;

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
 pub use file::{
-    AmountValue, ChannelConfig, EmailConfig, FileConfig, FitConfig, HalfLifeValue, PlanConfig,
-    RunConfig, read_file_config,
+    AmountValue, ChannelConfig, DataConfig, DataEntry, EmailConfig, FileConfig, FitConfig,
+    HalfLifeValue, PlanConfig, RunConfig, read_file_config,
 };
 pub use flags::{parse_column_flags, parse_scale_flags};
 pub use inputs::{budget_range, read_room_targets};
@@ -69,6 +69,8 @@ impl Settings {
         let out_root = l.out_root();
         let store = l.store();
         let period = l.period()?;
+        let gmv_is_net = l.pick(l.flags.gmv_is_net(), l.file.data_table().gmv_is_net, false);
+        let channel = l.channel()?;
         let backtest = l.backtest();
         let columns = l.columns()?;
         let caps_viewers_per_day = l.caps()?;
@@ -89,6 +91,8 @@ impl Settings {
             store,
             columns,
             period,
+            gmv_is_net,
+            channel,
             backtest,
             by,
             fake_traffic,
@@ -181,7 +185,7 @@ impl Layers<'_> {
     fn data(&self) -> Setting<Option<PathBuf>> {
         self.pick(
             some(self.flags.data()),
-            self.file.data.clone().map(Some),
+            self.file.data_path().map(Some),
             None,
         )
     }
@@ -200,6 +204,28 @@ impl Layers<'_> {
     fn period(&self) -> Result<Setting<PeriodChoice>, ConfigError> {
         let file = self.file.period_choice(self.shown)?;
         Ok(self.pick(self.flags.period()?, file, PeriodChoice::Auto))
+    }
+
+    /// `--channel` or `[data] channel`: a name a row could hold (not blank,
+    /// not a console's total marker).
+    fn channel(&self) -> Result<Setting<Option<String>>, ConfigError> {
+        let file = self.file.data_table().channel.map(Some);
+        let c = self.pick(some(self.flags.channel()), file, None);
+        if let Some(name) = &c.value {
+            use crate::contract::{Field, Value};
+            let bad = Field::Channel.first_broken(Value::Text(name)).is_some()
+                || crate::contract::row::is_total_marker(name);
+            if bad {
+                return Err(ConfigError::BadChannel {
+                    given: name.clone(),
+                    origin: match c.source {
+                        Source::Flag(f) => f,
+                        _ => "[data] channel",
+                    },
+                });
+            }
+        }
+        Ok(c)
     }
 
     fn backtest(&self) -> Setting<bool> {

@@ -139,6 +139,10 @@ pub struct Settings {
     pub columns: BTreeMap<String, Setting<String>>,
     /// How long one row of the history is.
     pub period: Setting<PeriodChoice>,
+    /// The `gmv` column is net of refunds (may be below zero).
+    pub gmv_is_net: Setting<bool>,
+    /// The channel of every row, for an export without a channel column.
+    pub channel: Setting<Option<String>>,
     /// Backtest the curves inside `plan`/`run`.
     pub backtest: Setting<bool>,
     /// Curve keys; `None` = room,channel when the data has rooms.
@@ -216,6 +220,19 @@ impl Settings {
             }
         }
         map
+    }
+
+    /// How the loader reads the history: the column map, what the values
+    /// mean, the channel of every row.
+    pub fn load_options(&self) -> crate::load::LoadOptions {
+        crate::load::LoadOptions {
+            columns: self.column_map(),
+            skip_bad_rows: false,
+            declared: crate::contract::Declared {
+                gmv_is_net: self.gmv_is_net.value,
+            },
+            channel: self.channel.value.clone(),
+        }
     }
 
     /// Reach caps, viewers/day per room.

@@ -177,6 +177,9 @@ pub struct Resolved {
     pub headers: Vec<String>,
     /// Position of each field's column in the file, if present.
     pub index: BTreeMap<Field, usize>,
+    /// The channel of every row, when the file has no channel column and
+    /// the user named it (`--channel`, `[data] channel`).
+    pub fixed_channel: Option<String>,
 }
 
 impl Resolved {
@@ -200,11 +203,25 @@ pub enum HeaderProblem {
     MappedHeaderAbsent { field: Field, header: String },
     /// Two headers match one field.
     Ambiguous { field: Field, headers: [String; 2] },
+    /// `--channel` names the channel of every row, but the file has a
+    /// channel column of its own.
+    ChannelTwice { header: String, given: String },
 }
 
 /// Match a file's headers against the contract: explicit mappings first,
 /// then exact canonical names, then aliases.
 pub fn resolve(headers: &[String], map: &ColumnMap) -> Result<Resolved, HeaderProblem> {
+    resolve_with_channel(headers, map, None)
+}
+
+/// [`resolve`], with the channel of every row given (`--channel`) for a
+/// file without a channel column: the channel column is then not required,
+/// and a file that has one is a [`HeaderProblem::ChannelTwice`].
+pub fn resolve_with_channel(
+    headers: &[String],
+    map: &ColumnMap,
+    channel: Option<&str>,
+) -> Result<Resolved, HeaderProblem> {
     let normalised: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
     let mut index = BTreeMap::new();
     let mut taken = vec![false; headers.len()];
@@ -253,9 +270,16 @@ pub fn resolve(headers: &[String], map: &ColumnMap) -> Result<Resolved, HeaderPr
             }
         }
     }
+    if let (Some(given), Some(&i)) = (channel, index.get(&Field::Channel)) {
+        return Err(HeaderProblem::ChannelTwice {
+            header: headers[i].clone(),
+            given: given.to_string(),
+        });
+    }
     let missing: Vec<Field> = Field::ALL
         .into_iter()
         .filter(|f| f.required() && !index.contains_key(f))
+        .filter(|f| !(*f == Field::Channel && channel.is_some()))
         .collect();
     if !missing.is_empty() {
         return Err(HeaderProblem::Missing(missing));
@@ -263,6 +287,7 @@ pub fn resolve(headers: &[String], map: &ColumnMap) -> Result<Resolved, HeaderPr
     Ok(Resolved {
         headers: headers.to_vec(),
         index,
+        fixed_channel: channel.map(|c| c.trim().to_string()),
     })
 }
 

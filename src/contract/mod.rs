@@ -16,4 +16,4 @@ pub mod row;
 pub use aliases::{ColumnMap, HeaderProblem, Resolved, column_letters, resolve};
 pub use cell::{Cell, NumberProblem};
 pub use fields::{Field, Kind};
-pub use row::{Rule, Value};
+pub use row::{Declared, Rule, Value};

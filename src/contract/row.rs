@@ -101,6 +101,25 @@ impl Field {
         self.rules().iter().copied().find(|r| r.broken_by(value))
     }
 
+    /// The rules this field's values keep under what the user declared:
+    /// [`Field::rules`], but a `gmv` declared net of refunds may be below
+    /// zero (it stays finite).
+    pub fn rules_under(self, declared: Declared) -> &'static [Rule] {
+        if self == Field::Gmv && declared.gmv_is_net {
+            &[Rule::Finite]
+        } else {
+            self.rules()
+        }
+    }
+
+    /// The first of [`Field::rules_under`] that `value` breaks.
+    pub fn first_broken_under(self, value: Value<'_>, declared: Declared) -> Option<Rule> {
+        self.rules_under(declared)
+            .iter()
+            .copied()
+            .find(|r| r.broken_by(value))
+    }
+
     /// Where `column` breaks any of `rules` (a subset of [`Field::rules`]),
     /// as one Boolean expression.
     pub fn broken_in(self, column: Expr, rules: impl IntoIterator<Item = Rule>) -> Expr {
@@ -111,6 +130,15 @@ impl Field {
             .reduce(Expr::or)
             .unwrap_or(lit(false))
     }
+}
+
+/// What the user declared about a history's values (`[data]` in
+/// acqplan.toml, or flags), which the rules then follow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Declared {
+    /// The `gmv` column is net of refunds: a day whose refunds exceed its
+    /// sales has a negative GMV, which is kept (and summed) as it stands.
+    pub gmv_is_net: bool,
 }
 
 /// The fields whose cell can mark a row as a console's total row.
@@ -129,6 +157,19 @@ pub fn is_total_marker(text: &str) -> bool {
 /// [`is_total_marker`] as an expression over a String column (null: false).
 pub fn total_marker_in(column: Expr) -> Expr {
     text_mask(column, is_total_marker).fill_null(lit(false))
+}
+
+/// Whether a row is a console's total row, as an expression over the
+/// canonical columns named by `present` (those of [`TOTAL_MARKER_FIELDS`]
+/// read as text; a typed date cannot hold 合计): the row reader's rule
+/// (any marker cell) in the form the Parquet paths filter with.
+pub fn total_row_in(present: impl IntoIterator<Item = Field>) -> Expr {
+    present
+        .into_iter()
+        .filter(|f| TOTAL_MARKER_FIELDS.contains(f) && f.kind() == Kind::Text)
+        .map(|f| total_marker_in(polars::prelude::col(f.name())))
+        .reduce(Expr::or)
+        .unwrap_or(lit(false))
 }
 
 /// Whether the row reader would rewrite a value that keeps every rule:

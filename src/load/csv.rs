@@ -73,7 +73,7 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
         .map_err(|_| LoadError::HeaderNotUtf8 { path: path.into() })?;
     let resolved = resolve_headers(path, headers, opts)?;
     let width = resolved.headers.len();
-    let mut builder = Builder::new(&resolved);
+    let mut builder = Builder::new(&resolved, opts.declared);
     let mut rows_read = 0usize;
     // The csv crate's own line numbers are right only for `\n` line ends
     // without blank lines (with `\r\n` they lag by one, a lone `\r` is not
@@ -144,6 +144,34 @@ mod tests {
         assert_eq!(at(&mut c, b'c'), 3);
         assert_eq!(at(&mut c, b'd'), 4);
         assert_eq!(at(&mut c, b'e'), 6);
+    }
+
+    /// An optional cell empty in one hour leaves the day's value empty,
+    /// never a partial sum (the Parquet-folder rule); the cell is still
+    /// named and counted.
+    #[test]
+    fn an_hour_without_a_cell_leaves_the_days_value_empty() {
+        use crate::load::{LoadOptions, load_csv_bytes};
+        use std::path::Path;
+        let csv = "date,channel,spend,viewers,orders\n\
+                   2026-11-01 10:00,douyin,100,200,2\n\
+                   2026-11-01 11:00,douyin,50,100,\n\
+                   2026-11-01 12:00,douyin,10,10,1\n\
+                   2026-11-02 10:00,douyin,70,80,1\n";
+        let l =
+            load_csv_bytes(Path::new("h.csv"), csv.as_bytes(), &LoadOptions::default()).unwrap();
+        let orders: Vec<Option<f64>> = l
+            .data
+            .frame()
+            .column("orders")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(orders, [None, Some(1.0)]);
+        assert_eq!(l.empty_cells.counts[&crate::contract::Field::Orders], 1);
+        assert_eq!(l.empty_cells.first[0].line, 3);
     }
 
     /// Hourly rows (a time of day in the date cell) are summed to one row

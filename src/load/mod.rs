@@ -25,6 +25,11 @@ pub struct LoadOptions {
     pub columns: ColumnMap,
     /// Go on with the good rows instead of stopping at the first defect.
     pub skip_bad_rows: bool,
+    /// What the user declared about the values (`gmv` net of refunds).
+    pub declared: crate::contract::Declared,
+    /// The channel of every row, for an export without a channel column
+    /// (`--channel`, `[data] channel`).
+    pub channel: Option<String>,
 }
 
 /// History that loaded, with the rows left out under `--skip-bad-rows`.
@@ -43,6 +48,9 @@ pub struct Loaded {
     /// Lines (rows) of total rows the console appended (合计 / Total),
     /// left out of the history.
     pub total_rows: Vec<u64>,
+    /// For a folder of Parquet files: the total rows left out, per file
+    /// (data rows counted from 1), in path order.
+    pub folder_total_rows: Vec<(PathBuf, Vec<u64>)>,
     /// Empty cells of optional columns in the accepted rows.
     pub empty_cells: crate::validate::EmptyCells,
     /// Rows with a time of day (hourly exports) summed into the day's row.
@@ -135,6 +143,9 @@ fn describe_header_problem(p: &HeaderProblem) -> String {
             "both {:?} and {:?} could be `{field}`",
             headers[0], headers[1]
         ),
+        HeaderProblem::ChannelTwice { header, given } => format!(
+            "--channel {given:?} names the channel of every row, but the file has a channel column {header:?}"
+        ),
     }
 }
 
@@ -188,6 +199,7 @@ impl LoadError {
                         "say which one with --column {field}={:?}",
                         headers[0]
                     ),
+                    HeaderProblem::ChannelTwice { .. } => "--channel (or `[data] channel`) is for a single console's export without a channel column; drop it for this file, whose rows name their channels (acqplan does not relabel them: two channels would be fitted as one)".into(),
                 }
             }
             LoadError::ColumnType { field, .. } => match field.kind() {
@@ -233,9 +245,16 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     if !path.exists() {
         return Err(LoadError::MissingFile { path: path.into() });
     }
-    if partitioned::is_partitioned(path) {
-        return partitioned::load(path, opts);
-    }
+    let mut loaded = if partitioned::is_partitioned(path) {
+        partitioned::load(path, opts)?
+    } else {
+        load_file(path, opts)?
+    };
+    loaded.data = loaded.data.with_declared(opts.declared);
+    Ok(loaded)
+}
+
+fn load_file(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let format =
         format_of(path).ok_or_else(|| LoadError::UnsupportedExtension { path: path.into() })?;
     match format {
@@ -265,7 +284,9 @@ pub fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Load CSV from bytes already in memory; `path` names them in messages.
 pub fn load_csv_bytes(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
-    csv::load(path, bytes, opts)
+    let mut loaded = csv::load(path, bytes, opts)?;
+    loaded.data = loaded.data.with_declared(opts.declared);
+    Ok(loaded)
 }
 
 /// Resolve headers, mapping a problem to [`LoadError::Header`].
@@ -274,11 +295,12 @@ fn resolve_headers(
     headers: Vec<String>,
     opts: &LoadOptions,
 ) -> Result<Resolved, LoadError> {
-    crate::contract::resolve(&headers, &opts.columns).map_err(|problem| LoadError::Header {
-        path: path.into(),
-        problem,
-        found: headers,
-    })
+    crate::contract::aliases::resolve_with_channel(&headers, &opts.columns, opts.channel.as_deref())
+        .map_err(|problem| LoadError::Header {
+            path: path.into(),
+            problem,
+            found: headers,
+        })
 }
 
 /// Turn a filled builder into the result, applying the skip policy.
@@ -323,6 +345,7 @@ fn finish(
         rows_read,
         partitioned: None,
         total_rows,
+        folder_total_rows: Vec::new(),
         empty_cells,
         sub_daily_merged,
     })

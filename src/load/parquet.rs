@@ -7,8 +7,8 @@ use polars::prelude::*;
 
 use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
 use crate::contract::calendar::{day_of_stamp, format_date, is_supported};
-use crate::contract::row::{TOTAL_MARKER_FIELDS, rewritten_in, total_marker_in};
-use crate::contract::{Cell, Field, Kind, Resolved};
+use crate::contract::row::{rewritten_in, total_row_in};
+use crate::contract::{Cell, Declared, Field, Kind, Resolved};
 use crate::validate::{
     Builder, ColumnRef, Defect, EmptyCells, ONE_ROOM, Problem, SourceKind, ValidatedData,
 };
@@ -182,6 +182,7 @@ fn clean_frame(
     df: &DataFrame,
     resolved: &Resolved,
     cast: &[Option<Column>],
+    declared: Declared,
 ) -> PolarsResult<Option<DataFrame>> {
     let n = df.height();
     let original = |f: Field| resolved.get(f).map(|i| &df.columns()[i]);
@@ -213,16 +214,16 @@ fn clean_frame(
     // (trimmed, -0.0) or is a console's total row.
     let mut values = Vec::new();
     let mut refused = Vec::new();
+    let mut present = Vec::new();
     for f in Field::ALL {
         let Some(c) = casted(f) else { continue };
         values.push(c.clone().with_name(f.name().into()));
+        present.push(f);
         let v = col(f.name());
-        refused.push(f.broken_in(v.clone(), f.rules().iter().copied()));
+        refused.push(f.broken_in(v.clone(), f.rules_under(declared).iter().copied()));
         refused.push(rewritten_in(v.clone(), f.kind()));
-        if TOTAL_MARKER_FIELDS.contains(&f) && f.kind() == Kind::Text {
-            refused.push(total_marker_in(v));
-        }
     }
+    refused.push(total_row_in(present));
     let refused = refused.into_iter().reduce(Expr::or).unwrap_or(lit(false));
     let any_refused = DataFrame::new(n, values)?
         .lazy()
@@ -238,7 +239,12 @@ fn clean_frame(
             .into_series()
             .into_column(),
     };
-    let channel = casted(Field::Channel).expect("channel is required").clone();
+    let channel = match &resolved.fixed_channel {
+        Some(name) => StringChunked::full("channel".into(), name, n)
+            .into_series()
+            .into_column(),
+        None => casted(Field::Channel).expect("channel is required").clone(),
+    };
     let keys = DataFrame::new(
         n,
         vec![
@@ -325,7 +331,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
     let resolved = resolve_headers(path, headers, opts)?;
     let cast = cast_all(path, &df, &resolved)?;
     // Not provably clean (or the check itself failed): read row by row below.
-    if let Ok(Some(frame)) = clean_frame(&df, &resolved, &cast) {
+    if let Ok(Some(frame)) = clean_frame(&df, &resolved, &cast, opts.declared) {
         let empty_cells = empty_optional_cells(&resolved, &cast);
         return Ok(Loaded {
             data: ValidatedData::new(frame, path.into(), resolved.get(Field::Room).is_some()),
@@ -334,6 +340,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
             rows_read: df.height(),
             partitioned: None,
             total_rows: Vec::new(),
+            folder_total_rows: Vec::new(),
             empty_cells,
             sub_daily_merged: 0,
         });
@@ -352,7 +359,7 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
             },
         )
         .collect();
-    let mut builder = Builder::new(&resolved);
+    let mut builder = Builder::new(&resolved, opts.declared);
     let n = df.height();
     for row in 0..n {
         let raw = || {
@@ -421,7 +428,9 @@ mod tests {
                 .collect();
             let resolved = crate::contract::resolve(&headers, &Default::default()).unwrap();
             let cast = cast_all(Path::new("x"), df, &resolved).unwrap();
-            clean_frame(df, &resolved, &cast).unwrap().is_some()
+            clean_frame(df, &resolved, &cast, Declared::default())
+                .unwrap()
+                .is_some()
         };
         let fast = load(&path, &LoadOptions::default()).unwrap();
         // The same rows through the row reader (a text room makes the fast

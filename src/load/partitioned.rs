@@ -31,14 +31,17 @@ use polars::prelude::*;
 use super::{Format, LoadError, LoadOptions, Loaded, Partitioned, format_of, resolve_headers};
 use crate::contract::calendar::{day_of_stamp_expr, format_date};
 use crate::contract::cell::{parse_date, parse_number};
-use crate::contract::{Cell, Field, Kind, Resolved, Rule, Value};
+use crate::contract::row::total_row_in;
+use crate::contract::{Cell, Declared, Field, Kind, Resolved, Rule, Value};
 use crate::validate::{
-    Builder, Defect, DefectReport, ONE_ROOM, Problem, Rejected, SourceKind, ValidatedData,
+    Builder, ColumnRef, Defect, DefectReport, EmptyCells, ONE_ROOM, Problem, Rejected, SourceKind,
+    ValidatedData,
 };
 
 const ROW: &str = "__acqplan_row";
 const FILE: &str = "__acqplan_file";
 const BAD: &str = "__acqplan_bad";
+const TOTAL: &str = "__acqplan_total";
 
 /// Where one field of one partition file comes from.
 #[derive(Clone, Debug)]
@@ -73,6 +76,8 @@ struct Shape {
     has_room: bool,
     campaign: bool,
     optional: Vec<Field>,
+    /// What the user declared about the values.
+    declared: Declared,
 }
 
 /// Whether a path names a folder acqplan reads as a partitioned history.
@@ -219,6 +224,9 @@ fn field_expr(part: &Part, field: Field) -> Result<Expr, LoadError> {
         Kind::Number => DataType::Float64,
     };
     let e = match part.source(field) {
+        Source::Absent if field == Field::Channel && part.resolved.fixed_channel.is_some() => {
+            lit(part.resolved.fixed_channel.clone().unwrap_or_default())
+        }
         Source::Absent | Source::Hive { value: None, .. } => lit(NULL).cast(out),
         Source::Hive {
             key,
@@ -258,7 +266,9 @@ fn field_expr(part: &Part, field: Field) -> Result<Expr, LoadError> {
 /// Whether a row breaks a rule of the contract ([`crate::contract::row`]),
 /// so the row reader would report it. Blank names are found on the day
 /// groups instead, after aggregation (see [`trim_names`]): a group's key is
-/// its rows' name, and there are far fewer groups than rows.
+/// its rows' name, and there are far fewer groups than rows. A console's
+/// total row is not a defect (it is left out before the rules, as the row
+/// reader does).
 fn bad_row(shape: &Shape) -> Expr {
     let mut fields = vec![Field::Date, Field::Channel];
     if shape.has_room {
@@ -269,12 +279,17 @@ fn bad_row(shape: &Shape) -> Expr {
     fields
         .into_iter()
         .map(|f| {
-            let rules = f.rules().iter().copied().filter(|&r| r != Rule::NotBlank);
+            let rules = f
+                .rules_under(shape.declared)
+                .iter()
+                .copied()
+                .filter(|&r| r != Rule::NotBlank);
             f.broken_in(col(f.name()), rules)
         })
         .reduce(Expr::or)
         .expect("date is checked")
         .fill_null(lit(false))
+        .and(col(TOTAL).not())
 }
 
 /// The canonical columns of one partition (row index and file index first),
@@ -296,9 +311,15 @@ fn part_frame(i: usize, part: &Part, shape: &Shape) -> Result<LazyFrame, LoadErr
     for &f in &shape.optional {
         exprs.push(field_expr(part, f)?);
     }
+    // The contract's one total-row rule, over the name columns as read.
+    let mut names = vec![Field::Channel];
+    if shape.has_room {
+        names.push(Field::Room);
+    }
     Ok(scan(&part.path)?
         .with_row_index(ROW, Some(1))
         .select(exprs)
+        .with_column(total_row_in(names).alias(TOTAL))
         .with_column(bad_row(shape).alias(BAD)))
 }
 
@@ -310,11 +331,12 @@ fn nulls_name(f: Field) -> String {
 /// of good rows and the counts of raw and bad rows, in the order the days
 /// first appear in the file.
 fn partial_sums(all: LazyFrame, shape: &Shape) -> PolarsResult<DataFrame> {
-    let good = col(BAD).not();
+    let good = col(BAD).not().and(col(TOTAL).not());
     let masked = |e: Expr| when(good.clone()).then(e).otherwise(lit(NULL));
     let mut pre = vec![
         good.clone().cast(DataType::UInt32).alias("__n"),
         col(BAD).cast(DataType::UInt32).alias("__n_bad"),
+        col(TOTAL).cast(DataType::UInt32).alias("__n_total"),
         masked(col(ROW)).alias("__first"),
         masked(col("spend")).alias("spend"),
         masked(col("viewers")).alias("viewers"),
@@ -323,6 +345,7 @@ fn partial_sums(all: LazyFrame, shape: &Shape) -> PolarsResult<DataFrame> {
         len().alias("__raw"),
         col("__n").sum(),
         col("__n_bad").sum(),
+        col("__n_total").sum(),
         col("__first").min(),
         col("spend").sum(),
         col("viewers").sum(),
@@ -484,7 +507,7 @@ fn daily(partials: DataFrame, shape: &Shape, regroup: bool) -> PolarsResult<Data
 }
 
 /// The shape of the whole history from its parts.
-fn shape_of(parts: &[Part]) -> Result<Shape, LoadError> {
+fn shape_of(parts: &[Part], declared: Declared) -> Result<Shape, LoadError> {
     let has = |f: Field| parts.iter().position(|p| p.resolved.get(f).is_some());
     let has_room = match has(Field::Room) {
         Some(with) => {
@@ -500,6 +523,7 @@ fn shape_of(parts: &[Part]) -> Result<Shape, LoadError> {
         None => false,
     };
     Ok(Shape {
+        declared,
         has_room,
         campaign: has(Field::Campaign).is_some(),
         optional: Field::OPTIONAL_NUMBERS
@@ -591,7 +615,7 @@ fn locate(
             .find(|&(_, &j)| j == pos)
             .map(|(&f, _)| f)
     };
-    let mut builder = Builder::new(&part.resolved);
+    let mut builder = Builder::new(&part.resolved, shape.declared);
     builder.allow_repeated_keys();
     for (r, &line) in lines.iter().enumerate() {
         let cell = |pos: usize| {
@@ -634,6 +658,156 @@ fn locate(
     ))
 }
 
+/// Per file index, the sum of a count column of the partials.
+fn per_file(partials: &DataFrame, name: &str) -> std::collections::BTreeMap<usize, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    if let (Some(file), Some(n)) = (counts(partials, FILE), counts(partials, name)) {
+        for (f, n) in file.iter().zip(n.iter()) {
+            if let (Some(f), Some(n)) = (f, n)
+                && n > 0
+            {
+                *out.entry(f as usize).or_default() += n;
+            }
+        }
+    }
+    out
+}
+
+/// The rows of one partition that `filter` keeps, with `columns`, read by
+/// a streaming query (only for files the partials say have such rows).
+fn rows_where(
+    part: &Part,
+    i: usize,
+    shape: &Shape,
+    filter: Expr,
+    columns: Vec<Expr>,
+) -> Result<DataFrame, LoadError> {
+    part_frame(i, part, shape)?
+        .filter(filter)
+        .select(columns)
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+        .map_err(|e| LoadError::Unreadable {
+            path: part.path.clone(),
+            format: "Parquet",
+            source: Box::new(e),
+        })
+}
+
+/// A row-number column as u64s.
+fn row_numbers(df: &DataFrame) -> Vec<u64> {
+    df.column(ROW)
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .ok()
+        .and_then(|c| c.u64().ok().map(|c| c.iter().flatten().collect()))
+        .unwrap_or_default()
+}
+
+/// The console total rows (合计 / Total) each file held, left out of the
+/// sums: (file, data rows), in path order.
+fn total_rows(
+    parts: &[Part],
+    shape: &Shape,
+    partials: &DataFrame,
+) -> Result<Vec<(PathBuf, Vec<u64>)>, LoadError> {
+    let mut out = Vec::new();
+    for (i, _) in per_file(partials, "__n_total") {
+        let part = &parts[i];
+        let rows = rows_where(part, i, shape, col(TOTAL), vec![col(ROW)])?;
+        out.push((part.path.clone(), row_numbers(&rows)));
+    }
+    Ok(out)
+}
+
+/// Empty cells of the optional columns in the accepted rows, as the row
+/// reader reports them: the first [`EmptyCells::SHOWN`] named by file, row
+/// and column (path order, then row order), a count per column. A file
+/// without a column the others have counts each of its rows as an empty
+/// cell of it (named once, by file).
+fn empty_cells(
+    parts: &[Part],
+    shape: &Shape,
+    partials: &DataFrame,
+) -> Result<EmptyCells, LoadError> {
+    let mut out = EmptyCells::default();
+    let mut per_field: Vec<(Field, std::collections::BTreeMap<usize, u64>)> = Vec::new();
+    for &f in &shape.optional {
+        let by_file = per_file(partials, &nulls_name(f));
+        for (&i, &n) in &by_file {
+            *out.counts.entry(f).or_default() += n as usize;
+            if parts[i].resolved.get(f).is_none() {
+                out.missing_columns
+                    .push((parts[i].path.clone(), f, n as usize));
+            }
+        }
+        per_field.push((f, by_file));
+    }
+    let mut files: Vec<usize> = per_field
+        .iter()
+        .flat_map(|(_, m)| m.keys().copied())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    for i in files {
+        if out.first.len() >= EmptyCells::SHOWN {
+            break;
+        }
+        let part = &parts[i];
+        // The optional columns this file has, with an empty cell in it.
+        let fields: Vec<(Field, usize)> = per_field
+            .iter()
+            .filter(|(_, m)| m.contains_key(&i))
+            .filter_map(|(f, _)| Some((*f, part.resolved.get(*f)?)))
+            .collect();
+        if fields.is_empty() {
+            continue;
+        }
+        let any_null = fields
+            .iter()
+            .map(|(f, _)| col(f.name()).is_null())
+            .reduce(Expr::or)
+            .expect("at least one field");
+        let good = col(BAD).not().and(col(TOTAL).not());
+        let mut columns = vec![col(ROW)];
+        columns.extend(fields.iter().map(|(f, _)| col(f.name()).is_null()));
+        let remaining = (EmptyCells::SHOWN - out.first.len()) as u32;
+        let rows = rows_where(part, i, shape, good.and(any_null), columns)?;
+        let rows = rows.head(Some(remaining as usize));
+        let lines = row_numbers(&rows);
+        let nulls: Vec<Vec<bool>> = fields
+            .iter()
+            .map(|(f, _)| {
+                rows.column(f.name())
+                    .ok()
+                    .and_then(|c| {
+                        c.bool()
+                            .ok()
+                            .map(|b| b.iter().map(|v| v == Some(true)).collect())
+                    })
+                    .unwrap_or_default()
+            })
+            .collect();
+        for (r, &line) in lines.iter().enumerate() {
+            for (k, &(f, index)) in fields.iter().enumerate() {
+                if nulls[k].get(r) == Some(&true) && out.first.len() < EmptyCells::SHOWN {
+                    out.first.push(Defect {
+                        line,
+                        column: Some(ColumnRef {
+                            index,
+                            header: part.resolved.headers[index].clone(),
+                            field: f,
+                        }),
+                        value: None,
+                        problem: Problem::Empty,
+                    });
+                    out.first_files.push(part.path.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// First and last day of a partition's rows.
 fn date_range(df: &DataFrame) -> Option<(i32, i32)> {
     let d = df.column("date").ok()?.cast(&DataType::Int32).ok()?;
@@ -662,7 +836,7 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
         .iter()
         .map(|f| inspect(dir, f, opts))
         .collect::<Result<Vec<_>, _>>()?;
-    let shape = shape_of(&parts)?;
+    let shape = shape_of(&parts, opts.declared)?;
     let to_unreadable = |e: PolarsError| LoadError::Unreadable {
         path: dir.into(),
         format: "a Parquet folder",
@@ -725,6 +899,15 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
             empty_mask = &empty_mask | &m;
         }
     }
+    // A group of total rows alone is left out, whatever its names.
+    if let (Some(n), Some(n_bad)) = (counts(&partials, "__n"), counts(&partials, "__n_bad")) {
+        let rows: BooleanChunked = n
+            .iter()
+            .zip(n_bad.iter())
+            .map(|(a, b)| Some(a.unwrap_or(0) + b.unwrap_or(0) > 0))
+            .collect();
+        empty_mask = &empty_mask & &rows;
+    }
     let bad_files: Vec<usize> = {
         let file = counts(&partials, FILE);
         let n_bad = counts(&partials, "__n_bad");
@@ -772,6 +955,8 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
     ranges.sort_unstable();
     let overlap = ranges.windows(2).any(|w| w[1].0 <= w[0].1);
     let regroup = overlap || renamed || engine() == Engine::InMemory;
+    let folder_total_rows = total_rows(&parts, &shape, &partials)?;
+    let empty_cells = empty_cells(&parts, &shape, &partials)?;
     let frame = daily(partials, &shape, regroup).map_err(to_unreadable)?;
     let daily_rows = frame.height();
     Ok(Loaded {
@@ -785,7 +970,8 @@ pub(super) fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> 
             daily_rows,
         }),
         total_rows: Vec::new(),
-        empty_cells: Default::default(),
+        folder_total_rows,
+        empty_cells,
         sub_daily_merged: 0,
     })
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 
 use super::{LoadError, LoadOptions, Loaded, finish, resolve_headers};
-use crate::contract::Cell;
 use crate::contract::calendar::days_from_civil;
+use crate::contract::{Cell, Field};
 use crate::validate::{Builder, SourceKind};
 
 fn unreadable(path: &Path, e: calamine::Error) -> LoadError {
@@ -30,7 +30,29 @@ fn text_of(d: &Data) -> String {
     }
 }
 
+/// A typed date-time with a time of day as the row reader reads a date
+/// cell with a time (`2026-11-01 13:00:00`), so an hourly sheet is summed
+/// to days by the same rule as hourly text; `None` for other cells.
+fn stamp_text(d: &Data) -> Option<String> {
+    match d {
+        Data::DateTime(dt) if dt.is_datetime() => dt
+            .as_datetime()
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a cell is a typed date-time off midnight (a time of day).
+fn has_time_of_day(d: &Data) -> bool {
+    matches!(d, Data::DateTime(dt) if dt.is_datetime() && dt.as_f64().fract() != 0.0)
+}
+
 fn cell_of<'a>(d: &'a Data, scratch: &'a [Option<String>], i: usize) -> Cell<'a> {
+    if let Some(Some(text)) = scratch.get(i)
+        && matches!(d, Data::DateTime(_))
+    {
+        return Cell::Text(text);
+    }
     match d {
         Data::Empty => Cell::Empty,
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
@@ -76,8 +98,20 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
         return Err(LoadError::EmptyFile { path: path.into() });
     }
     let resolved = resolve_headers(path, headers, opts)?;
-    let mut builder = Builder::new(&resolved);
+    let mut builder = Builder::new(&resolved, opts.declared);
     let mut rows_read = 0;
+    // Typed date-times: when any date cell carries a time of day, the
+    // sheet is hourly and every date-time (midnight included) is read with
+    // its time, as hourly text dates are; otherwise as days.
+    let date_col = resolved
+        .get(Field::Date)
+        .and_then(|i| i.checked_sub(offset));
+    let timed = date_col.is_some_and(|j| {
+        range
+            .rows()
+            .skip(1)
+            .any(|row| row.get(j).is_some_and(has_time_of_day))
+    });
     for (k, row) in rows.enumerate() {
         if row
             .iter()
@@ -89,7 +123,12 @@ pub(super) fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError>
         let line = first_row as u64 + k as u64 + 2;
         let scratch: Vec<Option<String>> = row
             .iter()
-            .map(|d| matches!(d, Data::Bool(_) | Data::Error(_)).then(|| text_of(d)))
+            .enumerate()
+            .map(|(j, d)| match d {
+                Data::Bool(_) | Data::Error(_) => Some(text_of(d)),
+                Data::DateTime(_) if timed && Some(j) == date_col => stamp_text(d),
+                _ => None,
+            })
             .collect();
         let raw = || {
             row.iter()

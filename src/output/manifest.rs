@@ -107,7 +107,7 @@ pub fn hash_file(path: &Path) -> Result<InputInfo, OutputError> {
 }
 
 /// Rows through the pipeline.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct RowCounts {
     /// Data rows read from the file, good and bad.
     pub read: usize,
@@ -117,6 +117,11 @@ pub struct RowCounts {
     pub flagged: usize,
     /// Rows the curves were fitted on (`None` when nothing was fitted).
     pub used: Option<usize>,
+    /// Console total rows (合计 / Total) left out, never summed in.
+    pub total_rows_left_out: usize,
+    /// Empty cells of each optional column (`orders`, `gmv`, …) in the
+    /// rows read; a column without any is not listed.
+    pub empty_cells: std::collections::BTreeMap<String, usize>,
 }
 
 /// One output file of the run.
@@ -238,8 +243,9 @@ mod tests {
             rejected: 1,
             flagged: 2,
             used: Some(7),
+            ..RowCounts::default()
         };
-        write_manifest(dir.path(), "plan", Some(&input), rows, &"cfg", &[]).unwrap();
+        write_manifest(dir.path(), "plan", Some(&input), rows.clone(), &"cfg", &[]).unwrap();
         write_manifest(dir.path(), "plan", Some(&input), rows, &"cfg", &[]).unwrap();
         let v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.path().join(MANIFEST)).unwrap()).unwrap();

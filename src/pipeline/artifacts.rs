@@ -33,6 +33,8 @@ pub struct RunOutputs<'a> {
     pub request: &'a PlanRequest,
     /// The run's backtest in words (empty: not backtested).
     pub backtest: &'a [String],
+    /// What the estimates were made from where the history was incomplete.
+    pub data_notes: &'a [String],
 }
 
 /// The charts and summary.txt of one plan.
@@ -99,6 +101,7 @@ pub fn render_run(outputs: &RunOutputs<'_>) -> Result<RunArtifacts, Error> {
         what_if_budgets_cny: &what_if_budgets,
         label: &label,
         backtest: outputs.backtest,
+        data_notes: outputs.data_notes,
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
     let frontier =
@@ -138,6 +141,7 @@ pub fn render(
             request: input.request,
             charts: &names,
             backtest: input.backtest,
+            data_notes: input.data_notes,
         },
     );
     Ok(Rendered {

@@ -75,21 +75,22 @@ pub fn load(
 /// What the reader accepted but left incomplete: total rows, hourly rows
 /// summed, empty optional cells.
 fn loaded_messages(path: &Path, loaded: &Loaded, messages: &mut Messages) {
-    if !loaded.total_rows.is_empty() {
-        let n = loaded.total_rows.len();
-        let mut lines: Vec<String> = loaded
-            .total_rows
-            .iter()
-            .take(10)
-            .map(u64::to_string)
-            .collect();
+    let line_word = match loaded.kind {
+        crate::validate::SourceKind::Csv => "line",
+        _ => "row",
+    };
+    let single =
+        (!loaded.total_rows.is_empty()).then(|| (path.to_path_buf(), loaded.total_rows.clone()));
+    for (file, rows) in single.iter().chain(&loaded.folder_total_rows) {
+        let n = rows.len();
+        let mut lines: Vec<String> = rows.iter().take(10).map(u64::to_string).collect();
         if n > 10 {
             lines.push(format!("and {} more", n - 10));
         }
         let s = if n == 1 { "" } else { "s" };
         messages.push(Message::Warning(format!(
-            "`{}`: left out {n} total row{s} a console appended (合计 / Total), at line{s} {} (total rows are never summed in)",
-            path.display(),
+            "`{}`: left out {n} total row{s} a console appended (合计 / Total), at {line_word}{s} {} (total rows are never summed in)",
+            file.display(),
             lines.join(", ")
         )));
     }
@@ -101,11 +102,19 @@ fn loaded_messages(path: &Path, loaded: &Loaded, messages: &mut Messages) {
             loaded.data.len()
         )));
     }
-    for d in &loaded.empty_cells.first {
+    for (file, d) in loaded.empty_cells.named(path) {
         let field = d.column.as_ref().map_or("?", |c| c.field.name());
         messages.push(Message::Warning(format!(
             "{}: empty `{field}` cell: the row is kept; what uses `{field}` leaves it out",
-            d.place(path, &loaded.kind)
+            d.place(file, &loaded.kind)
+        )));
+    }
+    for (file, field, n) in &loaded.empty_cells.missing_columns {
+        messages.push(Message::Warning(format!(
+            "`{}` has no `{field}` column, which other files of {} have: its {n} row{} count as empty `{field}` cells",
+            file.display(),
+            path.display(),
+            if *n == 1 { "" } else { "s" }
         )));
     }
     for (field, n) in &loaded.empty_cells.counts {
@@ -163,6 +172,20 @@ impl History {
             rejected: self.loaded.rejected.len(),
             flagged: 0,
             used: None,
+            total_rows_left_out: self.loaded.total_rows.len()
+                + self
+                    .loaded
+                    .folder_total_rows
+                    .iter()
+                    .map(|(_, r)| r.len())
+                    .sum::<usize>(),
+            empty_cells: self
+                .loaded
+                .empty_cells
+                .counts
+                .iter()
+                .map(|(f, n)| (f.name().to_string(), *n))
+                .collect(),
         }
     }
 }

@@ -14,6 +14,7 @@
 //! benches call the same stages.
 
 mod artifacts;
+pub mod coverage;
 mod fitted;
 mod history;
 mod planner;

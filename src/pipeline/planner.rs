@@ -42,9 +42,17 @@ pub struct Planner<'f> {
     room_targets: BTreeMap<String, f64>,
     cost_scale: BTreeMap<String, f64>,
     max_extrapolation: f64,
+    data_notes: Vec<String>,
 }
 
 impl<'f> Planner<'f> {
+    /// What the plan's estimates were made from, where the history was
+    /// incomplete or net of refunds (see [`super::coverage`]); also said
+    /// as warnings when the planner was made.
+    pub fn data_notes(&self) -> &[String] {
+        &self.data_notes
+    }
+
     /// Prepare the lanes of `fitted` under `settings`. A cost scale or limit
     /// for a channel without a usable curve is a warning (the limit is
     /// dropped: the planner would reject it as unknown).
@@ -65,6 +73,22 @@ impl<'f> Planner<'f> {
         let histories = lane_histories(&series.set, horizon_days);
         let conv = conversions(&series.data, series.by)?;
         let mut prepared = prepare(&fitted.fits, &histories, &conv);
+        let mut data_notes = super::coverage::floor_net_gmv(&mut prepared);
+        data_notes.extend(super::coverage::estimate_notes(
+            &series.data,
+            series.by,
+            &prepared,
+            metric,
+        )?);
+        messages.extend(data_notes.iter().map(|n| Message::Warning(n.clone())));
+        // The loader warned of the empty cells already: a note here.
+        let screening = if series.screened.result.policy == crate::screen::FakeTraffic::Off {
+            Vec::new()
+        } else {
+            super::coverage::screening_notes(&series.screened.history.loaded.data)
+        };
+        messages.extend(screening.iter().map(|n| Message::Note(n.clone())));
+        data_notes.extend(screening);
         for (channel, factor) in &cost_scale {
             let mut found = false;
             for lane in prepared.lanes.iter_mut().filter(|l| &l.channel == channel) {
@@ -98,6 +122,7 @@ impl<'f> Planner<'f> {
             room_targets,
             cost_scale,
             max_extrapolation,
+            data_notes,
         })
     }
 

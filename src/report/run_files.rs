@@ -57,6 +57,10 @@ pub struct ChartData {
     /// The run's backtest in words (empty: none was run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backtest: Vec<String>,
+    /// What the plan's estimates were made from where the history was
+    /// incomplete (empty: it was complete).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_notes: Vec<String>,
     /// Days one row of the history covers (series.csv holds per-day rates);
     /// left out when 1.
     #[serde(
@@ -130,6 +134,7 @@ pub fn chart_data_json(input: &ChartInput<'_>, extras: &RunExtras<'_>) -> Vec<u8
         request,
         frontier: extras.frontier.points.iter().map(rec).collect(),
         backtest: input.backtest.to_vec(),
+        data_notes: input.data_notes.to_vec(),
         period_days: input.series.period_days(),
         frontier_what_if: extras.frontier.what_if.iter().map(rec).collect(),
         lanes: input
@@ -350,6 +355,7 @@ impl RunFiles {
             max_panels: self.data.max_panels,
             histories: Some(&self.histories),
             backtest: &self.data.backtest,
+            data_notes: &self.data.data_notes,
             ..ChartInput::new(&self.report, &self.fits, &self.series)
         }
     }

@@ -64,6 +64,20 @@ pub fn settings_table(settings: &Settings) -> String {
         &settings.period.source,
     );
     row(
+        "data.gmv_is_net".into(),
+        settings.gmv_is_net.value.to_string(),
+        &settings.gmv_is_net.source,
+    );
+    row(
+        "data.channel".into(),
+        settings
+            .channel
+            .value
+            .clone()
+            .unwrap_or_else(|| "(from the file's channel column)".into()),
+        &settings.channel.source,
+    );
+    row(
         "run.backtest".into(),
         settings.backtest.value.to_string(),
         &settings.backtest.source,

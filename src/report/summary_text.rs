@@ -21,6 +21,8 @@ pub struct SummaryContext<'a> {
     /// The run's backtest in words: headline, then channels lost to the
     /// naive rule (empty: not backtested).
     pub backtest: &'a [String],
+    /// What the estimates were made from where the history was incomplete.
+    pub data_notes: &'a [String],
 }
 
 /// The email body.
@@ -152,6 +154,9 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
     }
     for (room, channel, reason) in &r.unusable {
         warnings.push(format!("Not planned: {room} × {channel}: {reason}."));
+    }
+    for note in cx.data_notes {
+        warnings.push(format!("Data: {note}."));
     }
     if !warnings.is_empty() {
         s.push_str("\nWarnings:\n");

@@ -391,10 +391,7 @@ pub fn without_rows(data: &ValidatedData, drop: &[bool]) -> Result<ValidatedData
         .frame()
         .filter(&keep)
         .map_err(|source| ScreenError::Filter { source })?;
-    Ok(
-        ValidatedData::new(frame, data.source().to_path_buf(), data.has_room())
-            .with_period(data.period()),
-    )
+    Ok(data.with_rows(frame))
 }
 
 fn column_error(column: &'static str) -> impl FnOnce(PolarsError) -> ScreenError {
@@ -515,7 +512,12 @@ pub fn screen(data: &ValidatedData, opts: &ScreenOptions) -> Result<ScreenResult
         viewers,
         impressions: optional_column(data, Field::Impressions)?,
         orders: optional_column(data, Field::Orders)?,
-        gmv: optional_column(data, Field::Gmv)?,
+        // GMV net of refunds moves with refunds of earlier days' orders, not
+        // with the day's traffic: not an engagement signal.
+        gmv: match data.declared().gmv_is_net {
+            true => None,
+            false => optional_column(data, Field::Gmv)?,
+        },
         watch: optional_column(data, Field::AvgWatchSeconds)?,
         comments: optional_column(data, Field::Comments)?,
     };

@@ -234,7 +234,13 @@ fn month_of(day: i32) -> String {
 /// The rows of one month file.
 pub(crate) fn read_month(dir: &Path, p: &Partition) -> Result<Rows, Error> {
     let path = dir.join(&p.file);
-    let loaded = crate::load::load(&path, &LoadOptions::default())?;
+    // What the store holds passed an ingest's checks: a `gmv` below zero
+    // is there only because that ingest declared it net of refunds.
+    let opts = LoadOptions {
+        declared: crate::contract::Declared { gmv_is_net: true },
+        ..LoadOptions::default()
+    };
+    let loaded = crate::load::load(&path, &opts)?;
     rows_of(&loaded.data).map_err(|source| {
         StoreError::Partition {
             month: p.month.clone(),

@@ -16,7 +16,9 @@ pub use period::{Period, PeriodChoice, PeriodError};
 use crate::contract::calendar::{FIRST_DAY, LAST_DAY, SUPPORTED_YEARS, format_date};
 use crate::contract::cell::{parse_date, parse_number};
 use crate::contract::row::{TOTAL_MARKER_FIELDS, is_total_marker};
-use crate::contract::{Cell, Field, Kind, NumberProblem, Resolved, Rule, Value, column_letters};
+use crate::contract::{
+    Cell, Declared, Field, Kind, NumberProblem, Resolved, Rule, Value, column_letters,
+};
 
 /// What kind of file the rows came from; decides how places are named.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -94,6 +96,9 @@ impl Problem {
                 format_date(FIRST_DAY),
                 format_date(LAST_DAY)
             ),
+            Problem::Negative if field == Some(Field::Gmv) => {
+                "`gmv` is below zero: if the column is GMV net of refunds (a day's refunds can exceed its sales), say so with `gmv_is_net = true` under `[data]` in acqplan.toml or --gmv-is-net, and negative days are kept and summed; otherwise fix the export or drop the row with --skip-bad-rows".into()
+            }
             Problem::Negative => format!(
                 "`{}` counts money or people and cannot be below zero; fix the export or drop the row with --skip-bad-rows",
                 field.map_or("this column", Field::name)
@@ -265,6 +270,8 @@ impl Interner {
 /// Accumulates typed columns row by row and records defects.
 pub(crate) struct Builder<'r> {
     resolved: &'r Resolved,
+    /// What the user declared about the values.
+    declared: Declared,
     lines: Vec<u64>,
     dates: Vec<i32>,
     rooms: Vec<u32>,
@@ -307,6 +314,12 @@ pub struct EmptyCells {
     pub first: Vec<Defect>,
     /// Per column, how many.
     pub counts: std::collections::BTreeMap<Field, usize>,
+    /// For a folder of files: the file of each of `first` (empty when
+    /// they are all in the one file read).
+    pub first_files: Vec<PathBuf>,
+    /// For a folder of files: files without a column the others have, and
+    /// how many of their rows that leaves empty (counted in `counts`).
+    pub missing_columns: Vec<(PathBuf, Field, usize)>,
 }
 
 impl EmptyCells {
@@ -326,6 +339,15 @@ impl EmptyCells {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
+    }
+
+    /// The named ones with their file (`default`: the file read, for a
+    /// single file).
+    pub fn named<'a>(&'a self, default: &'a Path) -> impl Iterator<Item = (&'a Path, &'a Defect)> {
+        self.first.iter().enumerate().map(move |(i, d)| {
+            let file = self.first_files.get(i).map_or(default, PathBuf::as_path);
+            (file, d)
+        })
     }
 }
 
@@ -350,7 +372,7 @@ fn time_of_day(text: &str) -> Option<u64> {
 pub const ONE_ROOM: &str = "all";
 
 impl<'r> Builder<'r> {
-    pub(crate) fn new(resolved: &'r Resolved) -> Self {
+    pub(crate) fn new(resolved: &'r Resolved, declared: Declared) -> Self {
         let optional = Field::OPTIONAL_NUMBERS
             .into_iter()
             .filter_map(|f| resolved.get(f).map(|i| (f, i, Vec::new())))
@@ -361,6 +383,7 @@ impl<'r> Builder<'r> {
         }
         Builder {
             resolved,
+            declared,
             lines: Vec::new(),
             dates: Vec::new(),
             rooms: Vec::new(),
@@ -509,7 +532,10 @@ impl<'r> Builder<'r> {
         }
 
         let date = self.read_date(line, get(Field::Date), &mut defects);
-        let channel = self.read_text(line, Field::Channel, get(Field::Channel), &mut defects);
+        let channel = match &self.resolved.fixed_channel {
+            Some(c) => Some(Cow::Owned(c.clone())),
+            None => self.read_text(line, Field::Channel, get(Field::Channel), &mut defects),
+        };
         let room = match self.resolved.get(Field::Room) {
             Some(_) => self.read_text(line, Field::Room, get(Field::Room), &mut defects),
             None => Some(Cow::Borrowed(ONE_ROOM)),
@@ -599,7 +625,9 @@ impl<'r> Builder<'r> {
     }
 
     /// Add a sub-daily row into row `row` of the same day: numbers summed,
-    /// watch time weighted by viewers, a campaign kept only if the same.
+    /// watch time weighted by viewers, a campaign kept only if the same; an
+    /// optional cell empty on any of the day's rows leaves the day's value
+    /// empty (never a partial sum), as the Parquet-folder path sums.
     fn merge(
         &mut self,
         row: usize,
@@ -628,7 +656,7 @@ impl<'r> Builder<'r> {
                     })
                 }
                 (Some(a), Some(b)) => Some(a + b),
-                (a, b) => a.or(b),
+                _ => None,
             };
         }
     }
@@ -746,7 +774,7 @@ impl<'r> Builder<'r> {
                 }
             },
         };
-        if let Some(rule) = field.first_broken(value) {
+        if let Some(rule) = field.first_broken_under(value, self.declared) {
             let shown = || match (text, value) {
                 (Some(t), _) => t.trim().to_string(),
                 (None, Value::Number(x)) => x.to_string(),
@@ -794,13 +822,15 @@ impl<'r> Builder<'r> {
 /// in the source), `date` (Date), `room`, `channel` (String), `spend` (CNY),
 /// `viewers` (f64, people), then whichever of `campaign`, `impressions`,
 /// `orders`, `gmv`, `avg_watch_seconds`, `comments` the file had (nullable).
-/// Every number is finite and ≥ 0; (date, room, channel) is unique.
+/// Every number is finite and ≥ 0 (but `gmv` declared net of refunds, see
+/// [`ValidatedData::declared`]); (date, room, channel) is unique.
 #[derive(Clone, Debug)]
 pub struct ValidatedData {
     frame: DataFrame,
     source: PathBuf,
     has_room: bool,
     period: Period,
+    declared: Declared,
 }
 
 impl ValidatedData {
@@ -810,6 +840,31 @@ impl ValidatedData {
             source,
             has_room,
             period: Period::DAY,
+            declared: Declared::default(),
+        }
+    }
+
+    /// What the user declared about the values (`gmv` net of refunds: it
+    /// may be below zero).
+    pub fn declared(&self) -> Declared {
+        self.declared
+    }
+
+    /// The same rows, read under `declared`.
+    pub fn with_declared(mut self, declared: Declared) -> Self {
+        self.declared = declared;
+        self
+    }
+
+    /// Other rows of the same history (a subset of these): source, rooms,
+    /// period and declarations kept.
+    pub fn with_rows(&self, frame: DataFrame) -> ValidatedData {
+        ValidatedData {
+            frame,
+            source: self.source.clone(),
+            has_room: self.has_room,
+            period: self.period,
+            declared: self.declared,
         }
     }
 

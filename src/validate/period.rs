@@ -431,7 +431,7 @@ mod tests {
             .map(String::from)
             .to_vec();
         let resolved = crate::contract::resolve(&headers, &Default::default()).unwrap();
-        let mut builder = Builder::new(&resolved);
+        let mut builder = Builder::new(&resolved, Default::default());
         for (k, (d, r, c)) in rows.iter().enumerate() {
             let cells = [*d, *r, *c, "100", "50"];
             builder.push(k as u64 + 2, |i| Cell::Text(cells[i]), String::new);

@@ -15,6 +15,7 @@ mod cli;
 mod fit;
 mod partitioned;
 mod plan;
+mod real_exports;
 mod regret;
 mod report;
 mod review;

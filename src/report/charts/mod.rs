@@ -88,6 +88,9 @@ pub struct ChartInput<'a> {
     /// The run's backtest in words (headline first, then channels where
     /// the naive rule did better); empty when the run did not backtest.
     pub backtest: &'a [String],
+    /// What the plan's estimates were made from where the history was
+    /// incomplete (`pipeline::coverage`); empty when complete.
+    pub data_notes: &'a [String],
 }
 
 impl<'a> ChartInput<'a> {
@@ -105,6 +108,7 @@ impl<'a> ChartInput<'a> {
             max_panels: 12,
             histories: None,
             backtest: &[],
+            data_notes: &[],
         }
     }
 }
