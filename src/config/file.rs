@@ -72,7 +72,7 @@ impl<'de> Deserialize<'de> for DataEntry {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = DataEntry;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a path, or a table with `path`, `gmv_is_net`, `channel`")
+                f.write_str("a path, or a table with `path`, `gmv_is_net`, `channel`, `store`")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DataEntry, E> {
                 Ok(DataEntry::Path(v.into()))
@@ -97,6 +97,9 @@ pub struct DataConfig {
     /// The channel of every row, for a single console's export without a
     /// channel column.
     pub channel: Option<String>,
+    /// The history store `acqplan ingest` writes when `--into` is not
+    /// given (the top-level `store = …` says the same).
+    pub store: Option<PathBuf>,
 }
 
 /// `[report]`: how the outputs for people are written.
@@ -369,6 +372,7 @@ pub fn read_file_config(
         DataEntry::Path(p) => DataEntry::Path(base.join(p)),
         DataEntry::Table(mut t) => {
             t.path = t.path.map(|p| base.join(p));
+            t.store = t.store.map(|p| base.join(p));
             DataEntry::Table(t)
         }
     });

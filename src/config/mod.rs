@@ -192,7 +192,8 @@ impl Layers<'_> {
 
     /// `ingest --into` replaces it in the command itself.
     fn store(&self) -> Setting<Option<PathBuf>> {
-        self.pick(None, self.file.store.clone().map(Some), None)
+        let file = self.file.data_table().store.or(self.file.store.clone());
+        self.pick(None, file.map(Some), None)
     }
 
     fn out_root(&self) -> Setting<PathBuf> {

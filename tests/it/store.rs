@@ -674,6 +674,11 @@ fn the_config_names_the_store_ingest_writes() {
         line.contains("cfg/../kept") && line.contains("file"),
         "{line}"
     );
+    // `[data] store` says the same.
+    std::fs::write(d.join("cfg/acqplan.toml"), "[data]\nstore = \"../kept2\"\n").unwrap();
+    let (code, _, err) = acqplan(d, &["ingest", "a.csv", "--config", "cfg/acqplan.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(d.join("kept2/current/_store.json").exists());
     // --into replaces it.
     let (code, _, err) = acqplan(
         d,
