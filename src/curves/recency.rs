@@ -234,13 +234,11 @@ fn level_sums(p: &Prepared<'_>, w: &Weights, origin: f64) -> Option<LevelSums> {
     let whole = p.whole && origin.fract() == 0.0;
     let (mut sw, mut sw2, mut swq, mut swx) = (0.0, 0.0, 0.0, 0.0);
     let mut n = 0usize;
-    for i in 0..p.len() {
-        let age = ages[i];
+    for (&age, &q) in ages.iter().zip(&p.q) {
         if age < origin {
             continue;
         }
         let wi = w.at(age - origin, whole);
-        let q = p.q[i];
         sw += wi;
         sw2 += wi * wi;
         swq += wi * q;
@@ -253,14 +251,13 @@ fn level_sums(p: &Prepared<'_>, w: &Weights, origin: f64) -> Option<LevelSums> {
     let mean = swq / sw;
     let x_bar = swx / sw;
     let (mut sxx, mut sxq, mut sr2) = (0.0, 0.0, 0.0);
-    for i in 0..p.len() {
-        let age = ages[i];
+    for (&age, &q) in ages.iter().zip(&p.q) {
         if age < origin {
             continue;
         }
         let wi = w.at(age - origin, whole);
         let x = origin - age - x_bar;
-        let r = p.q[i] - mean;
+        let r = q - mean;
         sxx += wi * x * x;
         sxq += wi * x * r;
         sr2 += wi * wi * r * r;
