@@ -136,7 +136,7 @@ huge_rows() {
     walls+=("$w"); cpus+=("$c"); rss+=("$m"); loads+=("$l"); busies+=("$o"); plans+=("$st")
     echo "huge run $i: ${w} s, $((m / 1024)) MB, CPU $c s (load $l, others during $o; stages $st)" >&2
   done
-  extra_md+=("| run, 10× folder | 5000 × 730, 29.2M rows, 40,000 curves | Parquet folder | $runs | $(printf '%s\n' "${walls[@]}" | median) s ($(printf '%s\n' "${walls[@]}" | sort -g | head -1)–$(printf '%s\n' "${walls[@]}" | sort -g | tail -1)) | $(printf '%s\n' "${cpus[@]}" | median) s | $(($(printf '%s\n' "${rss[@]}" | sort -g | tail -1) / 1024)) MB | ${plans[*]} | $(printf '%s\n' "${loads[@]}" | sort -g | head -1)–$(printf '%s\n' "${loads[@]}" | sort -g | tail -1) | $(printf '%s\n' "${busies[@]}" | sort -g | tail -1) |")
+  extra_md+=("| run, 10× folder | 5000 × 730, 29.2M rows, 40,000 curves | Parquet folder | $runs | $(printf '%s\n' "${walls[@]}" | median) s ($(printf '%s\n' "${walls[@]}" | sort -g | head -1)–$(printf '%s\n' "${walls[@]}" | sort -g | tail -1)) | $(printf '%s\n' "${cpus[@]}" | median) s | $(($(printf '%s\n' "${rss[@]}" | sort -g | tail -1) / 1024)) MB | $(IFS=";"; echo "${plans[*]}") | $(printf '%s\n' "${loads[@]}" | sort -g | head -1)–$(printf '%s\n' "${loads[@]}" | sort -g | tail -1) | $(printf '%s\n' "${busies[@]}" | sort -g | tail -1) |")
 }
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GB RAM; $("$bin" --version)" >&2
