@@ -9,12 +9,19 @@
 # load average also counts processes this shell cannot see).
 #
 #   bash scripts/bench.sh [RUNS] [SIZE...]     (default: 5 small medium large)
+#   bash scripts/bench.sh 3 large backtest     (the issue-16 figures; add huge for 10×)
 #
 # Sizes (8 channels each):
 #   small   the shipped sample, data/history.{csv,parquet} with
 #           data/acqplan.toml (3 rooms × 240 days, 5,760 rows, target 500k)
 #   medium  acqplan gen --rooms 50  --days 365  (146,000 rows, 400 curves)
 #   large   acqplan gen --rooms 500 --days 730  (2,920,000 rows, 4,000 curves)
+#   backtest  `acqplan backtest --weeks 8` on large (Parquet): 8 weekly refits
+#   huge    acqplan gen --rooms 5000 --days 730 --parquet-dir (29,200,000
+#           rows, 40,000 curves, a month-partitioned Parquet folder of about
+#           0.5 GB; generating it takes a few minutes), planned for a budget
+#           of 10 × large's last 7 days' spend; the plan stage is the
+#           40,000-lane plan
 # medium and large are generated once into $BENCH_DIR/<size>/ (kept for the
 # next run; delete the folder to regenerate) and planned for the viewers of
 # their last 7 days, at the lowest cost.
@@ -92,6 +99,46 @@ gen() { # size rooms days
   fi
 }
 
+# One measured command: sets w (wall s), m (peak kB), c (CPU user+sys s),
+# l (load average at start), o (others' CPU share during it) and err.
+measure() {
+  local b u sy c0 c1
+  b=$(wait_quiet)
+  l=$(cut -d' ' -f1 /proc/loadavg)
+  c0=$(busy_s)
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time.txt" "$@" > /dev/null 2> "$work/run.err" \
+    || { cat "$work/run.err" >&2; exit 1; }
+  c1=$(busy_s)
+  read -r w m u sy < "$work/time.txt"
+  o=$(awk -v c0="$c0" -v c1="$c1" -v u="$u" -v s="$sy" -v w="$w" -v n="$(nproc)" \
+    'BEGIN { x = (c1 - c0 - u - s) / (n * (w > 0 ? w : 1)); printf "%.2f", (x < 0 ? 0 : x) }')
+  c=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%.2f", u + s }')
+}
+extra_md=()
+# `acqplan backtest --weeks 8` on a file, RUNS times.
+backtest_rows() {
+  local f=$1 what=$2 walls=() cpus=() rss=() loads=() busies=()
+  for i in $(seq "$runs"); do
+    measure "$bin" backtest --data "$f" --weeks 8 --out "$work/run-backtest" --force -q -v
+    walls+=("$w"); cpus+=("$c"); rss+=("$m"); loads+=("$l"); busies+=("$o")
+    echo "backtest run $i: ${w} s, $((m / 1024)) MB, CPU $c s (load $l, others during $o)" >&2
+  done
+  extra_md+=("| backtest, 8 weeks | $what | Parquet | $runs | $(printf '%s\n' "${walls[@]}" | median) s ($(printf '%s\n' "${walls[@]}" | sort -g | head -1)–$(printf '%s\n' "${walls[@]}" | sort -g | tail -1)) | $(printf '%s\n' "${cpus[@]}" | median) s | $(($(printf '%s\n' "${rss[@]}" | sort -g | tail -1) / 1024)) MB | – | $(printf '%s\n' "${loads[@]}" | sort -g | head -1)–$(printf '%s\n' "${loads[@]}" | sort -g | tail -1) | $(printf '%s\n' "${busies[@]}" | sort -g | tail -1) |")
+}
+# The 10× folder: `acqplan run` for a budget, RUNS times.
+huge_rows() {
+  local dir=$1 walls=() cpus=() rss=() loads=() busies=() plans=() budget
+  # 10 × large's last 7 days' spend (78.6M CNY on the default seed).
+  budget=${HUGE_BUDGET:-786000000}
+  for i in $(seq "$runs"); do
+    measure "$bin" run --data "$dir" --budget "$budget" --out "$work/run-huge" --force -q -v
+    st=$(sed -n 's/^timings: load \([0-9.]*\) s, screen \([0-9.]*\) s, fit \([0-9.]*\) s, plan \([0-9.]*\) s, report \([0-9.]*\) s.*/\1 \/ \2 \/ \3 \/ \4 \/ \5/p' "$work/run.err")
+    walls+=("$w"); cpus+=("$c"); rss+=("$m"); loads+=("$l"); busies+=("$o"); plans+=("$st")
+    echo "huge run $i: ${w} s, $((m / 1024)) MB, CPU $c s (load $l, others during $o; stages $st)" >&2
+  done
+  extra_md+=("| run, 10× folder | 5000 × 730, 29.2M rows, 40,000 curves | Parquet folder | $runs | $(printf '%s\n' "${walls[@]}" | median) s ($(printf '%s\n' "${walls[@]}" | sort -g | head -1)–$(printf '%s\n' "${walls[@]}" | sort -g | tail -1)) | $(printf '%s\n' "${cpus[@]}" | median) s | $(($(printf '%s\n' "${rss[@]}" | sort -g | tail -1) / 1024)) MB | $(IFS=";"; echo "${plans[*]}") | $(printf '%s\n' "${loads[@]}" | sort -g | head -1)–$(printf '%s\n' "${loads[@]}" | sort -g | tail -1) | $(printf '%s\n' "${busies[@]}" | sort -g | tail -1) |")
+}
+
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GB RAM; $("$bin" --version)" >&2
 rows_md=()
 for size in "${sizes[@]}"; do
@@ -107,7 +154,18 @@ for size in "${sizes[@]}"; do
       gen large 500 730
       args_common=(--target-viewers "$(cat "$work/large/target.txt")")
       csv=$work/large/history.csv; pq=$work/large/history.parquet; what="500 × 730" ;;
-    *) echo "unknown size $size (small, medium, large)" >&2; exit 2 ;;
+    backtest)
+      gen large 500 730
+      backtest_rows "$work/large/history.parquet" "500 × 730, 8 weeks"
+      continue ;;
+    huge)
+      if [ ! -d "$work/huge" ]; then
+        echo "generating huge history (5000 rooms × 730 days) into $work/huge…" >&2
+        "$bin" gen -q --rooms 5000 --days 730 --parquet-dir "$work/huge"
+      fi
+      huge_rows "$work/huge"
+      continue ;;
+    *) echo "unknown size $size (small, medium, large, backtest, huge)" >&2; exit 2 ;;
   esac
   nrows=$(($(wc -l < "$csv") - 1))
   for f in "$csv" "$pq"; do
@@ -153,7 +211,15 @@ for size in "${sizes[@]}"; do
     rows_md+=("| $size | $what | $rows_fmt | $fmt | $runs | ${med_w} s (${min_w}–${max_w}) | $quiet_txt | $(awk -v m="$max_m" 'BEGIN {printf "%.0f", m / 1024}') MB | ${med_c} s | $s_load / $s_screen / $s_fit / $s_plan / $s_report | $load_rng | $max_b |")
   done
 done
-echo
-echo "| size | rooms × days | rows | format | runs | median wall (min–max) | median wall, quiet runs (n) | peak RSS (max) | CPU user+sys (median) | stages, median s: load / screen / fit / plan / report | load avg (1 min) at start | others' CPU share during runs (max) |"
-echo "|---|---|---:|---|---:|---|---|---:|---:|---|---|---:|"
-printf '%s\n' "${rows_md[@]}"
+if [ ${#rows_md[@]} -gt 0 ]; then
+  echo
+  echo "| size | rooms × days | rows | format | runs | median wall (min–max) | median wall, quiet runs (n) | peak RSS (max) | CPU user+sys (median) | stages, median s: load / screen / fit / plan / report | load avg (1 min) at start | others' CPU share during runs (max) |"
+  echo "|---|---|---:|---|---:|---|---|---:|---:|---|---|---:|"
+  printf '%s\n' "${rows_md[@]}"
+fi
+if [ ${#extra_md[@]} -gt 0 ]; then
+  echo
+  echo "| what | history | format | runs | median wall (min–max) | CPU user+sys (median) | peak RSS (max) | stages of each run, s: load / screen / fit / plan / report | load avg (1 min) at start | others' CPU share during runs (max) |"
+  echo "|---|---|---|---:|---|---:|---:|---|---|---:|"
+  printf '%s\n' "${extra_md[@]}"
+fi

@@ -130,6 +130,7 @@ impl LaneDays {
 /// The level factor of a setting estimated from the days at least `origin`
 /// days old, as a function of age (for a trend), with its weights' Kish
 /// effective size and the variance of the factor. `None` with too few days.
+#[derive(Debug, PartialEq)]
 struct LevelFit {
     mean: f64,
     slope: f64,
@@ -147,23 +148,101 @@ impl LevelFit {
     }
 }
 
-fn fit_level(d: &LaneDays, s: Setting, origin: f64) -> Option<LevelFit> {
-    let decay = s
-        .half_life_days
-        .map(|h| std::f64::consts::LN_2 / h.max(1.0));
+/// The weights of one half-life, `e^(−(age − origin)·ln 2 / h)`, with
+/// those of whole-day age differences `0..table.len()` computed once (the
+/// same expression, so the same bits: the rolling-origin validation
+/// evaluates them for 8 origins × every day × every lane).
+struct Weights {
+    decay: Option<f64>,
+    table: Vec<f64>,
+}
+
+/// Whole-day age differences up to this are tabled (ten years of days).
+const MAX_TABLED_AGE: usize = 3660;
+
+impl Weights {
+    fn new(half_life_days: Option<f64>, max_age: usize) -> Weights {
+        let decay = half_life_days.map(|h| std::f64::consts::LN_2 / h.max(1.0));
+        let table = match decay {
+            Some(k) => (0..=max_age.min(MAX_TABLED_AGE))
+                .map(|m| (-(m as f64) * k).exp())
+                .collect(),
+            None => Vec::new(),
+        };
+        Weights { decay, table }
+    }
+
+    /// The weight of a day `dm = age − origin ≥ 0` days before the origin;
+    /// `whole`: `dm` is a whole number of days.
+    #[inline]
+    fn at(&self, dm: f64, whole: bool) -> f64 {
+        match self.decay {
+            None => 1.0,
+            Some(k) => {
+                if whole && dm < self.table.len() as f64 {
+                    self.table[dm as usize]
+                } else {
+                    (-dm * k).exp()
+                }
+            }
+        }
+    }
+}
+
+/// One lane's days with their ratios computed once.
+struct Prepared<'a> {
+    d: &'a LaneDays,
+    q: Vec<f64>,
+    /// Every age is a whole number of days (0 ≤ age ≤ [`MAX_TABLED_AGE`]),
+    /// so every `age − origin` of a whole-day origin indexes the tables.
+    whole: bool,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(d: &'a LaneDays) -> Prepared<'a> {
+        let n = d.age_days.len().min(d.expected.len()).min(d.viewers.len());
+        Prepared {
+            d,
+            q: (0..n).map(|i| d.ratio(i)).collect(),
+            whole: d.age_days[..n]
+                .iter()
+                .all(|&a| a >= 0.0 && a <= MAX_TABLED_AGE as f64 && a.fract() == 0.0),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.q.len()
+    }
+}
+
+/// The weighted sums of the days at least `origin` days old (both passes
+/// of the level fit; what the trended and the plain setting of one
+/// half-life share). `None` with too few days.
+struct LevelSums {
+    n: usize,
+    sw: f64,
+    sw2: f64,
+    mean: f64,
+    x_bar: f64,
+    sxx: f64,
+    sxq: f64,
+    sr2: f64,
+}
+
+fn level_sums(p: &Prepared<'_>, w: &Weights, origin: f64) -> Option<LevelSums> {
+    let ages = &p.d.age_days;
+    let whole = p.whole && origin.fract() == 0.0;
     let (mut sw, mut sw2, mut swq, mut swx) = (0.0, 0.0, 0.0, 0.0);
     let mut n = 0usize;
-    for i in 0..d.age_days.len() {
-        let age = d.age_days[i];
+    for (&age, &q) in ages.iter().zip(&p.q) {
         if age < origin {
             continue;
         }
-        let w = decay.map_or(1.0, |k| (-(age - origin) * k).exp());
-        let q = d.ratio(i);
-        sw += w;
-        sw2 += w * w;
-        swq += w * q;
-        swx += w * (origin - age);
+        let wi = w.at(age - origin, whole);
+        sw += wi;
+        sw2 += wi * wi;
+        swq += wi * q;
+        swx += wi * (origin - age);
         n += 1;
     }
     if n < MIN_TRAIN_DAYS || sw <= 0.0 || sw.is_nan() {
@@ -172,33 +251,56 @@ fn fit_level(d: &LaneDays, s: Setting, origin: f64) -> Option<LevelFit> {
     let mean = swq / sw;
     let x_bar = swx / sw;
     let (mut sxx, mut sxq, mut sr2) = (0.0, 0.0, 0.0);
-    for i in 0..d.age_days.len() {
-        let age = d.age_days[i];
+    for (&age, &q) in ages.iter().zip(&p.q) {
         if age < origin {
             continue;
         }
-        let w = decay.map_or(1.0, |k| (-(age - origin) * k).exp());
+        let wi = w.at(age - origin, whole);
         let x = origin - age - x_bar;
-        let r = d.ratio(i) - mean;
-        sxx += w * x * x;
-        sxq += w * x * r;
-        sr2 += w * w * r * r;
+        let r = q - mean;
+        sxx += wi * x * x;
+        sxq += wi * x * r;
+        sr2 += wi * wi * r * r;
     }
-    let slope = if s.trend && n >= MIN_TREND_DAYS && sxx > 0.0 {
-        sxq / sxx
-    } else if s.trend {
-        return None;
-    } else {
-        0.0
-    };
-    let effective_days = sw * sw / sw2;
-    Some(LevelFit {
+    Some(LevelSums {
+        n,
+        sw,
+        sw2,
         mean,
-        slope,
         x_bar,
-        effective_days,
-        var: sr2 / (sw * sw),
+        sxx,
+        sxq,
+        sr2,
     })
+}
+
+impl LevelSums {
+    fn fit(&self, trend: bool) -> Option<LevelFit> {
+        let slope = if trend && self.n >= MIN_TREND_DAYS && self.sxx > 0.0 {
+            self.sxq / self.sxx
+        } else if trend {
+            return None;
+        } else {
+            0.0
+        };
+        Some(LevelFit {
+            mean: self.mean,
+            slope,
+            x_bar: self.x_bar,
+            effective_days: self.sw * self.sw / self.sw2,
+            var: self.sr2 / (self.sw * self.sw),
+        })
+    }
+}
+
+fn fit_level(d: &LaneDays, s: Setting, origin: f64) -> Option<LevelFit> {
+    let p = Prepared::new(d);
+    let max_age = d.age_days.iter().fold(0.0f64, |m, &a| m.max(a));
+    let w = Weights::new(
+        s.half_life_days,
+        max_age.min(MAX_TABLED_AGE as f64) as usize,
+    );
+    level_sums(&p, &w, origin)?.fit(s.trend)
 }
 
 /// Rolling-origin score of a setting over a channel's lanes: Σ |predicted −
@@ -206,32 +308,86 @@ fn fit_level(d: &LaneDays, s: Setting, origin: f64) -> Option<LevelFit> {
 /// (weeks whose lane has too little history before them are skipped).
 /// `None` when no week could be scored.
 pub fn validation_wape(lanes: &[LaneDays], s: Setting, weeks: usize) -> Option<f64> {
-    let w = weekly_errors(lanes, s, weeks);
-    let total: f64 = w.iter().map(|x| x.1).sum();
-    (total > 0.0).then(|| w.iter().map(|x| x.0).sum::<f64>() / total)
+    let refs: Vec<&LaneDays> = lanes.iter().collect();
+    let w = weekly_errors(&refs, &[s], weeks).pop().unwrap_or_default();
+    wape_of(&w)
 }
 
-/// `(|predicted − actual|, actual)` of every scored lane-week, in order.
-fn weekly_errors(lanes: &[LaneDays], s: Setting, weeks: usize) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
-    for d in lanes {
-        for k in 1..=weeks {
-            let origin = 7.0 * k as f64;
-            let held = |age: f64| age < origin && age >= origin - 7.0;
-            if !d.age_days.iter().any(|&a| held(a)) {
-                continue;
-            }
-            let Some(fit) = fit_level(d, s, origin) else {
+fn wape_of(e: &[(f64, f64)]) -> Option<f64> {
+    let total: f64 = e.iter().map(|x| x.1).sum();
+    (total > 0.0).then(|| e.iter().map(|x| x.0).sum::<f64>() / total)
+}
+
+/// Per setting, `(|predicted − actual|, actual)` of every scored lane-week,
+/// lanes in order, weeks in order within a lane. The lanes are scored in
+/// parallel; the weighted sums of one half-life and origin serve every
+/// setting of that half-life.
+fn weekly_errors(lanes: &[&LaneDays], settings: &[Setting], weeks: usize) -> Vec<Vec<(f64, f64)>> {
+    use rayon::prelude::*;
+    let max_age = lanes
+        .iter()
+        .flat_map(|d| d.age_days.iter())
+        .fold(0.0f64, |m, &a| if a.is_finite() { m.max(a) } else { m });
+    let max_age = max_age.min(MAX_TABLED_AGE as f64) as usize;
+    // Distinct half-lives, and which one each setting uses.
+    let mut halves: Vec<Option<f64>> = Vec::new();
+    let half_of: Vec<usize> = settings
+        .iter()
+        .map(
+            |s| match halves.iter().position(|h| *h == s.half_life_days) {
+                Some(i) => i,
+                None => {
+                    halves.push(s.half_life_days);
+                    halves.len() - 1
+                }
+            },
+        )
+        .collect();
+    let weights: Vec<Weights> = halves.iter().map(|&h| Weights::new(h, max_age)).collect();
+    let per_lane: Vec<Vec<Vec<(f64, f64)>>> = lanes
+        .par_iter()
+        .map(|d| lane_errors(d, settings, &half_of, &weights, weeks))
+        .collect();
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new(); settings.len()];
+    for lane in per_lane {
+        for (o, e) in out.iter_mut().zip(lane) {
+            o.extend(e);
+        }
+    }
+    out
+}
+
+/// [`weekly_errors`] of one lane.
+fn lane_errors(
+    d: &LaneDays,
+    settings: &[Setting],
+    half_of: &[usize],
+    weights: &[Weights],
+    weeks: usize,
+) -> Vec<Vec<(f64, f64)>> {
+    let p = Prepared::new(d);
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::with_capacity(weeks); settings.len()];
+    let mut sums: Vec<Option<LevelSums>> = Vec::with_capacity(weights.len());
+    for k in 1..=weeks {
+        let origin = 7.0 * k as f64;
+        let held = |age: f64| age < origin && age >= origin - 7.0;
+        if !d.age_days.iter().any(|&a| held(a)) {
+            continue;
+        }
+        sums.clear();
+        sums.extend(weights.iter().map(|w| level_sums(&p, w, origin)));
+        for (si, s) in settings.iter().enumerate() {
+            let Some(fit) = sums[half_of[si]].as_ref().and_then(|x| x.fit(s.trend)) else {
                 continue;
             };
             let (mut pred, mut actual) = (0.0, 0.0);
-            for i in 0..d.age_days.len() {
+            for i in 0..p.len() {
                 if held(d.age_days[i]) {
                     pred += d.expected[i] * fit.at(origin, d.age_days[i]);
                     actual += d.viewers[i];
                 }
             }
-            out.push(((pred - actual).abs(), actual));
+            out[si].push(((pred - actual).abs(), actual));
         }
     }
     out
@@ -251,15 +407,14 @@ pub struct Choice {
 /// Choose a channel's setting among [`CANDIDATES`] by rolling-origin
 /// validation over its lanes (all history when nothing can be scored).
 pub fn choose(lanes: &[LaneDays], weeks: usize) -> Choice {
-    let errors: Vec<Vec<(f64, f64)>> = CANDIDATES
-        .iter()
-        .map(|&s| weekly_errors(lanes, s, weeks))
-        .collect();
-    let wape = |e: &[(f64, f64)]| {
-        let total: f64 = e.iter().map(|x| x.1).sum();
-        (total > 0.0).then(|| e.iter().map(|x| x.0).sum::<f64>() / total)
-    };
-    let scores: Vec<Option<f64>> = errors.iter().map(|e| wape(e)).collect();
+    let refs: Vec<&LaneDays> = lanes.iter().collect();
+    choose_among(&refs, weeks)
+}
+
+/// [`choose`] over borrowed lanes.
+pub fn choose_among(lanes: &[&LaneDays], weeks: usize) -> Choice {
+    let errors = weekly_errors(lanes, &CANDIDATES, weeks);
+    let scores: Vec<Option<f64>> = errors.iter().map(|e| wape_of(e)).collect();
     let all = scores[0];
     let base = &errors[0];
     let mut pick = 0;
@@ -370,6 +525,140 @@ mod tests {
         let mean = drift_err.iter().sum::<f64>() / drift_err.len() as f64;
         // All history would be off by ≈ +30 % here.
         assert!(mean.abs() < 0.04, "mean error of the drifting level {mean}");
+    }
+
+    /// The rolling-origin validation as first written: every weight an
+    /// `exp`, every ratio recomputed, one setting at a time.
+    mod reference {
+        use super::super::*;
+
+        fn fit_level(d: &LaneDays, s: Setting, origin: f64) -> Option<LevelFit> {
+            let decay = s
+                .half_life_days
+                .map(|h| std::f64::consts::LN_2 / h.max(1.0));
+            let (mut sw, mut sw2, mut swq, mut swx) = (0.0, 0.0, 0.0, 0.0);
+            let mut n = 0usize;
+            for i in 0..d.age_days.len() {
+                let age = d.age_days[i];
+                if age < origin {
+                    continue;
+                }
+                let w = decay.map_or(1.0, |k| (-(age - origin) * k).exp());
+                let q = d.ratio(i);
+                sw += w;
+                sw2 += w * w;
+                swq += w * q;
+                swx += w * (origin - age);
+                n += 1;
+            }
+            if n < MIN_TRAIN_DAYS || sw <= 0.0 || sw.is_nan() {
+                return None;
+            }
+            let mean = swq / sw;
+            let x_bar = swx / sw;
+            let (mut sxx, mut sxq, mut sr2) = (0.0, 0.0, 0.0);
+            for i in 0..d.age_days.len() {
+                let age = d.age_days[i];
+                if age < origin {
+                    continue;
+                }
+                let w = decay.map_or(1.0, |k| (-(age - origin) * k).exp());
+                let x = origin - age - x_bar;
+                let r = d.ratio(i) - mean;
+                sxx += w * x * x;
+                sxq += w * x * r;
+                sr2 += w * w * r * r;
+            }
+            let slope = if s.trend && n >= MIN_TREND_DAYS && sxx > 0.0 {
+                sxq / sxx
+            } else if s.trend {
+                return None;
+            } else {
+                0.0
+            };
+            Some(LevelFit {
+                mean,
+                slope,
+                x_bar,
+                effective_days: sw * sw / sw2,
+                var: sr2 / (sw * sw),
+            })
+        }
+
+        pub fn weekly_errors(lanes: &[LaneDays], s: Setting, weeks: usize) -> Vec<(f64, f64)> {
+            let mut out = Vec::new();
+            for d in lanes {
+                for k in 1..=weeks {
+                    let origin = 7.0 * k as f64;
+                    let held = |age: f64| age < origin && age >= origin - 7.0;
+                    if !d.age_days.iter().any(|&a| held(a)) {
+                        continue;
+                    }
+                    let Some(fit) = fit_level(d, s, origin) else {
+                        continue;
+                    };
+                    let (mut pred, mut actual) = (0.0, 0.0);
+                    for i in 0..d.age_days.len() {
+                        if held(d.age_days[i]) {
+                            pred += d.expected[i] * fit.at(origin, d.age_days[i]);
+                            actual += d.viewers[i];
+                        }
+                    }
+                    out.push(((pred - actual).abs(), actual));
+                }
+            }
+            out
+        }
+
+        pub fn level(d: &LaneDays, s: Setting) -> Option<LevelFit> {
+            fit_level(d, s, 0.0)
+        }
+    }
+
+    #[test]
+    fn tabled_weights_and_shared_sums_give_the_direct_formula_bit_for_bit() {
+        // Lanes with gaps (unpaid days), capped outlier ratios, zero
+        // expectations, a lane too short for some origins and one with
+        // fractional ages (which falls back to one `exp` per weight).
+        let mut rng = Rng::new(20261202);
+        let mut lanes = Vec::new();
+        for l in 0..12 {
+            let days = 40 + (rng.uniform() * 700.0) as usize;
+            let drift = 0.4 * (rng.uniform() - 0.5);
+            let mut d = lane(&mut rng, days, drift, 0.3);
+            d.cap_ratio = 1.3;
+            let keep: Vec<bool> = (0..days).map(|_| rng.uniform() > 0.2).collect();
+            let pick = |v: &Vec<f64>| -> Vec<f64> {
+                v.iter().zip(&keep).filter(|x| *x.1).map(|x| *x.0).collect()
+            };
+            d.age_days = pick(&d.age_days);
+            d.expected = pick(&d.expected);
+            d.viewers = pick(&d.viewers);
+            if l == 3 {
+                d.expected[5] = 0.0;
+            }
+            if l == 7 {
+                d.age_days.iter_mut().for_each(|a| *a += 0.25);
+            }
+            lanes.push(d);
+        }
+        let refs: Vec<&LaneDays> = lanes.iter().collect();
+        let fast = weekly_errors(&refs, &CANDIDATES, 8);
+        let bits = |e: &[(f64, f64)]| -> Vec<(u64, u64)> {
+            e.iter().map(|x| (x.0.to_bits(), x.1.to_bits())).collect()
+        };
+        let mut scored = 0;
+        for (i, &s) in CANDIDATES.iter().enumerate() {
+            let slow = reference::weekly_errors(&lanes, s, 8);
+            assert_eq!(bits(&fast[i]), bits(&slow), "{s:?}");
+            scored += slow.len();
+        }
+        assert!(scored > 9 * 12 * 6, "{scored} lane-weeks scored");
+        for d in &lanes {
+            for &s in &CANDIDATES {
+                assert_eq!(fit_level(d, s, 0.0), reference::level(d, s), "{s:?}");
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::fit::{FitOptions, FitOutcome, FittedCurve, Recency, SeriesData, fit_many, fit_pooled};
-use super::recency::{Choice, LaneDays, Setting, choose, lane_factor};
+use super::recency::{Choice, LaneDays, Setting, choose_among, lane_factor};
 use crate::contract::calendar::weekday;
 use crate::validate::{ONE_ROOM, ValidatedData};
 
@@ -522,7 +522,7 @@ fn may_use_prior(s: &SeriesData<'_>, opts: &FitOptions) -> bool {
 /// thin enough to borrow strength ([`may_use_prior`]), first gets a pooled
 /// curve ([`fit_pooled`]) that serves as the prior of its rooms' fits.
 pub fn fit_set(set: &SeriesSet, opts: &StageOptions) -> (Vec<CurveFit>, StageTimings) {
-    let (fits, _, t) = fit_set_inner(set, opts, false);
+    let (fits, _, t) = fit_set_inner(set, opts, false, &[]);
     (fits, t)
 }
 
@@ -532,14 +532,58 @@ pub fn fit_set_with_comparison(
     set: &SeriesSet,
     opts: &StageOptions,
 ) -> (Vec<CurveFit>, Vec<CurveFit>, StageTimings) {
-    let (fits, comparison, t) = fit_set_inner(set, opts, true);
+    let (fits, comparison, t) = fit_set_inner(set, opts, true, &[]);
     (fits, comparison.unwrap_or_default(), t)
+}
+
+/// `fit_set(set, &opts.for_comparison())` (bit for bit), taking the fit of
+/// a series from `known` instead of refitting it when `known_set` has the
+/// same lane with the same days (the same dates, spend, viewers and cap,
+/// bit for bit) and the fit could not have used a pooled prior
+/// ([`may_use_prior`]): `known` must be the comparison fits of `known_set`
+/// under the same options ([`fit_set_with_comparison`]). The
+/// screening-impact refit of the history with its flagged rows kept refits
+/// only the lanes that had flagged rows this way.
+pub fn fit_comparison_reusing(
+    set: &SeriesSet,
+    opts: &StageOptions,
+    known_set: &SeriesSet,
+    known: &[CurveFit],
+) -> Vec<CurveFit> {
+    let index: BTreeMap<(&str, &str), usize> = (0..known_set.len().min(known.len()))
+        .map(|j| {
+            let k = &known_set.keys[j];
+            ((k.room.as_str(), k.channel.as_str()), j)
+        })
+        .collect();
+    let same_bits = |a: &[f64], b: &[f64]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    };
+    let reuse: Vec<Option<&FitOutcome>> = (0..set.len())
+        .map(|i| {
+            let k = &set.keys[i];
+            let &j = index.get(&(k.room.as_str(), k.channel.as_str()))?;
+            let f = &known[j];
+            let same = set.period_days() == known_set.period_days()
+                && f.key == *k
+                && f.cap_viewers_per_day.map(f64::to_bits)
+                    == cap_of(set, i, opts).map(f64::to_bits)
+                && set.dates(i) == known_set.dates(j)
+                && set.weekday(i) == known_set.weekday(j)
+                && same_bits(set.spend_cny(i), known_set.spend_cny(j))
+                && same_bits(set.viewers(i), known_set.viewers(j));
+            same.then_some(&f.outcome)
+        })
+        .collect();
+    let (fits, _, _) = fit_set_inner(set, &opts.for_comparison(), false, &reuse);
+    fits
 }
 
 fn fit_set_inner(
     set: &SeriesSet,
     opts: &StageOptions,
     keep_comparison: bool,
+    reuse: &[Option<&FitOutcome>],
 ) -> (Vec<CurveFit>, Option<Vec<CurveFit>>, StageTimings) {
     // Thresholds counted in days become counts of rows of the set's period.
     let per_period;
@@ -596,7 +640,20 @@ fn fit_set_inner(
         .collect();
     let pooled_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    let mut outcomes = fit_many(&series, &opts.fit, &priors);
+    let mut outcomes = if reuse.is_empty() {
+        fit_many(&series, &opts.fit, &priors)
+    } else {
+        // A series that cannot use a prior fits the same whatever the
+        // prior: its known fit stands.
+        series
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| match reuse.get(i).copied().flatten() {
+                Some(known) if !may_use_prior(s, &opts.fit) => known.clone(),
+                _ => super::fit::fit_series(s, &opts.fit, priors.get(i).copied().flatten()),
+            })
+            .collect()
+    };
     let base_s = t1.elapsed().as_secs_f64();
     let curve_fits = |outcomes: Vec<FitOutcome>| -> Vec<CurveFit> {
         outcomes
@@ -690,9 +747,9 @@ fn apply_recency(set: &SeriesSet, fits: &mut [CurveFit], opts: &StageOptions) {
     let choices: BTreeMap<String, Choice> = by_channel
         .par_iter()
         .map(|(ch, idx)| {
-            let lanes: Vec<LaneDays> = idx.iter().filter_map(|&i| days[i].clone()).collect();
+            let lanes: Vec<&LaneDays> = idx.iter().filter_map(|&i| days[i].as_ref()).collect();
             let choice = match opts.recency {
-                RecencyChoice::Auto => choose(&lanes, opts.validation_weeks),
+                RecencyChoice::Auto => choose_among(&lanes, opts.validation_weeks),
                 RecencyChoice::Fixed(setting) => Choice {
                     setting,
                     wape: None,
@@ -935,6 +992,48 @@ mod tests {
         // The thin room still borrows from the pooled channel curve.
         assert!(comparison[1].outcome.fitted().unwrap().shrunk);
         assert!(comparison[0].outcome.fitted().unwrap().recency.is_none());
+    }
+
+    #[test]
+    fn the_impact_refit_takes_unchanged_lanes_from_the_screened_fits_bit_for_bit() {
+        // The screened side; the side with flagged rows kept has one bot day
+        // back in r1/a (which moves channel a's pooled curve, the prior of
+        // the thin room r2/a: that one is refitted though its days are the
+        // same) and a lane the screened side lost entirely.
+        let screened = sim_set(&[
+            ("r1", "a", 300, 1),
+            ("r2", "a", 30, 2),
+            ("r3", "a", 200, 5),
+            ("r1", "b", 300, 3),
+            ("r2", "b", 250, 4),
+        ]);
+        let mut kept = sim_set(&[
+            ("r1", "a", 300, 1),
+            ("r2", "a", 30, 2),
+            ("r3", "a", 200, 5),
+            ("r1", "b", 300, 3),
+            ("r2", "b", 250, 4),
+            ("r3", "b", 120, 9),
+        ]);
+        let day = kept.offsets[0] + 100;
+        kept.viewers[day] *= 6.0;
+        let opts = StageOptions {
+            shrink: true,
+            ..StageOptions::default()
+        };
+        let (_, screened_fits, _) = fit_set_with_comparison(&screened, &opts);
+        let reused = fit_comparison_reusing(&kept, &opts, &screened, &screened_fits);
+        let (direct, _) = fit_set(&kept, &opts.for_comparison());
+        let outcomes = |f: &[CurveFit]| f.iter().map(|c| c.outcome.clone()).collect::<Vec<_>>();
+        assert_eq!(outcomes(&reused), outcomes(&direct));
+        assert_eq!(
+            reused.iter().map(|c| c.key.clone()).collect::<Vec<_>>(),
+            direct.iter().map(|c| c.key.clone()).collect::<Vec<_>>()
+        );
+        // The bot day moved r1/a, and the unchanged lanes are the screened ones.
+        assert_ne!(reused[0].outcome, screened_fits[0].outcome);
+        assert_eq!(reused[3].outcome, screened_fits[3].outcome);
+        assert!(reused[1].outcome.fitted().unwrap().shrunk);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::contract::Cell;
 use crate::validate::{Builder, SourceKind};
 
 /// Pick `,`, `\t` or `;` by which appears most in the header line.
-fn sniff_delimiter(bytes: &[u8]) -> u8 {
+pub(super) fn sniff_delimiter(bytes: &[u8]) -> u8 {
     let first = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
     let count = |d: u8| first.iter().filter(|&&b| b == d).count();
     [b',', b'\t', b';']
@@ -48,6 +48,25 @@ fn trim_line_end(raw: &[u8]) -> &[u8] {
 }
 
 pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
+    load_with(path, bytes, opts, true)
+}
+
+/// [`load`] without the fast path: every row through the row reader.
+#[cfg(test)]
+pub(super) fn load_rows(
+    path: &Path,
+    bytes: &[u8],
+    opts: &LoadOptions,
+) -> Result<Loaded, LoadError> {
+    load_with(path, bytes, opts, false)
+}
+
+fn load_with(
+    path: &Path,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    fast: bool,
+) -> Result<Loaded, LoadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(LoadError::EmptyFile { path: path.into() });
@@ -72,6 +91,13 @@ pub(super) fn load(path: &Path, bytes: &[u8], opts: &LoadOptions) -> Result<Load
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| LoadError::HeaderNotUtf8 { path: path.into() })?;
     let resolved = resolve_headers(path, headers, opts)?;
+    // A provably clean file is read by polars (the same frame; see csv_fast).
+    if fast
+        && let Some(loaded) =
+            super::csv_fast::load_clean(path, bytes, sniff_delimiter(bytes), &resolved)
+    {
+        return Ok(loaded);
+    }
     let width = resolved.headers.len();
     let mut builder = Builder::new(&resolved, opts.declared);
     let mut rows_read = 0usize;

@@ -5,6 +5,7 @@
 
 pub mod cell;
 mod csv;
+mod csv_fast;
 mod parquet;
 mod partitioned;
 mod xlsx;

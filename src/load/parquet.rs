@@ -178,7 +178,7 @@ fn empty_optional_cells(resolved: &Resolved, cast: &[Option<Column>]) -> EmptyCe
 /// Returns `None` whenever it cannot prove that; the caller then runs the
 /// row-by-row reader, which names each defect. So the two paths never
 /// disagree on what is accepted.
-fn clean_frame(
+pub(super) fn clean_frame(
     df: &DataFrame,
     resolved: &Resolved,
     cast: &[Option<Column>],

@@ -106,15 +106,21 @@ pub fn render_run(outputs: &RunOutputs<'_>) -> Result<RunArtifacts, Error> {
     };
     let frontier =
         crate::plan::frontier::around_plan(outputs.request, outputs.plan, &what_if_budgets);
-    let chart_data = chart_data_json(
-        &input,
-        &RunExtras {
-            plan_start_day: next_day,
-            frontier: &frontier,
+    // The charts, and beside them the files `report` reads back.
+    let (rendered, (chart_data, series)) = rayon::join(
+        || render(&input, &frontier, next_day),
+        || {
+            let chart_data = chart_data_json(
+                &input,
+                &RunExtras {
+                    plan_start_day: next_day,
+                    frontier: &frontier,
+                },
+            );
+            (chart_data, series_csv(&input))
         },
     );
-    let series = series_csv(&input);
-    let rendered = render(&input, &frontier, next_day)?;
+    let rendered = rendered?;
     Ok(RunArtifacts {
         rendered,
         chart_data,

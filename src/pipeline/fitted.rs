@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use super::screened::Screened;
 use super::{Message, Messages};
 use crate::curves::stage::{
-    CurveFit, Granularity, RecencyChoice, SeriesSet, StageOptions, extract_series, fit_set,
-    fit_set_with_comparison,
+    CurveFit, Granularity, RecencyChoice, SeriesSet, StageOptions, extract_series,
+    fit_comparison_reusing, fit_set, fit_set_with_comparison,
 };
 use crate::error::Error;
 use crate::output::manifest::RowCounts;
@@ -151,7 +151,10 @@ pub fn fit(series: Series, messages: &mut Messages) -> Result<Fitted, Error> {
     // no recency: half the cost of the plan's fit, and the difference is
     // the screening's alone).
     let unscreened = extract_series(&series.screened.history.loaded.data, series.by)?;
-    let (with_flagged, _) = fit_set(&unscreened, &series.options.for_comparison());
+    // Lanes without flagged rows have the same days on both sides: their
+    // screened fit is their fit with the flagged rows kept.
+    let with_flagged =
+        fit_comparison_reusing(&unscreened, &series.options, &series.set, &screened_fits);
     let impact = screening_impact(screen, &with_flagged, &screened_fits);
     messages.extend(impact.iter().map(|i| Message::Note(i.line())));
     Ok(Fitted {

@@ -339,15 +339,19 @@ pub fn summary_png(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<u8>, Char
 /// for the same plan ([`crate::plan::frontier::around_plan`]) or read back
 /// from a run folder.
 pub fn render_all_with(input: &ChartInput<'_>, f: &Frontier) -> Result<Vec<Chart>, ChartError> {
-    ChartKind::ALL
-        .iter()
+    use rayon::prelude::*;
+    // The charts are drawn and PNG-encoded in parallel; the first error in
+    // the table's order is the one returned, as when drawn one by one.
+    let drawn: Vec<Result<Chart, ChartError>> = ChartKind::ALL
+        .par_iter()
         .map(|&kind| {
             Ok(Chart {
                 file_name: kind.file_name(),
                 png: render_kind(kind, input, f, None)?,
             })
         })
-        .collect()
+        .collect();
+    drawn.into_iter().collect()
 }
 
 /// A chart rendered through a [`TextRecorder`], with every text it drew.
