@@ -94,7 +94,7 @@ fn load_with(
     // A provably clean file is read by polars (the same frame; see csv_fast).
     if fast
         && let Some(loaded) =
-            super::csv_fast::load_clean(path, bytes, sniff_delimiter(bytes), &resolved)
+            super::csv_fast::load_clean(path, bytes, sniff_delimiter(bytes), &resolved, opts.declared)
     {
         return Ok(loaded);
     }

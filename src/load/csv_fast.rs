@@ -94,6 +94,7 @@ pub(super) fn load_clean(
     bytes: &[u8],
     delimiter: u8,
     resolved: &Resolved,
+    declared: crate::contract::row::Declared,
 ) -> Option<Loaded> {
     if !plain(bytes) {
         return None;
@@ -145,7 +146,7 @@ pub(super) fn load_clean(
         .collect::<Option<_>>()?;
     let (columns, cast): (Vec<Column>, Vec<Option<Column>>) = parsed.into_iter().unzip();
     let frame = DataFrame::new(n, columns).ok()?;
-    let clean = super::parquet::clean_frame(&frame, resolved, &cast).ok()??;
+    let clean = super::parquet::clean_frame(&frame, resolved, &cast, declared).ok()??;
     // The row reader numbers a record by its line: the header is line 1.
     let mut clean = clean;
     clean
@@ -161,6 +162,7 @@ pub(super) fn load_clean(
         rows_read: n,
         partitioned: None,
         total_rows: Vec::new(),
+        folder_total_rows: Vec::new(),
         empty_cells: EmptyCells::default(),
         sub_daily_merged: 0,
     })
