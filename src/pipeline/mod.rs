@@ -17,6 +17,7 @@ mod artifacts;
 mod fitted;
 mod history;
 mod planner;
+mod risk;
 mod screened;
 
 pub use artifacts::{Rendered, RunArtifacts, RunOutputs, plan_eml, render, render_run};

@@ -26,6 +26,7 @@ fn opts(draws: usize) -> RiskOptions {
         seed: 7,
         first_weekday: Some(0),
         period_days: 1,
+        curse_replans: 0,
     }
 }
 
@@ -58,7 +59,7 @@ fn one_lane_probability_is_the_lognormal_tail() {
             target: Some(t),
             ..req.clone()
         };
-        let s = assess(&q, &plan, &[fixed(sd, vec![], 0.0)], &opts(n));
+        let s = assess(&q, &plan, &[fixed(sd, vec![], 0.0)], &opts(n)).unwrap();
         let exact = normal_cdf((mu / t).ln() / sd);
         let got = s.p_expected_reaches_target.unwrap();
         assert!(close(got, exact, n, 4.0), "sd {sd}: {got} vs {exact}");
@@ -98,7 +99,7 @@ fn day_noise_with_weekday_factors() {
         first_weekday: Some(2),
         ..opts(n)
     };
-    let s = assess(&q, &plan5, std::slice::from_ref(&risk), &o);
+    let s = assess(&q, &plan5, std::slice::from_ref(&risk), &o).unwrap();
     let days = &wf[2..7];
     let s1: f64 = days.iter().sum();
     let s2: f64 = days.iter().map(|w| w * w).sum();
@@ -132,7 +133,7 @@ fn model_error_is_shared_within_a_channel() {
             ..req.clone()
         };
         let r = vec![fixed(0.0, vec![(0.3, d)], 0.0); 2];
-        let s = assess(&q, &plan, &r, &opts(n));
+        let s = assess(&q, &plan, &r, &opts(n)).unwrap();
         let got = s.p_expected_reaches_target.unwrap();
         assert!(close(got, exact, n, 4.0), "{same_channel}: {got} vs {exact}");
     }
@@ -148,12 +149,12 @@ fn deterministic_from_the_lanes() {
         draws: 0,
         ..opts(0)
     };
-    let a = assess(&req, &plan, &r, &o);
-    let b = assess(&req, &plan, &r, &o);
+    let a = assess(&req, &plan, &r, &o).unwrap();
+    let b = assess(&req, &plan, &r, &o).unwrap();
     assert_eq!(a, b);
     assert_eq!(a.draws, MAX_DRAWS);
     let other = request(vec![exp_lane("r", "a", 1_001.0, 500.0)], Some(4_000.0), None);
-    assert_ne!(assess(&other, &plan, &r, &o).seed, a.seed);
+    assert_ne!(assess(&other, &plan, &r, &o).unwrap().seed, a.seed);
 }
 
 /// One lane at confidence P: the cheapest spend is where μ(s) = T·e^{z_P σ}.
@@ -230,7 +231,7 @@ fn two_lane_confidence_plan_matches_brute_force() {
             seed: 99,
             ..opts(20_000)
         };
-        let p = assess(&req, &plan, &risks, &fresh).p_target_met.unwrap();
+        let p = assess(&req, &plan, &risks, &fresh).unwrap().p_target_met.unwrap();
         assert!(p >= 0.9 - 4.0 * (0.09f64 / 20_000.0).sqrt() - 4.0 * (0.09f64 / draws as f64).sqrt(), "{p}");
         // The riskier lane carries less of the plan than in the EV plan.
         let ev = solve(&req).unwrap();
@@ -275,4 +276,29 @@ fn probit_inverts_the_cdf() {
         assert!((normal_cdf(probit(p)) - p).abs() < 1e-6, "{p}");
     }
     assert!((probit(0.9) - 1.281_551_565_545).abs() < 1e-6);
+}
+
+/// The optimiser's curse: none for a lone lane (antithetic redraws cancel
+/// exactly), positive when the plan can pick between uncertain lanes, and
+/// larger the more uncertain they are.
+#[test]
+fn optimizer_curse_needs_a_choice() {
+    let o = RiskOptions {
+        curse_replans: 16,
+        ..opts(2_000)
+    };
+    let one = request(vec![exp_lane("r", "a", 1_000.0, 500.0)], Some(3_000.0), None);
+    let plan = solve(&one).unwrap();
+    let c = optimizer_curse(&one, &plan, &[fixed(0.2, vec![], 0.0)], &o, 1).unwrap();
+    assert!(c.abs() < 1e-9, "{c}");
+    let two = request(
+        vec![exp_lane("r1", "a", 1_000.0, 500.0), exp_lane("r2", "b", 1_000.0, 500.0)],
+        Some(6_000.0),
+        None,
+    );
+    let plan = solve(&two).unwrap();
+    let small = optimizer_curse(&two, &plan, &vec![fixed(0.05, vec![], 0.0); 2], &o, 1).unwrap();
+    let large = optimizer_curse(&two, &plan, &vec![fixed(0.3, vec![], 0.0); 2], &o, 1).unwrap();
+    assert!(small > 0.0 && large > small, "{small} {large}");
+    assert!(large < 0.1, "{large}");
 }
