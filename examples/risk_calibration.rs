@@ -36,13 +36,15 @@ fn main() {
     let confidences = [0.5, 0.9];
     let rows: Vec<_> = (0..args.histories)
         .into_par_iter()
-        .filter_map(|i| match calibrate(&args.family, sizes, args.base_seed, i, &confidences) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                eprintln!("history {i}: {e}");
-                None
-            }
-        })
+        .filter_map(
+            |i| match calibrate(&args.family, sizes, args.base_seed, i, &confidences) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    eprintln!("history {i}: {e}");
+                    None
+                }
+            },
+        )
         .flatten()
         .collect();
     for &c in &confidences {

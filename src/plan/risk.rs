@@ -295,9 +295,8 @@ fn world(req: &PlanRequest, spend_day: &[f64], risks: &[LaneRisk], opts: &RiskOp
             Some(u) => log_uncertainty(u, s),
             None => (0.0, Vec::new()),
         };
-        let (mean_factor, noise_rel_var) = risks
-            .get(i)
-            .map_or((1.0, 0.0), |r| day_noise(r, h, opts));
+        let (mean_factor, noise_rel_var) =
+            risks.get(i).map_or((1.0, 0.0), |r| day_noise(r, h, opts));
         active.push(Active {
             lane: i,
             channel: c,
@@ -478,9 +477,7 @@ fn simulate(w: &World, targets: &Targets, draws: usize, seed: u64) -> Sim {
             for &(room, t) in targets {
                 let (e, r) = match room {
                     None => (e_tot, r_tot),
-                    Some(r) if r < nrooms => {
-                        (room_e[r], room_m[r] + room_v[r].sqrt() * n.next())
-                    }
+                    Some(r) if r < nrooms => (room_e[r], room_m[r] + room_v[r].sqrt() * n.next()),
                     Some(_) => (0.0, 0.0),
                 };
                 // Relative slack: the solver meets a target to 1e-9.
@@ -665,7 +662,12 @@ fn optimizer_curse(
             let mut p = solve(&haircut(req, &f))?;
             restore(&mut p, req);
             let fitted: f64 = p.lanes.iter().map(|l| l.metric_value).sum();
-            let promised: f64 = p.lanes.iter().zip(&f).map(|(l, f)| l.metric_value * f).sum();
+            let promised: f64 = p
+                .lanes
+                .iter()
+                .zip(&f)
+                .map(|(l, f)| l.metric_value * f)
+                .sum();
             Ok((promised > 0.0 && fitted > 0.0).then(|| (promised / fitted).ln()))
         })
         .collect::<Result<Vec<_>, _>>()?
@@ -699,7 +701,12 @@ fn restore(plan: &mut Plan, req: &PlanRequest) {
         lp.metric_value = lp.viewers * w;
     }
     plan.totals.metric_value = plan.lanes.iter().map(|l| l.metric_value).sum();
-    plan.totals.metric_value_lp = plan.lanes.iter().zip(&w).map(|(l, w)| l.viewers_lp * w).sum();
+    plan.totals.metric_value_lp = plan
+        .lanes
+        .iter()
+        .zip(&w)
+        .map(|(l, w)| l.viewers_lp * w)
+        .sum();
     for room in &mut plan.rooms {
         let lanes = plan
             .lanes
@@ -724,7 +731,12 @@ fn restore(plan: &mut Plan, req: &PlanRequest) {
 
 /// The marginal contribution of each lane to the sd of the total, per unit
 /// of its metric (`(Cμ)_ℓ / σ`), at the plan `plan`.
-fn risk_gradient(req: &PlanRequest, plan: &Plan, risks: &[LaneRisk], opts: &RiskOptions) -> Vec<f64> {
+fn risk_gradient(
+    req: &PlanRequest,
+    plan: &Plan,
+    risks: &[LaneRisk],
+    opts: &RiskOptions,
+) -> Vec<f64> {
     let n = req.lanes.len();
     let s = spends(plan);
     let w = world(req, &s, risks, opts);

@@ -6,7 +6,11 @@ use crate::curves::{Curve, Model};
 use crate::plan::Lane;
 
 fn exp_lane(room: &str, channel: &str, vmax: f64, k: f64) -> Lane {
-    Lane::new(room, channel, Curve::uncapped(Model::Exp { vmax, k_cny: k }))
+    Lane::new(
+        room,
+        channel,
+        Curve::uncapped(Model::Exp { vmax, k_cny: k }),
+    )
 }
 
 fn fixed(log_sd: f64, alternatives: Vec<(f64, f64)>, noise: f64) -> LaneRisk {
@@ -48,7 +52,11 @@ fn close(got: f64, p: f64, n: usize, k: f64) -> bool {
 /// One lane, lognormal parameter error: P = Φ((ln μ − ln T) / σ).
 #[test]
 fn one_lane_probability_is_the_lognormal_tail() {
-    let req = request(vec![exp_lane("r", "a", 1_000.0, 500.0)], Some(4_000.0), None);
+    let req = request(
+        vec![exp_lane("r", "a", 1_000.0, 500.0)],
+        Some(4_000.0),
+        None,
+    );
     let plan = solve(&req).unwrap();
     let mu = plan.totals.viewers;
     assert!((mu / 4_000.0 - 1.0).abs() < 1e-3, "{mu}");
@@ -74,7 +82,11 @@ fn one_lane_probability_is_the_lognormal_tail() {
 /// variance μ²(e^{σ²} − 1) Σw² / h², weekday factors included.
 #[test]
 fn day_noise_with_weekday_factors() {
-    let req = request(vec![exp_lane("r", "a", 1_000.0, 500.0)], Some(4_000.0), None);
+    let req = request(
+        vec![exp_lane("r", "a", 1_000.0, 500.0)],
+        Some(4_000.0),
+        None,
+    );
     let plan = solve(&req).unwrap();
     let mu = plan.totals.viewers;
     let wf = [1.3, 1.1, 1.0, 0.9, 0.8, 0.9, 1.0];
@@ -135,14 +147,21 @@ fn model_error_is_shared_within_a_channel() {
         let r = vec![fixed(0.0, vec![(0.3, d)], 0.0); 2];
         let s = assess(&q, &plan, &r, &opts(n)).unwrap();
         let got = s.p_expected_reaches_target.unwrap();
-        assert!(close(got, exact, n, 4.0), "{same_channel}: {got} vs {exact}");
+        assert!(
+            close(got, exact, n, 4.0),
+            "{same_channel}: {got} vs {exact}"
+        );
     }
 }
 
 /// Same input, same numbers; another lane set, another seed.
 #[test]
 fn deterministic_from_the_lanes() {
-    let req = request(vec![exp_lane("r", "a", 1_000.0, 500.0)], Some(4_000.0), None);
+    let req = request(
+        vec![exp_lane("r", "a", 1_000.0, 500.0)],
+        Some(4_000.0),
+        None,
+    );
     let plan = solve(&req).unwrap();
     let r = [fixed(0.2, vec![(0.2, -0.1)], 0.3)];
     let o = RiskOptions {
@@ -153,7 +172,11 @@ fn deterministic_from_the_lanes() {
     let b = assess(&req, &plan, &r, &o).unwrap();
     assert_eq!(a, b);
     assert_eq!(a.draws, MAX_DRAWS);
-    let other = request(vec![exp_lane("r", "a", 1_001.0, 500.0)], Some(4_000.0), None);
+    let other = request(
+        vec![exp_lane("r", "a", 1_001.0, 500.0)],
+        Some(4_000.0),
+        None,
+    );
     assert_ne!(assess(&other, &plan, &r, &o).unwrap().seed, a.seed);
 }
 
@@ -164,9 +187,14 @@ fn one_lane_confidence_plan_is_the_quantile_spend() {
         vmax: 1_000.0,
         k_cny: 500.0,
     };
-    let req = request(vec![exp_lane("r", "a", 1_000.0, 500.0)], Some(3_000.0), None);
+    let req = request(
+        vec![exp_lane("r", "a", 1_000.0, 500.0)],
+        Some(3_000.0),
+        None,
+    );
     for (p, sd) in [(0.9, 0.2), (0.5, 0.2), (0.75, 0.1)] {
-        let (plan, s) = solve_at_confidence(&req, &[fixed(sd, vec![], 0.0)], &opts(20_000), p).unwrap();
+        let (plan, s) =
+            solve_at_confidence(&req, &[fixed(sd, vec![], 0.0)], &opts(20_000), p).unwrap();
         let need = 3_000.0 * (probit(p) * sd).exp() / 7.0;
         let exact = curve.inverse(need).unwrap();
         let got = plan.lanes[0].spend_cny_per_day;
@@ -175,14 +203,25 @@ fn one_lane_confidence_plan_is_the_quantile_spend() {
         assert!(s.p_target_met.unwrap() >= p);
         // Within the Monte Carlo error of the quantile (about 1 % of σ).
         assert!((got / exact - 1.0).abs() < 0.01, "P {p}: {got} vs {exact}");
-        assert!((c.extra_spend_cny.unwrap() - (plan.totals.spend_cny - c.expected_value_plan_spend_cny)).abs() < 1e-9);
+        assert!(
+            (c.extra_spend_cny.unwrap()
+                - (plan.totals.spend_cny - c.expected_value_plan_spend_cny))
+                .abs()
+                < 1e-9
+        );
         assert_eq!(plan.metric, Metric::Viewers);
     }
 }
 
 /// The P-plan's total spend for a split `share` of lane 0, found by
 /// bisection on the total with the same random numbers: brute force.
-fn brute_min_spend(req: &PlanRequest, risks: &[LaneRisk], o: &RiskOptions, p: f64, draws: usize) -> f64 {
+fn brute_min_spend(
+    req: &PlanRequest,
+    risks: &[LaneRisk],
+    o: &RiskOptions,
+    p: f64,
+    draws: usize,
+) -> f64 {
     let seed = seed_of(req, o);
     let mut best = f64::INFINITY;
     for k in 1..60 {
@@ -224,19 +263,36 @@ fn two_lane_confidence_plan_matches_brute_force() {
         assert!(s.p_target_met.unwrap() >= 0.9);
         let brute = brute_min_spend(&req, &risks, &o, 0.9, draws);
         let got = plan.totals.spend_cny;
-        assert!(got <= brute * (1.0 + tol), "{ch_b}: {got} vs brute force {brute}");
-        assert!(got >= brute * 0.999, "{ch_b}: {got} below brute force {brute}");
+        assert!(
+            got <= brute * (1.0 + tol),
+            "{ch_b}: {got} vs brute force {brute}"
+        );
+        assert!(
+            got >= brute * 0.999,
+            "{ch_b}: {got} below brute force {brute}"
+        );
         // Verified on other draws.
         let fresh = RiskOptions {
             seed: 99,
             ..opts(20_000)
         };
-        let p = assess(&req, &plan, &risks, &fresh).unwrap().p_target_met.unwrap();
-        assert!(p >= 0.9 - 4.0 * (0.09f64 / 20_000.0).sqrt() - 4.0 * (0.09f64 / draws as f64).sqrt(), "{p}");
+        let p = assess(&req, &plan, &risks, &fresh)
+            .unwrap()
+            .p_target_met
+            .unwrap();
+        assert!(
+            p >= 0.9 - 4.0 * (0.09f64 / 20_000.0).sqrt() - 4.0 * (0.09f64 / draws as f64).sqrt(),
+            "{p}"
+        );
         // The riskier lane carries less of the plan than in the EV plan.
         let ev = solve(&req).unwrap();
         let share = |pl: &Plan| pl.lanes[1].spend_cny / pl.totals.spend_cny;
-        assert!(share(&plan) < share(&ev), "{} vs {}", share(&plan), share(&ev));
+        assert!(
+            share(&plan) < share(&ev),
+            "{} vs {}",
+            share(&plan),
+            share(&ev)
+        );
     }
 }
 
@@ -287,12 +343,19 @@ fn optimizer_curse_needs_a_choice() {
         curse_replans: 16,
         ..opts(2_000)
     };
-    let one = request(vec![exp_lane("r", "a", 1_000.0, 500.0)], Some(3_000.0), None);
+    let one = request(
+        vec![exp_lane("r", "a", 1_000.0, 500.0)],
+        Some(3_000.0),
+        None,
+    );
     let plan = solve(&one).unwrap();
     let c = optimizer_curse(&one, &plan, &[fixed(0.2, vec![], 0.0)], &o, 1).unwrap();
     assert!(c.abs() < 1e-9, "{c}");
     let two = request(
-        vec![exp_lane("r1", "a", 1_000.0, 500.0), exp_lane("r2", "b", 1_000.0, 500.0)],
+        vec![
+            exp_lane("r1", "a", 1_000.0, 500.0),
+            exp_lane("r2", "b", 1_000.0, 500.0),
+        ],
         Some(6_000.0),
         None,
     );

@@ -58,6 +58,13 @@ pub fn sentences(r: &RiskSummary, days: &str) -> Vec<String> {
     if let Some(c) = &r.confidence {
         let asked = percent(c.requested);
         match (c.extra_spend_cny, c.quantile) {
+            (Some(extra), _) if c.reached && extra < 0.0 => out.push(format!(
+                "Planned for P ≥ {asked}: {} CNY ({}) less than the expected-value plan ({} CNY, P = {}), which is surer than asked.",
+                thousands(-extra, 0),
+                share(-extra, c.expected_value_plan_spend_cny).trim_start_matches('+'),
+                thousands(c.expected_value_plan_spend_cny, 0),
+                percent(c.expected_value_plan_p_target_met.unwrap_or(0.0))
+            )),
             (Some(extra), _) if c.reached => out.push(format!(
                 "Planned for P ≥ {asked}: {} CNY ({}) more than the expected-value plan ({} CNY, P = {}): the cost of certainty.",
                 thousands(extra, 0),

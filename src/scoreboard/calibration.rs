@@ -9,9 +9,9 @@ use super::World;
 use super::family::{Sizes, scenario, seed_for};
 use crate::contract::calendar::weekday;
 use crate::curves::stage::{SeriesKey, SeriesSet, StageOptions, fit_set};
+use crate::plan::PlanRequest;
 use crate::plan::risk::{LaneRisk, RiskOptions, solve_at_confidence};
 use crate::plan::stage::{lane_histories, prepare};
-use crate::plan::PlanRequest;
 use crate::synth::CHANNELS;
 
 /// One plan of one history.
@@ -112,7 +112,8 @@ pub fn calibrate(
     };
     let mut out = Vec::new();
     for &c in confidences {
-        let (plan, risk) = solve_at_confidence(&req, &risks, &ropts, c).map_err(|e| e.to_string())?;
+        let (plan, risk) =
+            solve_at_confidence(&req, &risks, &ropts, c).map_err(|e| e.to_string())?;
         let mut spend = vec![0.0; world.problem.lanes.len()];
         for (k, lp) in plan.lanes.iter().enumerate() {
             spend[prepared.source[k]] = lp.spend_cny_per_day;

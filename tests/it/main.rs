@@ -17,6 +17,7 @@ mod partitioned;
 mod plan;
 mod regret;
 mod report;
+mod risk;
 mod run_folder;
 mod scoreboard;
 mod snapshots;
