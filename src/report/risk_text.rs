@@ -17,12 +17,22 @@ pub fn percent(p: f64) -> String {
     }
 }
 
+/// `= 62 %`, `> 99 %`, `< 1 %`: a probability after its name.
+fn is(p: f64) -> String {
+    let t = percent(p);
+    if t.starts_with(['<', '>']) {
+        t
+    } else {
+        format!("= {t}")
+    }
+}
+
 /// The short line: `P(reach 500,000) = 62 %` (target mode), `P10–P90
 /// 405,000–470,000 viewers` (budget mode).
 pub fn headline(r: &RiskSummary) -> String {
     match (r.p_target_met, r.target) {
-        (Some(p), Some(t)) => format!("P(reach {}) = {}", thousands(t, 0), percent(p)),
-        (Some(p), None) => format!("P(every room reaches its target) = {}", percent(p)),
+        (Some(p), Some(t)) => format!("P(reach {}) {}", thousands(t, 0), is(p)),
+        (Some(p), None) => format!("P(every room reaches its target) {}", is(p)),
         (None, _) => format!(
             "Realised: P10–P90 {}–{} {}",
             thousands(r.realised.p10, 0),
@@ -34,6 +44,10 @@ pub fn headline(r: &RiskSummary) -> String {
 
 /// The sentences of summary.txt and the table.
 pub fn sentences(r: &RiskSummary, days: &str) -> Vec<String> {
+    let days = match days.strip_prefix("1 days") {
+        Some(rest) => format!("1 day{rest}"),
+        None => days.to_string(),
+    };
     let unit = r.metric.unit();
     let mut out = Vec::new();
     match (r.p_target_met, r.target) {
@@ -43,8 +57,8 @@ pub fn sentences(r: &RiskSummary, days: &str) -> Vec<String> {
                 None => "P(every room reaches its target)".to_string(),
             };
             out.push(format!(
-                "{what} = {}: the chance that the realised {unit} over {days} reach it (curve parameters, model family and day-to-day noise); {} that the plan's expected {unit} do.",
-                percent(p),
+                "{what} {}: the chance that the realised {unit} over {days} reach it (curve parameters, model family and day-to-day noise); {} that the plan's expected {unit} do.",
+                is(p),
                 percent(r.p_expected_reaches_target.unwrap_or(p))
             ));
         }
