@@ -449,6 +449,11 @@ pub struct ScenarioArgs {
     /// alone). Overrides `[plan] max_extrapolation`.
     #[arg(long, value_name = "FACTOR")]
     pub max_extrapolation: Option<f64>,
+    /// Plan for this probability P (0.5 ≤ P < 1) of meeting the target: the
+    /// cheapest plan whose P(target met) ≥ P; with only a budget, the most
+    /// viewers reached with probability P. Overrides `[plan] confidence`.
+    #[arg(long, value_name = "P")]
+    pub confidence: Option<f64>,
     /// Leave a channel out of the plan. Repeatable.
     #[arg(long, value_name = "CHANNEL")]
     pub exclude: Vec<String>,

@@ -29,6 +29,7 @@ fn plan_settings(s: &Settings, room_targets: BTreeMap<String, f64>) -> PlanSetti
             .map(|(c, v)| (c.clone(), v.value))
             .collect(),
         max_extrapolation: s.max_extrapolation.value,
+        confidence: s.confidence.value,
     }
 }
 

@@ -83,6 +83,8 @@ pub enum ConfigError {
     BadMaxExtrapolation { given: String },
     #[error("{origin} {given:?} is not a channel name")]
     BadChannel { origin: &'static str, given: String },
+    #[error("confidence `{given}` is not a probability from 0.5 to below 1")]
+    BadConfidence { given: String },
     #[error("{origin}: `{given}` is not a period")]
     BadPeriod { origin: String, given: String },
     #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
@@ -145,6 +147,9 @@ impl ConfigError {
             }
             ConfigError::BadGenOption { .. } => {
                 "--noise-sigma takes a log-sd ≥ 0, --volume a factor > 0, --fake-rate a share from 0 to 1".into()
+            }
+            ConfigError::BadConfidence { .. } => {
+                "write e.g. --confidence 0.9 (the cheapest plan meeting the target with 90 % probability), or `[plan] confidence = 0.9`".into()
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()

@@ -183,6 +183,9 @@ pub struct PlanConfig {
     /// Support limit: no lane is planned beyond this multiple of its highest
     /// daily spend in the history (default 1.5).
     pub max_extrapolation: Option<f64>,
+    /// Plan for this probability of meeting the target, `0.5 ≤ P < 1`
+    /// (budget mode: of reaching the metric).
+    pub confidence: Option<f64>,
 }
 
 /// An amount in the config file: a number or text such as `"80万"`.

@@ -141,6 +141,13 @@ impl<'a> Flags<'a> {
             .map(|v| ("--max-extrapolation", v))
     }
 
+    /// `--confidence`.
+    pub fn confidence(&self) -> Given<f64> {
+        self.scenario
+            .and_then(|s| s.confidence)
+            .map(|v| ("--confidence", v))
+    }
+
     /// `--exclude CHANNEL`.
     pub fn excluded(&self) -> Each<bool> {
         let given = self.scenario.map_or(Vec::new(), |s| {

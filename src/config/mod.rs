@@ -79,6 +79,7 @@ impl Settings {
         let half_life = l.half_life()?;
         let horizon_days = l.horizon_days()?;
         let max_extrapolation = l.max_extrapolation()?;
+        let confidence = l.confidence()?;
         let excluded = l.excluded();
         let channel_limits = l.channel_limits();
         let cost_scale = l.cost_scale()?;
@@ -100,6 +101,7 @@ impl Settings {
             caps_viewers_per_day,
             horizon_days,
             max_extrapolation,
+            confidence,
             metric: goal.metric,
             targets: goal.targets,
             budgets_cny: goal.budgets_cny,
@@ -281,6 +283,19 @@ impl Layers<'_> {
             });
         }
         Ok(m)
+    }
+
+    fn confidence(&self) -> Result<Setting<Option<f64>>, ConfigError> {
+        let file = self.file.plan.confidence.map(Some);
+        let c = self.pick(some(self.flags.confidence()), file, None);
+        if let Some(p) = c.value
+            && !(p.is_finite() && (0.5..1.0).contains(&p))
+        {
+            return Err(ConfigError::BadConfidence {
+                given: p.to_string(),
+            });
+        }
+        Ok(c)
     }
 
     /// Channels left out: `excluded = true` in the file, `--exclude`.

@@ -157,6 +157,9 @@ pub struct Settings {
     pub horizon_days: Setting<usize>,
     /// No lane beyond this multiple of its highest daily spend.
     pub max_extrapolation: Setting<f64>,
+    /// Plan for this probability of meeting the target (`--confidence`);
+    /// `None`: the expected-value plan.
+    pub confidence: Setting<Option<f64>>,
     /// What the targets count.
     pub metric: Setting<Metric>,
     /// Targets over the horizon (several: a what-if comparison).

@@ -93,8 +93,13 @@ fn load_with(
     let resolved = resolve_headers(path, headers, opts)?;
     // A provably clean file is read by polars (the same frame; see csv_fast).
     if fast
-        && let Some(loaded) =
-            super::csv_fast::load_clean(path, bytes, sniff_delimiter(bytes), &resolved, opts.declared)
+        && let Some(loaded) = super::csv_fast::load_clean(
+            path,
+            bytes,
+            sniff_delimiter(bytes),
+            &resolved,
+            opts.declared,
+        )
     {
         return Ok(loaded);
     }

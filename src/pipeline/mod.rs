@@ -18,6 +18,7 @@ pub mod coverage;
 mod fitted;
 mod history;
 mod planner;
+mod risk;
 mod screened;
 
 pub use artifacts::{Rendered, RunArtifacts, RunOutputs, plan_eml, render, render_run};

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::plan::stage::{
     LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
 };
-use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus, solve};
+use crate::plan::{ChannelLimits, Metric, PlanMode, PlanRequest, PlanStatus};
 
 /// What the plans are asked under: horizon, metric, limits, what-if cost
 /// scales.
@@ -29,6 +29,9 @@ pub struct PlanSettings {
     pub cost_scale: BTreeMap<String, f64>,
     /// A lane is planned up to this multiple of its highest day.
     pub max_extrapolation: f64,
+    /// Plan for this probability of meeting the target (budget mode: of
+    /// reaching the metric), `None`: the expected-value plan.
+    pub confidence: Option<f64>,
 }
 
 /// Fitted lanes ready to solve.
@@ -43,6 +46,8 @@ pub struct Planner<'f> {
     cost_scale: BTreeMap<String, f64>,
     max_extrapolation: f64,
     data_notes: Vec<String>,
+    confidence: Option<f64>,
+    risks: Vec<crate::plan::risk::LaneRisk>,
 }
 
 impl<'f> Planner<'f> {
@@ -68,6 +73,7 @@ impl<'f> Planner<'f> {
             room_targets,
             cost_scale,
             max_extrapolation,
+            confidence,
         } = settings;
         let series = &fitted.series;
         let histories = lane_histories(&series.set, horizon_days);
@@ -112,6 +118,7 @@ impl<'f> Planner<'f> {
             }
             known
         });
+        let risks = super::risk::lane_risks(&prepared, &fitted.fits, &cost_scale);
         Ok(Planner {
             fitted,
             prepared,
@@ -123,6 +130,8 @@ impl<'f> Planner<'f> {
             cost_scale,
             max_extrapolation,
             data_notes,
+            confidence,
+            risks,
         })
     }
 
@@ -163,9 +172,16 @@ impl<'f> Planner<'f> {
         }
     }
 
-    /// The plan for one target and/or budget.
+    /// The plan for one target and/or budget (at the settings' confidence),
+    /// with its probability of meeting the target (`risk`).
     pub fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
-        Ok(self.dress(solve(&self.request(target, budget_cny))?))
+        let req = self.request(target, budget_cny);
+        let set = &self.fitted.series.set;
+        let opts = super::risk::risk_options(set.last_covered_day(), set.period_days());
+        let (plan, risk) = super::risk::solve_with_risk(&req, &self.risks, &opts, self.confidence)?;
+        let mut r = self.dress(plan);
+        r.risk = Some(risk);
+        Ok(r)
     }
 
     /// A solved plan of these lanes, dressed for the reader (per-lane rows,

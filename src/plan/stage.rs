@@ -271,6 +271,10 @@ pub struct PlanReport {
     pub comparison: Comparison,
     /// Series not planned, with the reason.
     pub unusable: Vec<(String, String, String)>,
+    /// The probability of meeting the target and the spread of what the
+    /// plan delivers (`None` for plans dressed without it).
+    #[serde(default)]
+    pub risk: Option<super::risk::RiskSummary>,
 }
 
 fn bound_name(b: &LaneBound) -> String {
@@ -348,6 +352,7 @@ pub fn report(
             .iter()
             .map(|(k, r)| (k.room.clone(), k.channel.clone(), r.clone()))
             .collect(),
+        risk: None,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod curves_export;
 pub mod email;
 pub mod flagged_export;
 pub mod plan_export;
+pub mod risk_text;
 pub mod run_files;
 pub mod settings;
 pub mod summary;

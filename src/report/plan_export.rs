@@ -94,6 +94,7 @@ pub fn plan_json_value(r: &PlanReport) -> impl Serialize + '_ {
         viewers_p90_sum: r.viewers_p90_sum,
         comparison: &r.comparison,
         unusable: &r.unusable,
+        risk: r.risk.as_ref(),
     }
 }
 
@@ -105,6 +106,8 @@ struct ReportJson<'a> {
     viewers_p90_sum: f64,
     comparison: &'a Comparison,
     unusable: &'a [(String, String, String)],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk: Option<&'a crate::plan::risk::RiskSummary>,
 }
 
 #[derive(Serialize)]
@@ -382,6 +385,11 @@ pub fn plan_table(r: &PlanReport) -> String {
                     thousands(sp, 2)
                 ))
         ));
+    }
+    if let Some(risk) = &r.risk {
+        for line in super::risk_text::sentences(risk, &over) {
+            s.push_str(&format!("risk: {line}\n"));
+        }
     }
     for b in &p.binding {
         s.push_str(&format!("binding: {}\n", describe(&b.limit)));

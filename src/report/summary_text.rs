@@ -65,6 +65,12 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
         thousands(r.viewers_p10_sum, 0),
         thousands(r.viewers_p90_sum, 0)
     ));
+    if let Some(risk) = &r.risk {
+        for line in super::risk_text::sentences(risk, &days) {
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
     let c = &r.comparison;
     if let (Some(saving), Some(cpv)) = (c.saving_cny, c.last_cost_per_viewer_cny) {
         let verb = if saving >= 0.0 {

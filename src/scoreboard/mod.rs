@@ -57,6 +57,7 @@
 
 pub mod baseline;
 pub mod board;
+pub mod calibration;
 pub mod chart;
 pub mod family;
 pub mod oracle;

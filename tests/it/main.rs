@@ -19,6 +19,7 @@ mod real_exports;
 mod regret;
 mod report;
 mod review;
+mod risk;
 mod run_folder;
 mod scoreboard;
 mod snapshots;

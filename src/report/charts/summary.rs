@@ -187,6 +187,22 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
     }
     let mut wy = 76;
     let right = SUMMARY_SIZE.0 as i32 - 16;
+    if let Some(risk) = &report.risk {
+        let (text, size) = fit(
+            &crate::report::risk_text::headline(risk),
+            20.0,
+            WARNINGS_X,
+            right,
+        );
+        header
+            .draw_text(
+                &text,
+                &font(size).color(&RGBColor(0, 70, 160)),
+                (WARNINGS_X, wy),
+            )
+            .s()?;
+        wy += 30;
+    }
     for w in warnings.iter().take(4) {
         let (text, size) = fit(&format!("! {w}"), 16.0, WARNINGS_X, right);
         header
