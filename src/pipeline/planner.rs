@@ -65,6 +65,12 @@ impl<'f> Planner<'f> {
         let histories = lane_histories(&series.set, horizon_days);
         let conv = conversions(&series.data, series.by)?;
         let mut prepared = prepare(&fitted.fits, &histories, &conv);
+        crate::plan::beyond::attach_conservative(
+            &mut prepared.lanes,
+            &prepared.source,
+            &fitted.fits,
+            max_extrapolation,
+        );
         for (channel, factor) in &cost_scale {
             let mut found = false;
             for lane in prepared.lanes.iter_mut().filter(|l| &l.channel == channel) {
@@ -72,6 +78,9 @@ impl<'f> Planner<'f> {
                 lane.curve.model = lane.curve.model.scale_cost(*factor);
                 lane.history_max_spend_cny_per_day =
                     lane.history_max_spend_cny_per_day.map(|x| x * factor);
+                if let Some(b) = &mut lane.beyond {
+                    b.scale_cost(*factor);
+                }
             }
             if !found {
                 messages.push(Message::Warning(format!(
