@@ -124,6 +124,10 @@ pub struct Backtest {
     pub channels: BTreeMap<String, Score>,
     /// Lane-weeks left out because the lane had no usable curve that week.
     pub lane_weeks_without_curve: usize,
+    /// Orders and GMV of the same lane-weeks, when the history has them
+    /// ([`crate::backtest_outcomes`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversions: Option<crate::backtest_outcomes::Conversions>,
 }
 
 /// Predictions of one week for every lane of `set` that has paid days in
@@ -255,6 +259,7 @@ pub fn backtest(set: &SeriesSet, opts: &StageOptions, weeks: usize) -> Backtest 
             total: Score::of([].iter()),
             channels: BTreeMap::new(),
             lane_weeks_without_curve: 0,
+            conversions: None,
         };
     };
     let first = (0..set.len())
@@ -304,6 +309,7 @@ pub fn backtest(set: &SeriesSet, opts: &StageOptions, weeks: usize) -> Backtest 
         total,
         channels,
         lane_weeks_without_curve: missing,
+        conversions: None,
     }
 }
 
@@ -312,7 +318,9 @@ impl Backtest {
     pub fn csv(&self) -> Vec<u8> {
         use crate::report::table::csv_num;
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
+        let conv = self.conversions.as_ref();
+        let (has_o, has_g) = conv.map_or((false, false), |c| (c.orders.is_some(), c.gmv.is_some()));
+        let mut head = vec![
             "week_start",
             "room",
             "channel",
@@ -322,10 +330,26 @@ impl Backtest {
             "acqplan",
             "naive_cpv28",
             "loglog",
-        ])
-        .expect("writing to memory");
-        for r in &self.rows {
-            w.write_record([
+        ];
+        if has_o {
+            head.extend([
+                "actual_orders",
+                "acqplan_orders",
+                "naive_cpv28_orders",
+                "loglog_orders",
+            ]);
+        }
+        if has_g {
+            head.extend([
+                "actual_gmv_cny",
+                "acqplan_gmv_cny",
+                "naive_cpv28_gmv_cny",
+                "loglog_gmv_cny",
+            ]);
+        }
+        w.write_record(&head).expect("writing to memory");
+        for (i, r) in self.rows.iter().enumerate() {
+            let mut rec = vec![
                 format_date(r.week_start),
                 r.room.clone(),
                 r.channel.clone(),
@@ -335,8 +359,20 @@ impl Backtest {
                 csv_num(Some(r.acqplan), 1),
                 csv_num(Some(r.naive_cpv28), 1),
                 csv_num(Some(r.loglog), 1),
-            ])
-            .expect("writing to memory");
+            ];
+            let row = conv.and_then(|c| c.rows.get(i));
+            for (on, o) in [
+                (has_o, row.and_then(|x| x.0)),
+                (has_g, row.and_then(|x| x.1)),
+            ] {
+                if on {
+                    rec.push(csv_num(o.map(|o| o.actual), 1));
+                    for m in 0..3 {
+                        rec.push(csv_num(o.map(|o| o.predicted[m]), 1));
+                    }
+                }
+            }
+            w.write_record(&rec).expect("writing to memory");
         }
         w.into_inner().expect("writing to memory")
     }
@@ -408,6 +444,9 @@ impl Backtest {
             self.week_starts.len()
         );
         out.push_str(&t.render());
+        if let Some(c) = &self.conversions {
+            out.push_str(&c.table());
+        }
         out.push_str(&format!("\n{}\n", self.headline()));
         if self.lane_weeks_without_curve > 0 {
             out.push_str(&format!(

@@ -29,6 +29,7 @@
 
 pub mod amount;
 pub mod backtest;
+pub mod backtest_outcomes;
 pub mod cli;
 pub mod commands;
 pub mod config;

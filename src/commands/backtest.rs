@@ -68,6 +68,9 @@ pub(super) fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Er
                 "total": b.total,
                 "channels": b.channels,
                 "lane_weeks_without_curve": b.lane_weeks_without_curve,
+                "orders": b.conversions.as_ref().and_then(|c| c.orders.as_ref()),
+                "gmv": b.conversions.as_ref().and_then(|c| c.gmv.as_ref()),
+                "channels_orders_gmv": b.conversions.as_ref().map(|c| &c.channels),
                 "headline": b.headline(),
             }))
             .expect("backtest serialises")

@@ -316,6 +316,7 @@ fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutco
         alternatives: a.alternatives,
         expectation_factor: smear,
         recency: None,
+        unpooled_uncertainty: None,
     };
     fitted.spend_summaries = [25u8, 50, 75]
         .iter()

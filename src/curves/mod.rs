@@ -5,6 +5,7 @@
 
 mod cv;
 mod expectation;
+pub mod extrapolation;
 mod family;
 pub mod fit;
 mod fitted;

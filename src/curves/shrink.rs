@@ -382,6 +382,11 @@ pub fn shrink_shapes(
                 }
             }
             r.alternatives = old.alternatives.clone();
+            r.unpooled_uncertainty = Some(
+                old.unpooled_uncertainty
+                    .clone()
+                    .unwrap_or_else(|| old.uncertainty.clone()),
+            );
             r.shrunk = true;
             let why = format!(
                 "shape pulled toward the channel's rooms (prior weight up to {:.2})",

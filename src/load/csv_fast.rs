@@ -188,7 +188,7 @@ mod tests {
             .collect();
         let fast = super::super::resolve_headers(path, headers, &opts)
             .ok()
-            .and_then(|r| super::load_clean(path, bytes, delimiter, &r));
+            .and_then(|r| super::load_clean(path, bytes, delimiter, &r, opts.declared));
         (slow, fast)
     }
 

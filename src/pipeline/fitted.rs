@@ -115,7 +115,13 @@ impl Series {
     /// The curves checked on the last `weeks` weeks, each fitted the way
     /// the plan's curves are.
     pub fn backtest(&self, weeks: usize) -> crate::backtest::Backtest {
-        crate::backtest::backtest(&self.set, &self.options, weeks)
+        let mut b = crate::backtest::backtest(&self.set, &self.options, weeks);
+        // The columns were validated; a frame error here would be a bug,
+        // and the viewers' backtest stands without the conversions.
+        b.conversions =
+            crate::backtest_outcomes::conversions(&b, &self.data, self.by, self.set.period_days())
+                .unwrap_or(None);
+        b
     }
 }
 

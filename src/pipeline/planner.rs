@@ -95,6 +95,12 @@ impl<'f> Planner<'f> {
         };
         messages.extend(screening.iter().map(|n| Message::Note(n.clone())));
         data_notes.extend(screening);
+        crate::plan::beyond::attach_conservative(
+            &mut prepared.lanes,
+            &prepared.source,
+            &fitted.fits,
+            max_extrapolation,
+        );
         for (channel, factor) in &cost_scale {
             let mut found = false;
             for lane in prepared.lanes.iter_mut().filter(|l| &l.channel == channel) {
@@ -102,6 +108,9 @@ impl<'f> Planner<'f> {
                 lane.curve.model = lane.curve.model.scale_cost(*factor);
                 lane.history_max_spend_cny_per_day =
                     lane.history_max_spend_cny_per_day.map(|x| x * factor);
+                if let Some(b) = &mut lane.beyond {
+                    b.scale_cost(*factor);
+                }
             }
             if !found {
                 messages.push(Message::Warning(format!(

@@ -42,7 +42,7 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
     for (i, (l, pl)) in req.lanes.iter().zip(&p.lanes).enumerate() {
         let x = spend[i];
         let day = x / h;
-        let v = h * l.curve.value(day);
+        let v = h * l.value(day);
         let mut bounds = Vec::new();
         let ch = &p.channels[pl.channel];
         if ch.lim.excluded {
@@ -109,7 +109,7 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         }
         // Past a sane ceiling the lane is saturated at this spend: no number
         // (a saturated exponential's marginal cost can reach 1e76).
-        let mc = l.curve.marginal_cost(day);
+        let mc = l.marginal_cost(day);
         let avg = if v > 0.0 { x / v } else { 0.0 };
         let ceiling = crate::curves::fit::MARGINAL_CEILING_CNY
             .max(crate::curves::fit::MARGINAL_CEILING_RATIO * avg);

@@ -24,6 +24,10 @@ pub struct Lane {
     /// Highest daily spend seen in the history, CNY/day; bounds the planned
     /// range at `history_multiple ×` this.
     pub history_max_spend_cny_per_day: Option<f64>,
+    /// The conservative curve past the highest day of the history (planned
+    /// on instead of the fitted curve there), if any.
+    #[serde(default)]
+    pub beyond: Option<super::beyond::Beyond>,
 }
 
 impl Lane {
@@ -36,6 +40,7 @@ impl Lane {
             orders_per_viewer: None,
             gmv_cny_per_viewer: None,
             history_max_spend_cny_per_day: None,
+            beyond: None,
         }
     }
 }
@@ -331,6 +336,10 @@ impl PlanRequest {
                 return Err(bad_lane(l, "duplicate room × channel lane"));
             }
             check_model(l)?;
+            if let Some(b) = &l.beyond {
+                b.check(l.curve.value(b.edge_cny_per_day))
+                    .map_err(|e| bad_lane(l, e))?;
+            }
             for (name, v) in [
                 ("orders_per_viewer", l.orders_per_viewer),
                 ("gmv_cny_per_viewer", l.gmv_cny_per_viewer),

@@ -37,6 +37,7 @@
 //! or locked spend forces it; then it buys no viewers in the LP.
 
 mod assemble;
+pub mod beyond;
 pub mod frontier;
 mod greedy;
 pub mod input;

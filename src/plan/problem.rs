@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
+use super::beyond::lane_chords;
 use super::input::{ChannelLimits, PlanError, PlanRequest};
 use super::output::SolverPath;
-use super::segments::{Segment, planned_range_cny_per_day, segment_curve};
+use super::segments::{Segment, planned_range_cny_per_day};
 
 /// Relative tolerance for "holds with equality".
 pub(crate) const TIGHT: f64 = 1e-6;
@@ -113,7 +114,7 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
             } else {
                 (0.0, top.min(ch.max_cny() / h), vec![])
             };
-            let segs = segment_curve(&l.curve, end, &breaks, &req.segments);
+            let segs = lane_chords(l, end, &breaks, &req.segments);
             PLane {
                 channel: c,
                 room: r,

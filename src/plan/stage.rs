@@ -162,6 +162,7 @@ pub fn prepare(fits: &[CurveFit], histories: &[LaneHistory], conv: &Conversions)
                     history_max_spend_cny_per_day: histories
                         .get(i)
                         .map(|h| h.max_spend_cny_per_day),
+                    beyond: None,
                 });
                 p.source.push(i);
             }
@@ -202,6 +203,17 @@ pub struct PlanRow {
     pub binding: Vec<String>,
     /// Daily spend beyond 1.5× the highest daily spend in the history.
     pub extrapolation: bool,
+    /// Daily spend past the highest day in the history: `viewers` are from
+    /// the conservative curve there ([`crate::curves::extrapolation`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub beyond_history: bool,
+    /// For those rows: what the fitted curve alone promises over the
+    /// horizon at the same spend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewers_fitted_curve: Option<f64>,
+    /// For those rows: the planned daily spend over the highest day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times_highest_day: Option<f64>,
     /// Spend over the last horizon of history, CNY.
     pub last_spend_cny: f64,
     /// Viewers over the last horizon of history.
@@ -299,6 +311,11 @@ pub fn report(
         .zip(&prepared.source)
         .map(|(l, &i)| ((l.room.as_str(), l.channel.as_str()), i))
         .collect();
+    let lanes: BTreeMap<(&str, &str), &Lane> = prepared
+        .lanes
+        .iter()
+        .map(|l| ((l.room.as_str(), l.channel.as_str()), l))
+        .collect();
     let days = plan.horizon_days;
     let mut rows = Vec::with_capacity(plan.lanes.len());
     for lp in &plan.lanes {
@@ -308,6 +325,17 @@ pub fn report(
             .and_then(|i| histories.get(i))
             .cloned()
             .unwrap_or_default();
+        let lane = lanes.get(&(lp.room.as_str(), lp.channel.as_str()));
+        let beyond = lane.is_some_and(|l| l.is_beyond_history(lp.spend_cny_per_day));
+        let (fitted_viewers, times_highest) = match lane {
+            Some(l) if beyond => (
+                Some(l.curve.value(lp.spend_cny_per_day) * days),
+                l.history_max_spend_cny_per_day
+                    .filter(|h| *h > 0.0)
+                    .map(|h| lp.spend_cny_per_day / h),
+            ),
+            _ => (None, None),
+        };
         let (p10, p90) = fitted.map_or((lp.viewers, lp.viewers), |f| {
             let (lo, _, hi) = f.band(lp.spend_cny_per_day);
             (lo * days, hi * days)
@@ -324,6 +352,9 @@ pub fn report(
             marginal_cost_cny_per_viewer: lp.marginal_cost_cny_per_viewer,
             binding: lp.bounds_binding.iter().map(bound_name).collect(),
             extrapolation: fitted.is_some_and(|f| f.is_extrapolation(lp.spend_cny_per_day)),
+            beyond_history: beyond,
+            viewers_fitted_curve: fitted_viewers,
+            times_highest_day: times_highest,
             last_spend_cny: hist.last_spend_cny,
             last_viewers: hist.last_viewers,
         });

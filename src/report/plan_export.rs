@@ -95,6 +95,44 @@ pub fn plan_json_value(r: &PlanReport) -> impl Serialize + '_ {
         comparison: &r.comparison,
         unusable: &r.unusable,
         risk: r.risk.as_ref(),
+        bands: BandsJson::TEXT,
+        beyond_history: BeyondJson::of(r),
+    }
+}
+
+/// What the P10–P90 numbers of plan.json are.
+#[derive(Serialize)]
+struct BandsJson {
+    viewers_p10_p90: &'static str,
+}
+
+impl BandsJson {
+    const TEXT: BandsJson = BandsJson {
+        viewers_p10_p90: "expected-value band: P10 and P90 of the expected viewers over the horizon from the curves' uncertainty (parameters and the other families' fits), not a predictive band for one week (a week's actual viewers also vary with the day-to-day noise around the expectation); the sums add the lanes' P10 (P90), a conservative total",
+    };
+}
+
+/// Lanes planned past their highest day, and what was assumed there.
+#[derive(Serialize)]
+struct BeyondJson {
+    assumed: &'static str,
+    lanes: Vec<String>,
+}
+
+impl BeyondJson {
+    const ASSUMED: &'static str = "past its highest daily spend in the history a lane is planned on a conservative curve: the fitted value at the highest day, and every viewer bought beyond it discounted by the growth of the curve's P10-P90 band there (the P10 of the curve's growth past the data, made concave); `viewers` are that curve's, `viewers_fitted_curve` what the fitted curve alone promises";
+
+    fn of(r: &PlanReport) -> Option<BeyondJson> {
+        let lanes: Vec<String> = r
+            .rows
+            .iter()
+            .filter(|x| x.beyond_history)
+            .map(|x| format!("{} × {}", x.room, x.channel))
+            .collect();
+        (!lanes.is_empty()).then_some(BeyondJson {
+            assumed: Self::ASSUMED,
+            lanes,
+        })
     }
 }
 
@@ -108,6 +146,9 @@ struct ReportJson<'a> {
     unusable: &'a [(String, String, String)],
     #[serde(skip_serializing_if = "Option::is_none")]
     risk: Option<&'a crate::plan::risk::RiskSummary>,
+    bands: BandsJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    beyond_history: Option<BeyondJson>,
 }
 
 #[derive(Serialize)]

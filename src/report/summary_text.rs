@@ -147,6 +147,17 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
                 .map_or(crate::plan::DEFAULT_MAX_EXTRAPOLATION, |q| q.segments.history_multiple)
         ));
     }
+    for row in r.rows.iter().filter(|x| x.beyond_history) {
+        warnings.push(format!(
+            "Beyond the history: {} × {} plans {} CNY/day ({}× its highest day), counted at {} viewers on the conservative curve where the fitted curve promises {} (viewers past the highest day are taken at the P10 of the curve's growth).",
+            row.room,
+            row.channel,
+            thousands(row.spend_cny_per_day, 0),
+            row.times_highest_day.map_or("?".into(), |t| format!("{t:.2}")),
+            thousands(row.viewers, 0),
+            row.viewers_fitted_curve.map_or("?".into(), |v| thousands(v, 0)),
+        ));
+    }
     warnings.extend(too_good_to_be_true(r));
     for lost in cx.backtest.iter().skip(1) {
         warnings.push(format!(

@@ -212,6 +212,9 @@ pub struct GenOptions {
     /// Lanes (room × channel) made mostly of bots: bot viewers on 50–80 %
     /// of their paid days.
     pub bot_lanes: usize,
+    /// Log-sd of a paid day's spend around the lane's typical spend (0.5;
+    /// a small value makes lanes observed only near their typical spend).
+    pub spend_sigma: f64,
 }
 
 /// How the viewer noise relates to the true curve.
@@ -295,6 +298,7 @@ impl Default for GenOptions {
             volume: 1.0,
             drift: None,
             bot_lanes: 0,
+            spend_sigma: 0.5,
         }
     }
 }
@@ -550,7 +554,7 @@ impl Generator {
                 let spend = if paused {
                     0.0
                 } else {
-                    (tc.typical_spend_cny * (0.5 * rng.normal()).exp()).round()
+                    (tc.typical_spend_cny * (opts.spend_sigma * rng.normal()).exp()).round()
                 };
                 let model = if opts.drift.is_some() {
                     tc.curve.model.scale_cost(cost_mult).scale_level(audience)

@@ -9,6 +9,7 @@
 mod common;
 
 mod batch;
+mod beyond;
 mod bot_lanes;
 mod charts;
 mod cli;

@@ -1,0 +1,356 @@
+//! Beyond the history (issue 20 §5) and the band's coverage (§1), on
+//! generated histories with known curves.
+//!
+//! - Lanes observed only near their typical spend (`spend_sigma` 0.2: the
+//!   highest day ≈ 1.8 × typical) and a target of the usual week plus 40 %
+//!   of the way to what the lanes truly reach under the support limit (1.5
+//!   × their highest day), which pushes lanes to that limit: the real `acqplan plan`'s
+//!   cost of truly reaching the target (completed on the true curves at the
+//!   least extra cost, under the same limit) is within a few percent of the
+//!   true optimum under that limit, and summary.txt names exactly the
+//!   lanes plan.json marks `support_limit`.
+//! - The same kind of history (spend log-sd 0.15) with lanes allowed to 3 ×
+//!   their highest day and a target 40 % of the way to the true reach
+//!   there (past what the default limit allows): planned
+//!   on the conservative curve past each lane's highest day, the plan's
+//!   true shortfall is small; planned on the fitted curves alone it is
+//!   larger.
+//! - The P10–P90 band at the 25/50/75th percentile of each lane's spend
+//!   holds the true expected viewers 70–90 % of the time (mean-one noise,
+//!   pooling and recency on).
+//!
+//! The calibrations are `#[ignore]`d (`cargo test --release --test it
+//! beyond:: -- --ignored --nocapture`); the suite runs a few fresh seeds
+//! with bounds set from them.
+
+use acqplan::curves::stage::{SeriesKey, SeriesSet, StageOptions, fit_set};
+use acqplan::load::cell::weekday;
+use acqplan::plan::beyond::attach_conservative;
+use acqplan::plan::stage::{lane_histories, prepare};
+use acqplan::plan::{PlanRequest, SegmentOptions, solve};
+use acqplan::scoreboard::oracle::Problem;
+use acqplan::scoreboard::pipeline::{ConfigLimits, Request, TempDir, run_plan};
+use acqplan::scoreboard::{Goal, Limits, Scenario, World, seed_for};
+use acqplan::synth::{CHANNELS, GenOptions, Noise};
+
+const BASE_SEED: u64 = 20_261_203;
+
+fn world(seed: u64, rooms: usize, spend_sigma: f64) -> World {
+    let options = GenOptions {
+        rooms,
+        days: 240,
+        seed,
+        fake_rate: 0.0,
+        noise_sigma: 0.3,
+        noise: Noise::Mean,
+        spend_sigma,
+        ..GenOptions::default()
+    };
+    World::new(&Scenario {
+        family: "low-spend",
+        seed,
+        options,
+        weekly: false,
+        goal: Goal::Viewers,
+        limits: Limits::None,
+        horizon_days: 7,
+    })
+    .unwrap()
+}
+
+fn series_set(world: &World) -> SeriesSet {
+    let h = &world.history;
+    let nc = CHANNELS.len();
+    let mut parts = vec![(Vec::new(), Vec::new(), Vec::new(), Vec::new()); h.rooms.len() * nc];
+    for r in &h.rows {
+        let p = &mut parts[r.room * nc + r.channel];
+        p.0.push(r.date);
+        p.1.push(r.spend);
+        p.2.push(r.viewers);
+        p.3.push(weekday(r.date));
+    }
+    SeriesSet::from_parts(
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, (d, s, v, w))| {
+                (
+                    SeriesKey {
+                        room: h.rooms[i / nc].clone(),
+                        channel: CHANNELS[i % nc].id.to_string(),
+                    },
+                    d,
+                    s,
+                    v,
+                    w,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Highest daily spend of each lane in the history.
+fn highest_day(world: &World) -> Vec<f64> {
+    let mut top = vec![0.0f64; world.problem.lanes.len()];
+    let nc = CHANNELS.len();
+    for r in &world.history.rows {
+        let i = r.room * nc + r.channel;
+        top[i] = top[i].max(r.spend);
+    }
+    top
+}
+
+/// The true problem with every lane held at `multiple ×` its highest day
+/// (a reach cap at the true viewers there is the same limit).
+fn limited(world: &World, multiple: f64) -> Problem {
+    let mut p = world.problem.clone();
+    for (l, top) in p.lanes.iter_mut().zip(highest_day(world)) {
+        let at = l.viewers_per_day(multiple * top);
+        l.cap_viewers_per_day = Some(l.cap_viewers_per_day.map_or(at, |c| c.min(at)));
+    }
+    p
+}
+
+/// The true optimum's cost of reaching `target` under `problem` against
+/// the cost of completing `spend` to it (both CNY): the regret of `spend`.
+fn completed_regret(problem: &Problem, spend: &[f64], target: f64) -> f64 {
+    let best = problem.min_cost(target);
+    assert!(best.feasible, "target {target} beyond the limits");
+    let done = problem.min_cost_from(target, spend);
+    assert!(done.feasible);
+    done.spend_cny / best.spend_cny - 1.0
+}
+
+/// A target that needs more than the usual week: the usual week's true
+/// viewers plus `share` of the way to the most the lanes truly reach under
+/// `problem`'s limits.
+fn between_usual_and_reach(w: &World, problem: &Problem, share: f64) -> f64 {
+    let reach = problem.min_cost(f64::INFINITY).metric;
+    assert!(reach > w.bau_metric);
+    (w.bau_metric + share * (reach - w.bau_metric)).round()
+}
+
+struct SupportRun {
+    regret: f64,
+    at_limit: usize,
+}
+
+/// `acqplan plan` for more than the usual week under the default support
+/// limit.
+fn support_limit_run(i: usize) -> SupportRun {
+    let seed = seed_for(BASE_SEED, "support-limit", i);
+    let w = world(seed, 4, 0.2);
+    let problem = limited(&w, 1.5);
+    let target = between_usual_and_reach(&w, &problem, 0.4);
+    let dir = TempDir::new("support-limit").unwrap();
+    let run = run_plan(
+        &w.history,
+        &Request::Viewers(target),
+        &ConfigLimits::default(),
+        7,
+        dir.path(),
+    )
+    .unwrap();
+    // An infeasible plan (the fitted curves reach less) is the most they
+    // reach; its completed cost is scored the same way.
+    assert!(
+        ["optimal", "infeasible"].contains(&run.status.as_str()),
+        "seed {seed}"
+    );
+    let regret = completed_regret(&problem, &run.spend_cny_per_day, target);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("run/plan.json")).unwrap()).unwrap();
+    let summary = std::fs::read_to_string(dir.path().join("run/summary.txt")).unwrap();
+    let mut at_limit = 0;
+    for row in json["rows"].as_array().unwrap() {
+        let lane = format!(
+            "{} × {}",
+            row["room"].as_str().unwrap(),
+            row["channel"].as_str().unwrap()
+        );
+        let held = row["binding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b == "support_limit");
+        let named = summary.contains(&format!("Support limit: {lane} held at"));
+        assert_eq!(
+            held, named,
+            "seed {seed}: {lane} held {held}, named {named}\n{summary}"
+        );
+        at_limit += usize::from(held);
+        // Nothing past the default limit, so nothing extrapolated.
+        assert_eq!(row["extrapolation"], false, "{lane}");
+    }
+    eprintln!(
+        "support limit, seed {seed}: regret {:.2} %, {at_limit} lanes at the limit",
+        100.0 * regret
+    );
+    SupportRun { regret, at_limit }
+}
+
+struct BeyondRun {
+    shortfall_conservative: f64,
+    shortfall_fitted: f64,
+    beyond_lanes: usize,
+}
+
+/// In process (the same fits for both plans): the plan for more than the
+/// usual week with lanes allowed to 3 × their highest day, on the
+/// conservative curve past the highest day and on the fitted curve alone.
+fn beyond_run(i: usize) -> BeyondRun {
+    const MULTIPLE: f64 = 3.0;
+    let seed = seed_for(BASE_SEED, "beyond", i);
+    let w = world(seed, 4, 0.15);
+    let target = between_usual_and_reach(&w, &limited(&w, MULTIPLE), 0.4);
+    let set = series_set(&w);
+    let opts = StageOptions {
+        shrink: true,
+        ..StageOptions::default()
+    };
+    let fits = fit_set(&set, &opts).0;
+    let hist = lane_histories(&set, 7);
+    let prepared = prepare(&fits, &hist, &Default::default());
+    let mut conservative = prepared.lanes.clone();
+    attach_conservative(&mut conservative, &prepared.source, &fits, MULTIPLE);
+    let shortfall = |lanes: Vec<acqplan::plan::Lane>| {
+        let beyond = lanes.iter().filter(|l| l.beyond.is_some()).count();
+        let plan = solve(&PlanRequest {
+            lanes,
+            horizon_days: 7.0,
+            target: Some(target),
+            segments: SegmentOptions {
+                history_multiple: MULTIPLE,
+                ..SegmentOptions::default()
+            },
+            ..PlanRequest::default()
+        })
+        .unwrap();
+
+        let mut spend = vec![0.0; w.problem.lanes.len()];
+        let mut past = 0;
+        for (k, lp) in plan.lanes.iter().enumerate() {
+            let j = prepared.source[k];
+            spend[j] = lp.spend_cny_per_day;
+            past += usize::from(beyond > 0 && lp.spend_cny_per_day > hist[j].max_spend_cny_per_day);
+        }
+        ((1.0 - w.problem.metric_of(&spend) / target).max(0.0), past)
+    };
+    let (fitted, _) = shortfall(prepared.lanes.clone());
+    let (cons, past) = shortfall(conservative);
+    eprintln!(
+        "beyond, seed {seed}: shortfall {:.2} % on the conservative curve ({past} lanes past their highest day), {:.2} % on the fitted curve",
+        100.0 * cons,
+        100.0 * fitted
+    );
+    BeyondRun {
+        shortfall_conservative: cons,
+        shortfall_fitted: fitted,
+        beyond_lanes: past,
+    }
+}
+
+/// Share of (lane, percentile) where the P10–P90 band of a fresh 10-room
+/// history holds the true expected viewers.
+fn coverage(i: usize) -> f64 {
+    let seed = seed_for(BASE_SEED, "coverage", i);
+    // The ordinary spend spread of the generator: coverage inside the data.
+    let w = world(seed, 10, 0.5);
+    let set = series_set(&w);
+    let fits = fit_set(
+        &set,
+        &StageOptions {
+            shrink: true,
+            ..StageOptions::default()
+        },
+    )
+    .0;
+    let (mut inside, mut n) = (0usize, 0usize);
+    for (j, f) in fits.iter().enumerate() {
+        let Some(fc) = f.outcome.fitted() else {
+            continue;
+        };
+        for s in &fc.spend_summaries {
+            let t = w.problem.lanes[j].viewers_per_day(s.spend_cny);
+            n += 1;
+            inside += usize::from(s.viewers_p10_per_day <= t && t <= s.viewers_p90_per_day);
+        }
+    }
+    inside as f64 / n as f64
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Calibration: 12 fresh seeds each.
+#[test]
+#[ignore]
+fn calibrate_beyond_the_history() {
+    let s: Vec<SupportRun> = (100..112).map(support_limit_run).collect();
+    let r: Vec<f64> = s.iter().map(|x| x.regret).collect();
+    eprintln!(
+        "support limit: regret mean {:.2} %, max {:.2} %",
+        100.0 * mean(&r),
+        100.0 * r.iter().copied().fold(0.0, f64::max)
+    );
+    if std::env::var_os("ONLY_SUPPORT").is_some() {
+        return;
+    }
+    let b: Vec<BeyondRun> = (100..112).map(beyond_run).collect();
+    let c: Vec<f64> = b.iter().map(|x| x.shortfall_conservative).collect();
+    let f: Vec<f64> = b.iter().map(|x| x.shortfall_fitted).collect();
+    eprintln!(
+        "beyond: shortfall conservative mean {:.2} % (max {:.2} %), fitted mean {:.2} % (max {:.2} %)",
+        100.0 * mean(&c),
+        100.0 * c.iter().copied().fold(0.0, f64::max),
+        100.0 * mean(&f),
+        100.0 * f.iter().copied().fold(0.0, f64::max)
+    );
+    let cov: Vec<f64> = (100..120).map(coverage).collect();
+    eprintln!(
+        "coverage: mean {:.1} %, min {:.1} %, max {:.1} %",
+        100.0 * mean(&cov),
+        100.0 * cov.iter().copied().fold(1.0, f64::min),
+        100.0 * cov.iter().copied().fold(0.0, f64::max)
+    );
+}
+
+/// Calibration (12 seeds): completed regret mean 1.87 %, max 4.33 %; 7 of
+/// 12 plans held lanes at the limit.
+#[test]
+fn support_limit_plan_is_near_the_true_optimum_under_the_limit_and_named() {
+    let runs: Vec<SupportRun> = (0..3).map(support_limit_run).collect();
+    assert!(runs.iter().any(|r| r.at_limit > 0));
+    let r: Vec<f64> = runs.iter().map(|x| x.regret).collect();
+    assert!(r.iter().all(|x| *x < 0.06), "{r:?}");
+    assert!(mean(&r) < 0.035, "{r:?}");
+}
+
+/// Calibration (12 seeds): shortfall on the conservative curve mean
+/// 2.01 % (max 5.40 %), on the fitted curve alone 15.83 % (min 10.75 %,
+/// max 29.62 %).
+#[test]
+fn conservative_curve_keeps_the_shortfall_small_past_the_history() {
+    let runs: Vec<BeyondRun> = (0..2).map(beyond_run).collect();
+    assert!(runs.iter().all(|r| r.beyond_lanes > 0));
+    let c: Vec<f64> = runs.iter().map(|x| x.shortfall_conservative).collect();
+    let f: Vec<f64> = runs.iter().map(|x| x.shortfall_fitted).collect();
+    assert!(
+        c.iter().all(|x| *x < 0.07),
+        "conservative {c:?}, fitted {f:?}"
+    );
+    assert!(mean(&c) < 0.04, "conservative {c:?}, fitted {f:?}");
+    assert!(
+        mean(&f) > mean(&c) + 0.05,
+        "conservative {c:?}, fitted {f:?}"
+    );
+}
+
+/// Calibration (20 seeds): mean 80.5 %, per seed 74.2–87.1 %.
+#[test]
+fn band_holds_the_expected_viewers_70_to_90_percent_of_the_time() {
+    let cov: Vec<f64> = (0..3).map(coverage).collect();
+    let m = mean(&cov);
+    assert!((0.72..=0.88).contains(&m), "{cov:?}");
+}
