@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::fitted::Fitted;
 use super::{Message, Messages};
 use crate::error::Error;
+use crate::plan::schedule::{DailyLimits, DaySpec};
 use crate::plan::stage::{
     LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
 };
@@ -29,6 +30,8 @@ pub struct PlanSettings {
     pub cost_scale: BTreeMap<String, f64>,
     /// A lane is planned up to this multiple of its highest day.
     pub max_extrapolation: f64,
+    /// Per-day limits per channel (`max_daily_spend_cny`, …).
+    pub daily: BTreeMap<String, DailyLimits>,
 }
 
 /// Fitted lanes ready to solve.
@@ -42,6 +45,11 @@ pub struct Planner<'f> {
     room_targets: BTreeMap<String, f64>,
     cost_scale: BTreeMap<String, f64>,
     max_extrapolation: f64,
+    /// Day by day: each lane's day factors (aligned with `prepared.lanes`)
+    /// and the per-day limits; `None`: every day alike.
+    days: Option<DaySpec>,
+    /// First day of the horizon, days since 1970-01-01.
+    start_day: i32,
 }
 
 impl<'f> Planner<'f> {
@@ -60,6 +68,7 @@ impl<'f> Planner<'f> {
             room_targets,
             cost_scale,
             max_extrapolation,
+            mut daily,
         } = settings;
         let series = &fitted.series;
         let histories = lane_histories(&series.set, horizon_days);
@@ -88,6 +97,24 @@ impl<'f> Planner<'f> {
             }
             known
         });
+        daily.retain(|name, _| {
+            let known = prepared.lanes.iter().any(|l| &l.channel == name);
+            if !known {
+                messages.push(Message::Warning(format!(
+                    "per-day limits for channel `{name}`, which has no usable curve, are ignored"
+                )));
+            }
+            known
+        });
+        let start_day = series.set.last_covered_day().map_or(0, |d| d + 1);
+        let days = crate::plan::schedule::day_spec(
+            &prepared,
+            &fitted.fits,
+            series.set.period_days(),
+            start_day,
+            horizon_days,
+            daily,
+        );
         Ok(Planner {
             fitted,
             prepared,
@@ -98,6 +125,8 @@ impl<'f> Planner<'f> {
             room_targets,
             cost_scale,
             max_extrapolation,
+            days,
+            start_day,
         })
     }
 
@@ -134,13 +163,27 @@ impl<'f> Planner<'f> {
                 history_multiple: self.max_extrapolation,
                 ..crate::plan::SegmentOptions::default()
             },
+            days: self.days.clone(),
             ..PlanRequest::default()
         }
     }
 
-    /// The plan for one target and/or budget.
+    /// First day of the horizon, days since 1970-01-01.
+    pub fn start_day(&self) -> i32 {
+        self.start_day
+    }
+
+    /// The plan for one target and/or budget; planned day by day, with the
+    /// even-spread plan of the same request beside it.
     pub fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
-        Ok(self.dress(solve(&self.request(target, budget_cny))?))
+        let request = self.request(target, budget_cny);
+        let mut r = self.dress(solve(&request)?);
+        if let Some(even) = crate::plan::schedule::even_request(&request)
+            && let Ok(e) = solve(&even)
+        {
+            r.schedule = Some(crate::plan::schedule::compare(&r.plan, &e, self.start_day));
+        }
+        Ok(r)
     }
 
     /// A solved plan of these lanes, dressed for the reader (per-lane rows,

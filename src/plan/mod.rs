@@ -43,6 +43,7 @@ pub mod input;
 mod lp;
 pub mod output;
 mod problem;
+pub mod schedule;
 pub mod segments;
 pub mod solve;
 pub mod stage;

@@ -271,6 +271,10 @@ pub struct PlanReport {
     pub comparison: Comparison,
     /// Series not planned, with the reason.
     pub unusable: Vec<(String, String, String)>,
+    /// Planned day by day: the even-spread plan of the same request and
+    /// what the schedule saves against it (`None`: every day alike).
+    #[serde(default)]
+    pub schedule: Option<super::schedule::ScheduleSummary>,
 }
 
 fn bound_name(b: &LaneBound) -> String {
@@ -348,6 +352,7 @@ pub fn report(
             .iter()
             .map(|(k, r)| (k.room.clone(), k.channel.clone(), r.clone()))
             .collect(),
+        schedule: None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod email;
 pub mod flagged_export;
 pub mod plan_export;
 pub mod run_files;
+pub mod schedule_export;
 pub mod settings;
 pub mod summary;
 pub mod summary_text;

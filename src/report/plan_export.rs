@@ -72,6 +72,14 @@ pub fn describe(limit: &Limit) -> String {
             lane(l),
             fmt_num(*range_end_cny_per_day)
         ),
+        Limit::DailyMax {
+            lane: l,
+            max_daily_cny,
+        } => format!(
+            "{} at its daily maximum {} CNY/day on some day",
+            lane(l),
+            fmt_num(*max_daily_cny)
+        ),
         Limit::Written(words) => words.clone(),
     }
 }
@@ -94,6 +102,7 @@ pub fn plan_json_value(r: &PlanReport) -> impl Serialize + '_ {
         viewers_p90_sum: r.viewers_p90_sum,
         comparison: &r.comparison,
         unusable: &r.unusable,
+        schedule: &r.schedule,
     }
 }
 
@@ -105,6 +114,8 @@ struct ReportJson<'a> {
     viewers_p90_sum: f64,
     comparison: &'a Comparison,
     unusable: &'a [(String, String, String)],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule: &'a Option<crate::plan::schedule::ScheduleSummary>,
 }
 
 #[derive(Serialize)]
@@ -413,6 +424,10 @@ pub fn plan_table(r: &PlanReport) -> String {
             thousands(saving, 0)
         ));
     }
+    if let Some(line) = crate::report::schedule_export::schedule_line(r) {
+        s.push_str(&line);
+        s.push('\n');
+    }
     for (room, channel, reason) in &r.unusable {
         s.push_str(&format!("not planned: {room} × {channel}: {reason}\n"));
     }
@@ -502,6 +517,13 @@ mod tests {
                     range_end_cny_per_day: 2_000.4,
                 },
                 "room001 / wechat_private at the end of its planned range 2,000 CNY/day",
+            ),
+            (
+                Limit::DailyMax {
+                    lane: lane(true),
+                    max_daily_cny: 800.0,
+                },
+                "room001 / wechat_private at its daily maximum 800 CNY/day on some day",
             ),
             (Limit::Written("as read".into()), "as read"),
         ];
