@@ -177,10 +177,14 @@ impl<'f> Planner<'f> {
     /// even-spread plan of the same request beside it.
     pub fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
         let request = self.request(target, budget_cny);
-        let mut r = self.dress(solve(&request)?);
-        if let Some(even) = crate::plan::schedule::even_request(&request)
-            && let Ok(e) = solve(&even)
-        {
+        // The even-spread plan is solved beside the schedule (the LP itself
+        // is single-threaded).
+        let (plan, even) = rayon::join(
+            || solve(&request),
+            || crate::plan::schedule::even_request(&request).map(|e| solve(&e)),
+        );
+        let mut r = self.dress(plan?);
+        if let Some(Ok(e)) = even {
             r.schedule = Some(crate::plan::schedule::compare(&r.plan, &e, self.start_day));
         }
         Ok(r)

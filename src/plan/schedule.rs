@@ -171,7 +171,8 @@ pub(crate) struct LaneDays {
     pub(crate) curves: Vec<Curve>,
     /// Each day's chords end here, CNY/day, and why.
     pub(crate) tops: Vec<(f64, DayTop)>,
-    /// The merged chords, in LP order (aligned with the lane's segments).
+    /// The merged day chords, in order of decreasing slope (the lane's
+    /// segments are blocks of them).
     pub(crate) pieces: Vec<Piece>,
     /// Daily minimum, CNY (0: none).
     pub(crate) min_daily_cny: f64,
@@ -180,9 +181,20 @@ pub(crate) struct LaneDays {
 }
 
 /// The day curves of `lane` cut and merged: the lane's segments on the
-/// average-day axis (width × horizon = CNY over the horizon) and what each
-/// came from. `max_total_cny` truncates the chain (a channel's horizon
-/// maximum).
+/// average-day axis (width × horizon = CNY over the horizon) and the fine
+/// day chords behind them. `max_total_cny` truncates the chain (a
+/// channel's horizon maximum).
+///
+/// The day curves are `w_d · f` below their tops (a reach cap only moves a
+/// day's top), so `f` is cut once, at half the tolerance, and each day's
+/// chords are its chords with slopes times `w_d`, ended at the day's top
+/// (the relative error bound is the same for every day). The merged chain
+/// (`days × chords`) is then coarsened back to about the size of one curve:
+/// consecutive chords become one while the chord of the block stays within
+/// the other half of the tolerance of the merged chain (the triangle bound
+/// of `segments`, which holds for any concave function). So the LP is the
+/// size it was, and the error of its chain against the true horizon curve
+/// stays below the tolerance.
 pub(crate) fn lane_days(
     lane: &Lane,
     factors: &[f64],
@@ -195,8 +207,7 @@ pub(crate) fn lane_days(
     let min_daily = daily.min_daily_spend_cny.unwrap_or(0.0).max(0.0);
     let mut curves = Vec::with_capacity(n);
     let mut tops = Vec::with_capacity(n);
-    let mut per_day: Vec<Vec<(f64, Piece)>> = Vec::with_capacity(n);
-    for (d, &w) in factors.iter().enumerate() {
+    for &w in factors {
         let curve = Curve {
             model: lane.curve.model.scale_level(w),
             cap_viewers_per_day: lane.curve.cap_viewers_per_day,
@@ -208,51 +219,69 @@ pub(crate) fn lane_days(
             Some(mx) if mx < top => (mx, DayTop::DailyMax),
             _ => (top, kind),
         };
-        let mut chords = Vec::new();
-        if top > 0.0 && top >= min_daily {
-            let breaks: Vec<f64> = if min_daily > 0.0 {
-                vec![min_daily]
-            } else {
-                vec![]
-            };
-            let segs = segment_curve(&curve, top, &breaks, opts);
-            if min_daily > 0.0 {
-                let v = curve.value(min_daily);
-                chords.push((
-                    v / min_daily,
-                    Piece {
-                        day: d as u32,
-                        start_cny: 0.0,
-                        end_cny: min_daily,
-                        min_chord: true,
-                    },
-                ));
-            }
-            for s in segs {
-                if s.end_cny_per_day <= min_daily {
-                    continue;
-                }
-                chords.push((
-                    s.viewers_per_cny,
-                    Piece {
-                        day: d as u32,
-                        start_cny: s.start_cny_per_day.max(min_daily),
-                        end_cny: s.end_cny_per_day,
-                        min_chord: false,
-                    },
-                ));
-            }
-        }
         curves.push(curve);
         tops.push((top, kind));
-        per_day.push(chords);
     }
+    let half = SegmentOptions {
+        tolerance: opts.tolerance * 0.5,
+        ..*opts
+    };
+    let top_max = tops.iter().map(|t| t.0).fold(0.0, f64::max);
+    let breaks: Vec<f64> = if min_daily > 0.0 {
+        vec![min_daily]
+    } else {
+        vec![]
+    };
+    let base = segment_curve(&Curve::uncapped(lane.curve.model), top_max, &breaks, &half);
+    let f_min = if min_daily > 0.0 {
+        lane.curve.model.value(min_daily) / min_daily
+    } else {
+        0.0
+    };
+    // Day d's chords: (slope, piece), in order along the day's axis.
+    let day_chords = |d: usize| -> Vec<(f64, Piece)> {
+        let (top, _) = tops[d];
+        let w = factors[d];
+        let mut out = Vec::new();
+        if !(top > 0.0 && top >= min_daily) {
+            return out;
+        }
+        if min_daily > 0.0 {
+            out.push((
+                w * f_min,
+                Piece {
+                    day: d as u32,
+                    start_cny: 0.0,
+                    end_cny: min_daily,
+                    min_chord: true,
+                },
+            ));
+        }
+        for sg in &base {
+            let a = sg.start_cny_per_day.max(min_daily);
+            let b = sg.end_cny_per_day.min(top);
+            if b <= a {
+                continue;
+            }
+            out.push((
+                w * sg.viewers_per_cny,
+                Piece {
+                    day: d as u32,
+                    start_cny: a,
+                    end_cny: b,
+                    min_chord: false,
+                },
+            ));
+        }
+        out
+    };
+    let per_day: Vec<Vec<(f64, Piece)>> = (0..n).map(day_chords).collect();
     // k-way merge by decreasing slope (ties: earlier day first); each day's
     // chords stay in their order whatever rounding does to their slopes.
     let total: usize = per_day.iter().map(Vec::len).sum();
     let mut heads = vec![0usize; n];
     let mut pieces = Vec::with_capacity(total);
-    let mut segs = Vec::with_capacity(total);
+    let mut slopes = Vec::with_capacity(total);
     let mut at = 0.0_f64;
     for _ in 0..total {
         let mut best: Option<usize> = None;
@@ -280,17 +309,14 @@ pub(crate) fn lane_days(
         if width <= 0.0 {
             break;
         }
-        segs.push(Segment {
-            start_cny_per_day: at / h,
-            end_cny_per_day: (at + width) / h,
-            viewers_per_cny: slope.max(0.0),
-        });
+        slopes.push(slope.max(0.0));
         pieces.push(piece);
         at += width;
         if at >= max_total_cny {
             break;
         }
     }
+    let segs = coarsen(&pieces, &slopes, h, half.tolerance);
     (
         segs,
         LaneDays {
@@ -301,6 +327,57 @@ pub(crate) fn lane_days(
             max_daily_cny: daily.max_daily_spend_cny,
         },
     )
+}
+
+/// Blocks of consecutive chords of a concave chain (`pieces` with their
+/// `slopes`, in order) as single chords on the average-day axis, each
+/// within `tol` of the chain: at a start `a > 0` with value `F(a)`, a block
+/// `[a, b]` with first slope `p`, last slope `q` and chord slope `m` is
+/// accepted when the triangle bound `(p − m)(m − q)(b − a) / (p − q)` is at
+/// most `tol · F(a)` and `tol · a · m` (as `segments` accepts a chord of a
+/// curve); from 0, when `p − m ≤ tol · m`.
+fn coarsen(pieces: &[Piece], slopes: &[f64], h: f64, tol: f64) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let (mut a, mut fa) = (0.0_f64, 0.0_f64);
+    let mut i = 0;
+    while i < pieces.len() {
+        let p = slopes[i];
+        let (mut b, mut fb) = (a, fa);
+        let mut j = i;
+        while j < pieces.len() {
+            let w = pieces[j].end_cny - pieces[j].start_cny;
+            let (nb, nfb) = (b + w, fb + w * slopes[j]);
+            if j > i {
+                let m = (nfb - fa) / (nb - a);
+                let q = slopes[j];
+                let ok = if a == 0.0 {
+                    p - m <= tol * m
+                } else {
+                    let gap = if p > q {
+                        (p - m).max(0.0) * (m - q).max(0.0) * (nb - a) / (p - q)
+                    } else {
+                        0.0
+                    };
+                    gap <= tol * fa && gap <= tol * a * m
+                };
+                if !ok {
+                    break;
+                }
+            }
+            b = nb;
+            fb = nfb;
+            j += 1;
+        }
+        out.push(Segment {
+            start_cny_per_day: a / h,
+            end_cny_per_day: b / h,
+            viewers_per_cny: if b > a { (fb - fa) / (b - a) } else { 0.0 },
+        });
+        a = b;
+        fa = fb;
+        i = j;
+    }
+    out
 }
 
 fn top_kind(curve: &Curve, hist: Option<f64>, opts: &SegmentOptions, top: f64) -> DayTop {
@@ -769,37 +846,61 @@ mod tests {
         );
         let s = compare(&plan, &even, 0);
         let saving = s.saving_cny.unwrap();
+        eprintln!(
+            "schedule {spend:.0} (optimum {best:.0}), even {:.0} (optimum {best_even:.0}), saving {saving:.0} (true {true_saving:.0}, {:.2} %)",
+            even.totals.spend_cny,
+            100.0 * true_saving / best_even
+        );
         assert!(
             (saving - true_saving).abs() <= tol * best_even,
             "saving {saving} vs the true curves' {true_saving}"
         );
     }
 
-    /// Days alike: the merged chain is the lane's old chain, so the plan is
-    /// the even plan's (to the solver's rounding).
+    /// Days alike: the plan costs what the plan of before costs (both are
+    /// within the chords' tolerance of the same optimum; the day-by-day
+    /// chain is cut at half the tolerance and coarsened, so not to the
+    /// digit), and each lane's days are spread evenly to a chord.
     #[test]
     fn days_alike_plan_as_before() {
         let t = target();
         let alike = request(t, Some(DaySpec::uniform(&[1.0; 3], 7)));
         let plan = solve(&alike).unwrap();
         let before = solve(&request(t, None)).unwrap();
-        assert!(
-            (plan.totals.spend_cny - before.totals.spend_cny).abs()
-                <= 1e-7 * before.totals.spend_cny,
-            "{} vs {}",
-            plan.totals.spend_cny,
-            before.totals.spend_cny
-        );
-        for (a, b) in plan.lanes.iter().zip(&before.lanes) {
-            assert!((a.spend_cny - b.spend_cny).abs() <= 1e-6 * b.spend_cny.max(1.0));
+        let (a, b) = (plan.totals.spend_cny, before.totals.spend_cny);
+        assert!((a - b).abs() <= 1e-3 * b, "{a} vs {b}");
+        let half = SegmentOptions {
+            tolerance: 0.5 * SegmentOptions::default().tolerance,
+            ..SegmentOptions::default()
+        };
+        for ((a, b), l) in plan.lanes.iter().zip(&before.lanes).zip(lanes()) {
+            // The lane's chords around its daily spend: alike days are
+            // filled round-robin, chord by chord, so they differ by one
+            // chord at most.
+            let top = planned_range_cny_per_day(&l.curve, l.history_max_spend_cny_per_day, &half)
+                .unwrap();
+            let chords = segment_curve(&l.curve, top, &[], &half);
+            let j = chords
+                .iter()
+                .position(|c| c.end_cny_per_day >= b.spend_cny_per_day)
+                .unwrap();
+            let chord = chords[j.saturating_sub(1)..(j + 2).min(chords.len())]
+                .iter()
+                .map(Segment::width_cny_per_day)
+                .fold(0.0, f64::max);
+            assert!(
+                (a.spend_cny - b.spend_cny).abs() <= 0.02 * b.spend_cny,
+                "{} vs {}",
+                a.spend_cny,
+                b.spend_cny
+            );
             let (lo, hi) = a
                 .daily_spend_cny
                 .iter()
                 .fold((f64::INFINITY, 0.0_f64), |(lo, hi), &x| {
                     (lo.min(x), hi.max(x))
                 });
-            // Round-robin over alike days: at most one chord apart.
-            assert!(hi - lo <= 0.05 * b.spend_cny_per_day + 1e-9, "{lo}..{hi}");
+            assert!(hi - lo <= chord * (1.0 + 1e-9), "{lo}..{hi}, chord {chord}");
         }
     }
 

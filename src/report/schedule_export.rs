@@ -102,10 +102,14 @@ pub fn schedule_csv(r: &PlanReport, start_day: i32) -> Vec<u8> {
 pub fn schedule_line(r: &PlanReport) -> Option<String> {
     let s = r.schedule.as_ref()?;
     let unit = r.plan.metric.unit();
+    let span = if s.days == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{} days", s.days)
+    };
     let mut line = match (s.saving_cny, s.saving_fraction, s.extra_metric_value) {
         (Some(saving), frac, _) => format!(
-            "Day by day ({} days from {}): {} CNY {} than the same {unit} spread evenly over the days ({} CNY{}).",
-            s.days,
+            "Day by day ({span} from {}): {} CNY {} than the same {unit} spread evenly over the days ({} CNY{}).",
             s.start_date,
             thousands(saving.abs(), 0),
             if saving >= 0.0 { "less" } else { "more" },
@@ -113,16 +117,14 @@ pub fn schedule_line(r: &PlanReport) -> Option<String> {
             frac.map_or(String::new(), |f| format!(", {:.2} %", f.abs() * 100.0)),
         ),
         (None, _, Some(extra)) => format!(
-            "Day by day ({} days from {}): {} {unit} {} than the same budget spread evenly over the days ({}).",
-            s.days,
+            "Day by day ({span} from {}): {} {unit} {} than the same budget spread evenly over the days ({}).",
             s.start_date,
             thousands(extra.abs(), 0),
             if extra >= 0.0 { "more" } else { "fewer" },
             thousands(s.even_metric_value, 0),
         ),
         _ => format!(
-            "Day by day ({} days from {}); the even spread of the same request: {} CNY for {} viewers ({}).",
-            s.days,
+            "Day by day ({span} from {}); the even spread of the same request: {} CNY for {} viewers ({}).",
             s.start_date,
             thousands(s.even_spend_cny, 0),
             thousands(s.even_viewers, 0),

@@ -352,7 +352,25 @@ mod tests {
         let (r, whatif) = plan();
         let bytes = plan_xlsx(&r, &whatif, Language::Zh, 20_400).unwrap();
         let mut book = read(&bytes);
-        assert_eq!(book.sheet_names(), vec!["计划", "假设分析"]);
+        assert_eq!(book.sheet_names(), vec!["计划", "排期", "假设分析"]);
+        // The schedule: a row per date × lane, the day's budget a number;
+        // each lane's days sum to its plan row.
+        let days = r.plan.horizon_days as usize;
+        let sched = book.worksheet_range("排期").unwrap();
+        assert_eq!(sched.height(), days * r.rows.len() + 1);
+        assert_eq!(
+            sched.get((0, 3)),
+            Some(&Data::String("日预算（元）".into()))
+        );
+        for (i, row) in r.rows.iter().enumerate() {
+            let sum: f64 = (0..days)
+                .map(|d| match sched.get((1 + d * r.rows.len() + i, 3)) {
+                    Some(Data::Float(x)) => *x,
+                    other => panic!("not a number: {other:?}"),
+                })
+                .sum();
+            assert!((sum - row.spend_cny).abs() <= 1e-6 * row.spend_cny.max(1.0));
+        }
         let sheet = book.worksheet_range("计划").unwrap();
         assert_eq!(sheet.height(), r.rows.len() + 2, "header, lanes, total");
         assert_eq!(sheet.get((0, 0)), Some(&Data::String("直播间".into())));
@@ -385,7 +403,7 @@ mod tests {
         let (r, whatif) = plan();
         let bytes = plan_xlsx(&r, &whatif[..1], Language::En, 20_400).unwrap();
         let mut book = read(&bytes);
-        assert_eq!(book.sheet_names(), vec!["plan"]);
+        assert_eq!(book.sheet_names(), vec!["plan", "schedule"]);
         let sheet = book.worksheet_range("plan").unwrap();
         assert_eq!(
             sheet.get((0, 4)),

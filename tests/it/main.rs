@@ -18,6 +18,7 @@ mod plan;
 mod regret;
 mod report;
 mod run_folder;
+mod schedule;
 mod scoreboard;
 mod snapshots;
 mod store;
