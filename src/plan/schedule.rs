@@ -474,19 +474,18 @@ pub(crate) fn split(ld: &LaneDays, spend_cny: f64) -> DaySplit {
     let viewers: Vec<f64> = s.iter().zip(&ld.curves).map(|(&x, c)| c.value(x)).collect();
     let mut best_slope = 0.0_f64;
     let mut at_top = Vec::new();
-    for d in 0..n {
-        let (top, kind) = ld.tops[d];
-        if s[d] >= top * (1.0 - 1e-6) && top > 0.0 {
+    for (d, ((&x, &(top, kind)), curve)) in s.iter().zip(&ld.tops).zip(&ld.curves).enumerate() {
+        if x >= top * (1.0 - 1e-6) && top > 0.0 {
             at_top.push((d, kind));
             continue;
         }
         if top <= 0.0 || top < ld.min_daily_cny {
             continue;
         }
-        let slope = if s[d] <= 0.0 && ld.min_daily_cny > 0.0 {
-            ld.curves[d].value(ld.min_daily_cny) / ld.min_daily_cny
+        let slope = if x <= 0.0 && ld.min_daily_cny > 0.0 {
+            curve.value(ld.min_daily_cny) / ld.min_daily_cny
         } else {
-            ld.curves[d].derivative(s[d])
+            curve.derivative(x)
         };
         best_slope = best_slope.max(slope);
     }
@@ -621,7 +620,7 @@ pub fn compare(
     use super::output::{PlanMode, PlanStatus};
     let both = plan.status == PlanStatus::Optimal && even.status == PlanStatus::Optimal;
     let min_mode = plan.mode == PlanMode::MinSpend;
-    let saving = (both && min_mode).then(|| even.totals.spend_cny - plan.totals.spend_cny);
+    let saving = (both && min_mode).then_some(even.totals.spend_cny - plan.totals.spend_cny);
     let excess: f64 = plan
         .lanes
         .iter()
@@ -640,7 +639,7 @@ pub fn compare(
             .filter(|_| even.totals.spend_cny > 0.0)
             .map(|s| s / even.totals.spend_cny),
         extra_metric_value: (both && !min_mode)
-            .then(|| plan.totals.metric_value - even.totals.metric_value),
+            .then_some(plan.totals.metric_value - even.totals.metric_value),
         daily_min_excess_cny: if excess > 1e-6 { excess } else { 0.0 },
     }
 }
@@ -746,9 +745,9 @@ mod tests {
             }
             (spend, viewers)
         };
-        let (mut lo, mut hi) = (1e-6, 1e6);
+        let (mut lo, mut hi) = (1e-6_f64, 1e6_f64);
         for _ in 0..200 {
-            let mid = (lo * hi as f64).sqrt();
+            let mid = (lo * hi).sqrt();
             if at(mid).1 < target {
                 lo = mid;
             } else {
@@ -1028,9 +1027,9 @@ mod tests {
                 })
                 .collect()
         };
-        let (mut lo, mut hi) = (1e-9, 1e3);
+        let (mut lo, mut hi) = (1e-9_f64, 1e3_f64);
         for _ in 0..200 {
-            let mid = (lo * hi as f64).sqrt();
+            let mid = (lo * hi).sqrt();
             if at(mid).iter().sum::<f64>() > total {
                 lo = mid;
             } else {
