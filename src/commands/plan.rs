@@ -30,6 +30,7 @@ fn plan_settings(s: &Settings, room_targets: BTreeMap<String, f64>) -> PlanSetti
             .collect(),
         max_extrapolation: s.max_extrapolation.value,
         confidence: s.confidence.value,
+        daily: s.daily_limits(),
     }
 }
 
@@ -100,6 +101,10 @@ pub(super) fn plan_cmd(
     let report = &reports[0];
     write_atomic(&run.dir.join("plan.csv"), &plan_csv(report))?;
     write_atomic(&run.dir.join("plan.json"), &plan_json(report))?;
+    write_atomic(
+        &run.dir.join("schedule.csv"),
+        &crate::report::schedule_export::schedule_csv(report, planner.start_day()),
+    )?;
     // The plan starts the day after the history's last covered day (from
     // the data, not the clock: the same input gives the same bytes).
     let start_day = f.series.set.last_covered_day().map_or(0, |d| d + 1);
@@ -134,7 +139,7 @@ pub(super) fn plan_cmd(
     run.finish(io, command, &s)?;
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     io.note(format_args!(
-        "wrote plan.csv, plan.json, plan.xlsx, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
+        "wrote plan.csv, plan.json, schedule.csv, plan.xlsx, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
         if whatif.len() > 1 { ", whatif.csv" } else { "" },
         if run.backtest.is_empty() {
             ""

@@ -333,6 +333,14 @@ pub struct ChannelConfig {
     /// Leave the channel out of plans.
     #[serde(default)]
     pub excluded: bool,
+    /// Most one room may spend on the channel in one day, CNY (the
+    /// schedule's days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_daily_spend_cny: Option<f64>,
+    /// Least one room spends on the channel on a day it is bought at all,
+    /// CNY (a console's daily minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_daily_spend_cny: Option<f64>,
 }
 
 impl ChannelConfig {
@@ -344,6 +352,14 @@ impl ChannelConfig {
             max_share: self.max_share,
             locked_spend_cny: self.locked_spend_cny,
             excluded: self.excluded,
+        }
+    }
+
+    /// The schedule's per-day limits for this channel.
+    pub fn daily_limits(&self) -> crate::plan::schedule::DailyLimits {
+        crate::plan::schedule::DailyLimits {
+            max_daily_spend_cny: self.max_daily_spend_cny,
+            min_daily_spend_cny: self.min_daily_spend_cny,
         }
     }
 }

@@ -246,6 +246,15 @@ impl Settings {
             .collect()
     }
 
+    /// The schedule's per-day limits per channel (channels that set one).
+    pub fn daily_limits(&self) -> BTreeMap<String, crate::plan::schedule::DailyLimits> {
+        self.channel_limits
+            .iter()
+            .map(|(n, c)| (n.clone(), c.value.daily_limits()))
+            .filter(|(_, d)| d.is_set())
+            .collect()
+    }
+
     /// The planner's limits per channel: the file's, with exclusions.
     pub fn limits(&self) -> BTreeMap<String, crate::plan::ChannelLimits> {
         let mut out: BTreeMap<String, crate::plan::ChannelLimits> = self

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::fitted::Fitted;
 use super::{Message, Messages};
 use crate::error::Error;
+use crate::plan::schedule::{DailyLimits, DaySpec};
 use crate::plan::stage::{
     LaneHistory, PlanReport, Prepared, conversions, lane_histories, prepare, report as plan_report,
 };
@@ -32,6 +33,8 @@ pub struct PlanSettings {
     /// Plan for this probability of meeting the target (budget mode: of
     /// reaching the metric), `None`: the expected-value plan.
     pub confidence: Option<f64>,
+    /// Per-day limits per channel (`max_daily_spend_cny`, …).
+    pub daily: BTreeMap<String, DailyLimits>,
 }
 
 /// Fitted lanes ready to solve.
@@ -48,6 +51,11 @@ pub struct Planner<'f> {
     data_notes: Vec<String>,
     confidence: Option<f64>,
     risks: Vec<crate::plan::risk::LaneRisk>,
+    /// Day by day: each lane's day factors (aligned with `prepared.lanes`)
+    /// and the per-day limits; `None`: every day alike.
+    days: Option<DaySpec>,
+    /// First day of the horizon, days since 1970-01-01.
+    start_day: i32,
 }
 
 impl<'f> Planner<'f> {
@@ -74,6 +82,7 @@ impl<'f> Planner<'f> {
             cost_scale,
             max_extrapolation,
             confidence,
+            mut daily,
         } = settings;
         let series = &fitted.series;
         let histories = lane_histories(&series.set, horizon_days);
@@ -128,6 +137,24 @@ impl<'f> Planner<'f> {
             known
         });
         let risks = super::risk::lane_risks(&prepared, &fitted.fits, &cost_scale);
+        daily.retain(|name, _| {
+            let known = prepared.lanes.iter().any(|l| &l.channel == name);
+            if !known {
+                messages.push(Message::Warning(format!(
+                    "per-day limits for channel `{name}`, which has no usable curve, are ignored"
+                )));
+            }
+            known
+        });
+        let start_day = series.set.last_covered_day().map_or(0, |d| d + 1);
+        let days = crate::plan::schedule::day_spec(
+            &prepared,
+            &fitted.fits,
+            series.set.period_days(),
+            start_day,
+            horizon_days,
+            daily,
+        );
         Ok(Planner {
             fitted,
             prepared,
@@ -141,6 +168,8 @@ impl<'f> Planner<'f> {
             data_notes,
             confidence,
             risks,
+            days,
+            start_day,
         })
     }
 
@@ -177,19 +206,41 @@ impl<'f> Planner<'f> {
                 history_multiple: self.max_extrapolation,
                 ..crate::plan::SegmentOptions::default()
             },
+            days: self.days.clone(),
             ..PlanRequest::default()
         }
     }
 
+    /// First day of the horizon, days since 1970-01-01.
+    pub fn start_day(&self) -> i32 {
+        self.start_day
+    }
+
     /// The plan for one target and/or budget (at the settings' confidence),
-    /// with its probability of meeting the target (`risk`).
+    /// with its probability of meeting the target (`risk`); planned day by
+    /// day, with the even-spread plan of the same request beside it (for
+    /// the expected-value plan).
     pub fn solve(&self, target: Option<f64>, budget_cny: Option<f64>) -> Result<PlanReport, Error> {
         let req = self.request(target, budget_cny);
         let set = &self.fitted.series.set;
         let opts = super::risk::risk_options(set.last_covered_day(), set.period_days());
-        let (plan, risk) = super::risk::solve_with_risk(&req, &self.risks, &opts, self.confidence)?;
+        // The even-spread plan is solved beside the schedule (the LP itself
+        // is single-threaded).
+        let (solved, even) = rayon::join(
+            || super::risk::solve_with_risk(&req, &self.risks, &opts, self.confidence),
+            || {
+                if self.confidence.is_some() {
+                    return None;
+                }
+                crate::plan::schedule::even_request(&req).map(|e| crate::plan::solve(&e))
+            },
+        );
+        let (plan, risk) = solved?;
         let mut r = self.dress(plan);
         r.risk = Some(risk);
+        if let Some(Ok(e)) = even {
+            r.schedule = Some(crate::plan::schedule::compare(&r.plan, &e, self.start_day));
+        }
         Ok(r)
     }
 

@@ -42,7 +42,11 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
     for (i, (l, pl)) in req.lanes.iter().zip(&p.lanes).enumerate() {
         let x = spend[i];
         let day = x / h;
-        let v = h * l.value(day);
+        let split = pl.days.as_ref().map(|d| super::schedule::split(d, x));
+        let v = match &split {
+            Some(sp) => sp.viewers.iter().sum(),
+            None => h * l.value(day),
+        };
         let mut bounds = Vec::new();
         let ch = &p.channels[pl.channel];
         if ch.lim.excluded {
@@ -70,7 +74,9 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
                 bounds.push(LaneBound::ChannelShare);
             }
             let top = pl.range_top_cny_per_day;
-            if day >= top * (1.0 - TIGHT) {
+            if let Some(sp) = &split {
+                day_bounds(sp, pl, l, req, &lane_name(i), &mut bounds, &mut binding);
+            } else if day >= top * (1.0 - TIGHT) {
                 if let (Some(cs), Some(cap)) = (l.curve.cap_spend(), l.curve.cap_viewers_per_day)
                     && top >= cs * (1.0 - 1e-12)
                 {
@@ -109,7 +115,10 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         }
         // Past a sane ceiling the lane is saturated at this spend: no number
         // (a saturated exponential's marginal cost can reach 1e76).
-        let mc = l.marginal_cost(day);
+        let mc = match &split {
+            Some(sp) => sp.marginal_cost,
+            None => l.marginal_cost(day),
+        };
         let avg = if v > 0.0 { x / v } else { 0.0 };
         let ceiling = crate::curves::fit::MARGINAL_CEILING_CNY
             .max(crate::curves::fit::MARGINAL_CEILING_RATIO * avg);
@@ -129,6 +138,10 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
             avg_cost_cny_per_viewer: (v > 0.0).then(|| x / v),
             marginal_cost_cny_per_viewer: mc.is_finite().then_some(mc),
             bounds_binding: bounds,
+            daily_spend_cny: split
+                .as_ref()
+                .map_or_else(Vec::new, |sp| sp.spend_cny.clone()),
+            daily_viewers: split.map_or_else(Vec::new, |sp| sp.viewers),
         });
     }
     let metric_lp: f64 = p
@@ -273,5 +286,58 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         infeasibility: None,
         solver: sol.path,
         segments_total: p.lanes.iter().map(|l| l.segs.len()).sum(),
+    }
+}
+
+/// Lane bounds of a lane planned day by day: each kind of day top reached
+/// on some day, named once (the largest day top for a range end).
+fn day_bounds(
+    sp: &super::schedule::DaySplit,
+    pl: &super::problem::PLane,
+    l: &super::input::Lane,
+    req: &super::input::PlanRequest,
+    name: &LaneName,
+    bounds: &mut Vec<LaneBound>,
+    binding: &mut Vec<BindingConstraint>,
+) {
+    use super::schedule::DayTop;
+    let Some(days) = &pl.days else { return };
+    for kind in [
+        DayTop::ReachCap,
+        DayTop::SupportLimit,
+        DayTop::DailyMax,
+        DayTop::RangeEnd,
+    ] {
+        let Some(top) = sp
+            .at_top
+            .iter()
+            .filter(|(_, k)| *k == kind)
+            .map(|&(d, _)| days.tops[d].0)
+            .max_by(f64::total_cmp)
+        else {
+            continue;
+        };
+        bounds.push(kind.bound());
+        let lane = name.clone();
+        let limit = match kind {
+            DayTop::ReachCap => Limit::ReachCap {
+                lane,
+                cap_viewers_per_day: l.curve.cap_viewers_per_day.unwrap_or(0.0),
+            },
+            DayTop::SupportLimit => Limit::SupportLimit {
+                lane,
+                limit_cny_per_day: top,
+                history_multiple: req.segments.history_multiple,
+            },
+            DayTop::DailyMax => Limit::DailyMax {
+                lane,
+                max_daily_cny: days.max_daily_cny.unwrap_or(top),
+            },
+            DayTop::RangeEnd => Limit::RangeEnd {
+                lane,
+                range_end_cny_per_day: top,
+            },
+        };
+        binding.push(BindingConstraint::new(limit, None));
     }
 }

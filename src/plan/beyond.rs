@@ -88,7 +88,7 @@ impl Beyond {
     }
 
     /// Its chords from the edge to `end` CNY/day, split at `breaks`.
-    fn chords(&self, end: f64, breaks: &[f64]) -> Vec<Segment> {
+    pub(crate) fn chords(&self, end: f64, breaks: &[f64]) -> Vec<Segment> {
         let mut marks: Vec<f64> = self
             .points
             .iter()

@@ -123,6 +123,12 @@ pub struct PlanRequest {
     /// Above this many segment variables the LP is solved on a window of
     /// segments around a coarse solution (certified, see `solve`).
     pub lp_full_max_vars: usize,
+    /// Plan day by day ([`super::schedule`]): each lane's day factors and
+    /// the per-day limits. `None`: every day of the horizon alike (the
+    /// average-day curve, an even spread). Not serialised (a run's
+    /// `chart_data.json` keeps the goal and limits only).
+    #[serde(skip)]
+    pub days: Option<super::schedule::DaySpec>,
 }
 
 impl Default for PlanRequest {
@@ -138,6 +144,7 @@ impl Default for PlanRequest {
             segments: SegmentOptions::default(),
             solver: SolverChoice::Auto,
             lp_full_max_vars: 12_000,
+            days: None,
         }
     }
 }
@@ -236,7 +243,7 @@ pub enum PlanError {
     Solver(String),
 }
 
-fn finite(channel: &str, field: &'static str, v: f64) -> Result<f64, PlanError> {
+pub(super) fn finite(channel: &str, field: &'static str, v: f64) -> Result<f64, PlanError> {
     if !v.is_finite() {
         return Err(PlanError::NotFinite {
             channel: channel.to_string(),
@@ -445,6 +452,9 @@ impl PlanRequest {
                 return Err(PlanError::UnknownRoom { room: room.clone() });
             }
             finite(room, "room target", t)?;
+        }
+        if let Some(days) = &self.days {
+            days.validate(self)?;
         }
         if self.target.is_none() && self.room_targets.is_empty() && self.budget_cny.is_none() {
             return Err(PlanError::BadRequest(

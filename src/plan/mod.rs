@@ -45,6 +45,7 @@ mod lp;
 pub mod output;
 mod problem;
 pub mod risk;
+pub mod schedule;
 pub mod segments;
 pub mod solve;
 pub mod stage;

@@ -64,6 +64,8 @@ pub enum LaneBound {
     /// The support limit: `max_extrapolation ×` the lane's highest daily
     /// spend in the history (the curve is not trusted beyond it).
     SupportLimit,
+    /// The channel's `max_daily_spend_cny` on some day of the horizon.
+    DailyMax,
 }
 
 /// The plan for one room × channel.
@@ -91,6 +93,13 @@ pub struct LanePlan {
     pub marginal_cost_cny_per_viewer: Option<f64>,
     /// Lane-level bounds that hold with equality.
     pub bounds_binding: Vec<LaneBound>,
+    /// Planned day by day: the spend of each day of the horizon, CNY
+    /// (empty when every day is alike; see `plan::schedule`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daily_spend_cny: Vec<f64>,
+    /// The expected viewers of each day (empty when every day is alike).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daily_viewers: Vec<f64>,
 }
 
 /// Plan totals.
@@ -134,6 +143,8 @@ pub enum ConstraintKind {
     RangeEnd,
     /// A lane's support limit (`max_extrapolation ×` its highest day).
     SupportLimit,
+    /// A lane at its channel's `max_daily_spend_cny` on some day.
+    DailyMax,
 }
 
 /// A lane named in a [`Limit`].
@@ -223,6 +234,13 @@ pub enum Limit {
         /// Range end, CNY/day.
         range_end_cny_per_day: f64,
     },
+    /// A lane at its channel's most per day on some day.
+    DailyMax {
+        /// Lane.
+        lane: LaneName,
+        /// `max_daily_spend_cny`, CNY/day.
+        max_daily_cny: f64,
+    },
     /// Read back from a `plan.json`, which keeps only the words (never
     /// produced by the solver).
     Written(String),
@@ -242,6 +260,7 @@ impl Limit {
             Limit::ReachCap { .. } => ConstraintKind::ReachCap,
             Limit::SupportLimit { .. } => ConstraintKind::SupportLimit,
             Limit::RangeEnd { .. } => ConstraintKind::RangeEnd,
+            Limit::DailyMax { .. } => ConstraintKind::DailyMax,
             Limit::Written(_) => return None,
         })
     }
@@ -286,7 +305,8 @@ impl BindingConstraint {
             | Limit::ChannelShare { channel, .. } => (Some(channel.clone()), None),
             Limit::ReachCap { lane, .. }
             | Limit::SupportLimit { lane, .. }
-            | Limit::RangeEnd { lane, .. } => (Some(lane.channel.clone()), Some(lane.room.clone())),
+            | Limit::RangeEnd { lane, .. }
+            | Limit::DailyMax { lane, .. } => (Some(lane.channel.clone()), Some(lane.room.clone())),
         };
         BindingConstraint {
             kind: limit.kind().expect("a solver's limit"),

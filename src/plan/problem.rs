@@ -26,6 +26,9 @@ pub(crate) struct PLane {
     pub(crate) segs: Vec<Segment>,
     /// Mandatory horizon spend from a single-lane channel's min/locked.
     pub(crate) lo_cny: f64,
+    /// Planned day by day: the day curves behind `segs` (which are then
+    /// the merged day chords, see `schedule`).
+    pub(crate) days: Option<super::schedule::LaneDays>,
 }
 
 impl PLane {
@@ -99,8 +102,12 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
         .lanes
         .par_iter()
         .zip(ids.par_iter())
-        .map(|(l, &(c, r))| {
+        .enumerate()
+        .map(|(i, (l, &(c, r)))| {
             let ch = &channels[c];
+            if let Some(spec) = &req.days {
+                return day_lane(req, spec, i, ch, c, r);
+            }
             let top =
                 planned_range_cny_per_day(&l.curve, l.history_max_spend_cny_per_day, &req.segments)
                     .expect("validated");
@@ -122,6 +129,7 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
                 range_top_cny_per_day: top,
                 segs,
                 lo_cny: lo * h,
+                days: None,
             }
         })
         .collect();
@@ -145,6 +153,39 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
         room_target,
         overflow_cny,
     })
+}
+
+/// A lane planned day by day: its day chords merged (`schedule`), the
+/// channel's horizon maximum ending the chain.
+fn day_lane(
+    req: &PlanRequest,
+    spec: &super::schedule::DaySpec,
+    i: usize,
+    ch: &PChannel,
+    c: usize,
+    r: usize,
+) -> PLane {
+    let l = &req.lanes[i];
+    let h = req.horizon_days;
+    let single = ch.lanes.len() == 1;
+    let max_total = if ch.lim.excluded { 0.0 } else { ch.max_cny() };
+    let daily = spec.daily.get(&l.channel).copied().unwrap_or_default();
+    let (segs, days) =
+        super::schedule::lane_days(l, &spec.factors[i], daily, max_total, &req.segments);
+    let top = segs.last().map_or(0.0, |s| s.end_cny_per_day);
+    PLane {
+        channel: c,
+        room: r,
+        weight: req.weight(l),
+        range_top_cny_per_day: top,
+        lo_cny: if single {
+            ch.min_cny().min(top * h)
+        } else {
+            0.0
+        },
+        segs,
+        days: Some(days),
+    }
 }
 
 /// Duals / marginal values from a solve.

@@ -287,6 +287,10 @@ pub struct PlanReport {
     /// plan delivers (`None` for plans dressed without it).
     #[serde(default)]
     pub risk: Option<super::risk::RiskSummary>,
+    /// Planned day by day: the even-spread plan of the same request and
+    /// what the schedule saves against it (`None`: every day alike).
+    #[serde(default)]
+    pub schedule: Option<super::schedule::ScheduleSummary>,
 }
 
 fn bound_name(b: &LaneBound) -> String {
@@ -384,6 +388,7 @@ pub fn report(
             .map(|(k, r)| (k.room.clone(), k.channel.clone(), r.clone()))
             .collect(),
         risk: None,
+        schedule: None,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod flagged_export;
 pub mod plan_export;
 pub mod risk_text;
 pub mod run_files;
+pub mod schedule_export;
 pub mod settings;
 pub mod summary;
 pub mod summary_text;

@@ -72,6 +72,14 @@ pub fn describe(limit: &Limit) -> String {
             lane(l),
             fmt_num(*range_end_cny_per_day)
         ),
+        Limit::DailyMax {
+            lane: l,
+            max_daily_cny,
+        } => format!(
+            "{} at its daily maximum {} CNY/day on some day",
+            lane(l),
+            fmt_num(*max_daily_cny)
+        ),
         Limit::Written(words) => words.clone(),
     }
 }
@@ -95,6 +103,7 @@ pub fn plan_json_value(r: &PlanReport) -> impl Serialize + '_ {
         comparison: &r.comparison,
         unusable: &r.unusable,
         risk: r.risk.as_ref(),
+        schedule: &r.schedule,
         bands: BandsJson::TEXT,
         beyond_history: BeyondJson::of(r),
     }
@@ -146,6 +155,8 @@ struct ReportJson<'a> {
     unusable: &'a [(String, String, String)],
     #[serde(skip_serializing_if = "Option::is_none")]
     risk: Option<&'a crate::plan::risk::RiskSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule: &'a Option<crate::plan::schedule::ScheduleSummary>,
     bands: BandsJson,
     #[serde(skip_serializing_if = "Option::is_none")]
     beyond_history: Option<BeyondJson>,
@@ -462,6 +473,10 @@ pub fn plan_table(r: &PlanReport) -> String {
             thousands(saving, 0)
         ));
     }
+    if let Some(line) = crate::report::schedule_export::schedule_line(r) {
+        s.push_str(&line);
+        s.push('\n');
+    }
     for (room, channel, reason) in &r.unusable {
         s.push_str(&format!("not planned: {room} × {channel}: {reason}\n"));
     }
@@ -551,6 +566,13 @@ mod tests {
                     range_end_cny_per_day: 2_000.4,
                 },
                 "room001 / wechat_private at the end of its planned range 2,000 CNY/day",
+            ),
+            (
+                Limit::DailyMax {
+                    lane: lane(true),
+                    max_daily_cny: 800.0,
+                },
+                "room001 / wechat_private at its daily maximum 800 CNY/day on some day",
             ),
             (Limit::Written("as read".into()), "as read"),
         ];

@@ -84,6 +84,10 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
             c.span_of()
         ));
     }
+    if let Some(line) = crate::report::schedule_export::schedule_line(r) {
+        s.push_str(&line);
+        s.push('\n');
+    }
     if let Some(sp) = p.target_shadow_price_cny_per_unit {
         s.push_str(&format!(
             "One more {} would cost {} CNY (the target's shadow price).\n",

@@ -140,6 +140,7 @@ pub fn plan_xlsx(
     let sheet = book.add_worksheet();
     sheet.set_name(l.pick("plan", "计划"))?;
     write_table(sheet, &columns, &rows, true)?;
+    schedule_sheet(&mut book, r, l, plan_start_day)?;
 
     if whatif.len() > 1 {
         let varied = match whatif[0].varied.as_str() {
@@ -184,6 +185,51 @@ pub fn plan_xlsx(
         write_table(sheet, &columns, &rows, false)?;
     }
     book.save_to_buffer()
+}
+
+/// The `schedule` sheet: one row per date × room × channel, the daily
+/// budget to type into the console and the day's expected viewers.
+fn schedule_sheet(
+    book: &mut Workbook,
+    r: &PlanReport,
+    l: Language,
+    plan_start_day: i32,
+) -> Result<(), XlsxError> {
+    use crate::plan::Metric;
+    let metric = match r.plan.metric {
+        Metric::Viewers => None,
+        Metric::Orders => Some(l.pick("expected orders", "预计订单数")),
+        Metric::GmvCny => Some(l.pick("expected GMV (CNY)", "预计成交额（元）")),
+    };
+    let mut columns = vec![
+        (l.pick("date", "日期"), Kind::Text),
+        (l.pick("room", "直播间"), Kind::Text),
+        (l.pick("channel", "渠道"), Kind::Text),
+        (l.pick("daily budget (CNY)", "日预算（元）"), Kind::Money),
+        (l.pick("expected viewers", "预计观看人数"), Kind::Count),
+    ];
+    if let Some(m) = metric {
+        columns.push((m, Kind::Count));
+    }
+    let rows: Vec<Vec<Cell>> = crate::report::schedule_export::schedule_rows(r, plan_start_day)
+        .into_iter()
+        .map(|row| {
+            let mut cells = vec![
+                Cell::Text(row.date),
+                Cell::Text(row.room),
+                Cell::Text(row.channel),
+                Cell::Number(row.spend_cny),
+                Cell::Number(row.viewers),
+            ];
+            if metric.is_some() {
+                cells.push(Cell::num(row.metric));
+            }
+            cells
+        })
+        .collect();
+    let sheet = book.add_worksheet();
+    sheet.set_name(l.pick("schedule", "排期"))?;
+    write_table(sheet, &columns, &rows, false)
 }
 
 /// Header row (bold, frozen), then `rows`; with `last_is_total` the last
@@ -306,7 +352,25 @@ mod tests {
         let (r, whatif) = plan();
         let bytes = plan_xlsx(&r, &whatif, Language::Zh, 20_400).unwrap();
         let mut book = read(&bytes);
-        assert_eq!(book.sheet_names(), vec!["计划", "假设分析"]);
+        assert_eq!(book.sheet_names(), vec!["计划", "排期", "假设分析"]);
+        // The schedule: a row per date × lane, the day's budget a number;
+        // each lane's days sum to its plan row.
+        let days = r.plan.horizon_days as usize;
+        let sched = book.worksheet_range("排期").unwrap();
+        assert_eq!(sched.height(), days * r.rows.len() + 1);
+        assert_eq!(
+            sched.get((0, 3)),
+            Some(&Data::String("日预算（元）".into()))
+        );
+        for (i, row) in r.rows.iter().enumerate() {
+            let sum: f64 = (0..days)
+                .map(|d| match sched.get((1 + d * r.rows.len() + i, 3)) {
+                    Some(Data::Float(x)) => *x,
+                    other => panic!("not a number: {other:?}"),
+                })
+                .sum();
+            assert!((sum - row.spend_cny).abs() <= 1e-6 * row.spend_cny.max(1.0));
+        }
         let sheet = book.worksheet_range("计划").unwrap();
         assert_eq!(sheet.height(), r.rows.len() + 2, "header, lanes, total");
         assert_eq!(sheet.get((0, 0)), Some(&Data::String("直播间".into())));
@@ -339,7 +403,7 @@ mod tests {
         let (r, whatif) = plan();
         let bytes = plan_xlsx(&r, &whatif[..1], Language::En, 20_400).unwrap();
         let mut book = read(&bytes);
-        assert_eq!(book.sheet_names(), vec!["plan"]);
+        assert_eq!(book.sheet_names(), vec!["plan", "schedule"]);
         let sheet = book.worksheet_range("plan").unwrap();
         assert_eq!(
             sheet.get((0, 4)),

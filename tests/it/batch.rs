@@ -92,6 +92,7 @@ fn run_takes_data_target_and_horizon_from_the_config_file() {
             "plan.csv",
             "plan.json",
             "plan.xlsx",
+            "schedule.csv",
             "series.csv",
             "summary.png",
             "summary.txt"
@@ -755,7 +756,25 @@ fn plan_xlsx_holds_the_plan_in_the_report_language() {
         .unwrap()
     };
     let mut en = plan("en", &[]);
-    assert_eq!(en.sheet_names(), vec!["plan"]);
+    assert_eq!(en.sheet_names(), vec!["plan", "schedule"]);
+    // The schedule sheet is schedule.csv: date, room, channel, then the
+    // day's budget and viewers as numbers.
+    let sched = en.worksheet_range("schedule").unwrap();
+    let sched_csv = csv_rows(&tmp.path().join("en/schedule.csv"));
+    assert_eq!(sched.height(), sched_csv.len() + 1);
+    assert_eq!(
+        sched.get((0, 3)),
+        Some(&Data::String("daily budget (CNY)".into()))
+    );
+    for (i, row) in sched_csv.iter().enumerate() {
+        assert_eq!(sched.get((i + 1, 0)), Some(&Data::String(row[0].clone())));
+        assert_eq!(sched.get((i + 1, 2)), Some(&Data::String(row[2].clone())));
+        let spend: f64 = row[3].parse().unwrap();
+        match sched.get((i + 1, 3)) {
+            Some(Data::Float(x)) => assert!((x - spend).abs() < 0.006, "{x} vs {spend}"),
+            other => panic!("daily budget is not a number: {other:?}"),
+        }
+    }
     let sheet = en.worksheet_range("plan").unwrap();
     let csv = csv_rows(&tmp.path().join("en/plan.csv"));
     assert_eq!(
@@ -773,12 +792,12 @@ fn plan_xlsx_holds_the_plan_in_the_report_language() {
     }
     // `--lang zh`, and `[report] lang = "zh"` in the config, give Chinese.
     let mut zh = plan("zh", &["--lang", "zh"]);
-    assert_eq!(zh.sheet_names(), vec!["计划"]);
+    assert_eq!(zh.sheet_names(), vec!["计划", "排期"]);
     let sheet = zh.worksheet_range("计划").unwrap();
     assert_eq!(sheet.get((0, 1)), Some(&Data::String("渠道".into())));
     std::fs::write(tmp.path().join("acqplan.toml"), "[report]\nlang = \"zh\"\n").unwrap();
     let from_file = plan("file", &[]);
-    assert_eq!(from_file.sheet_names(), vec!["计划"]);
+    assert_eq!(from_file.sheet_names(), vec!["计划", "排期"]);
     assert_eq!(
         std::fs::read(tmp.path().join("zh/plan.xlsx")).unwrap(),
         std::fs::read(tmp.path().join("file/plan.xlsx")).unwrap()

@@ -22,6 +22,7 @@ mod report;
 mod review;
 mod risk;
 mod run_folder;
+mod schedule;
 mod scoreboard;
 mod snapshots;
 mod store;

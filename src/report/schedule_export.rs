@@ -1,0 +1,144 @@
+//! `schedule.csv`: the plan day by day, one row per date × room × channel of
+//! the horizon, with the daily budget to type into the console and the
+//! day's expected viewers (and orders or GMV when the target counts them);
+//! and the schedule's saving against the even spread, in words.
+
+use crate::contract::calendar::format_date;
+use crate::plan::Metric;
+use crate::plan::stage::PlanReport;
+use crate::report::table::thousands;
+
+/// One row of the schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleRow {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Room.
+    pub room: String,
+    /// Channel.
+    pub channel: String,
+    /// The day's budget, CNY.
+    pub spend_cny: f64,
+    /// The day's expected viewers.
+    pub viewers: f64,
+    /// The day's expected orders or GMV (CNY) when the target counts them.
+    pub metric: Option<f64>,
+}
+
+/// The schedule of `r` from `start_day` (days since 1970-01-01): dates,
+/// then lanes in plan order. A lane planned with every day alike (a weekly
+/// history) is spread evenly over the horizon's days.
+pub fn schedule_rows(r: &PlanReport, start_day: i32) -> Vec<ScheduleRow> {
+    let p = &r.plan;
+    let days = p.horizon_days.round().max(1.0) as usize;
+    let mut out = Vec::with_capacity(days * p.lanes.len());
+    for d in 0..days {
+        let date = format_date(start_day + d as i32);
+        for l in &p.lanes {
+            let (spend, viewers) = if l.daily_spend_cny.len() == days {
+                (l.daily_spend_cny[d], l.daily_viewers[d])
+            } else {
+                (l.spend_cny / days as f64, l.viewers / days as f64)
+            };
+            let per_viewer = if l.viewers > 0.0 {
+                l.metric_value / l.viewers
+            } else {
+                0.0
+            };
+            out.push(ScheduleRow {
+                date: date.clone(),
+                room: l.room.clone(),
+                channel: l.channel.clone(),
+                spend_cny: spend,
+                viewers,
+                metric: (p.metric != Metric::Viewers).then_some(viewers * per_viewer),
+            });
+        }
+    }
+    out
+}
+
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `schedule.csv`: `date,room,channel,spend_cny,viewers` (then `orders` or
+/// `gmv_cny` for such a target); spend to the fen, viewers to one decimal.
+pub fn schedule_csv(r: &PlanReport, start_day: i32) -> Vec<u8> {
+    let metric = match r.plan.metric {
+        Metric::Viewers => None,
+        Metric::Orders => Some("orders"),
+        Metric::GmvCny => Some("gmv_cny"),
+    };
+    let mut s = String::from("date,room,channel,spend_cny,viewers");
+    if let Some(m) = metric {
+        s.push(',');
+        s.push_str(m);
+    }
+    s.push('\n');
+    for row in schedule_rows(r, start_day) {
+        s.push_str(&format!(
+            "{},{},{},{:.2},{:.1}",
+            row.date,
+            field(&row.room),
+            field(&row.channel),
+            row.spend_cny,
+            row.viewers
+        ));
+        if let Some(m) = row.metric {
+            s.push_str(&format!(",{m:.2}"));
+        }
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+/// The schedule against the even spread in one sentence (`None` when the
+/// plan is not day by day).
+pub fn schedule_line(r: &PlanReport) -> Option<String> {
+    let s = r.schedule.as_ref()?;
+    let unit = r.plan.metric.unit();
+    let span = if s.days == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{} days", s.days)
+    };
+    let mut line = match (s.saving_cny, s.saving_fraction, s.extra_metric_value) {
+        (Some(saving), frac, _) => format!(
+            "Day by day ({span} from {}): {} CNY {} than the same {unit} spread evenly over the days ({} CNY{}).",
+            s.start_date,
+            thousands(saving.abs(), 0),
+            if saving >= 0.0 { "less" } else { "more" },
+            thousands(s.even_spend_cny, 0),
+            frac.map_or(String::new(), |f| format!(", {:.2} %", f.abs() * 100.0)),
+        ),
+        (None, _, Some(extra)) => format!(
+            "Day by day ({span} from {}): {} {unit} {} than the same budget spread evenly over the days ({}).",
+            s.start_date,
+            thousands(extra.abs(), 0),
+            if extra >= 0.0 { "more" } else { "fewer" },
+            thousands(s.even_metric_value, 0),
+        ),
+        _ => format!(
+            "Day by day ({span} from {}); the even spread of the same request: {} CNY for {} viewers ({}).",
+            s.start_date,
+            thousands(s.even_spend_cny, 0),
+            thousands(s.even_viewers, 0),
+            match s.even_status {
+                crate::plan::PlanStatus::Optimal => "optimal",
+                crate::plan::PlanStatus::Infeasible => "infeasible",
+            }
+        ),
+    };
+    if s.daily_min_excess_cny > 0.0 {
+        line.push_str(&format!(
+            " Daily minimums add {} CNY to the schedule beyond the plan (lanes whose whole spend is below one day's minimum).",
+            thousands(s.daily_min_excess_cny, 0)
+        ));
+    }
+    Some(line)
+}
