@@ -142,8 +142,15 @@ impl Lane {
 }
 
 impl Beyond {
-    /// The same continuation with viewers costing `factor` times as much
-    /// (the spend axis stretched, as [`crate::curves::Model::scale_cost`]).
+    /// The same continuation with `factor` times the viewers (as
+    /// [`crate::curves::Model::scale_level`]).
+    pub fn scale_level(&mut self, factor: f64) {
+        for p in &mut self.points {
+            p.1 *= factor;
+        }
+    }
+
+    /// The same continuation with viewers costing `factor` times as much.
     pub fn scale_cost(&mut self, factor: f64) {
         self.edge_cny_per_day *= factor;
         for p in &mut self.points {

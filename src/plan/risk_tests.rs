@@ -245,13 +245,15 @@ fn brute_min_spend(
 
 /// Two lanes of unequal uncertainty (independent, in two channels, and
 /// sharing a channel's model error): the confidence plan costs within 0.5 %
-/// (independent) or 1 % (a shared, bimodal model error the first-order
-/// haircut only approximates; measured 0.76 %) of the brute-force cheapest
-/// split reaching P on the same draws, and its P holds on fresh draws.
+/// (independent) or 2 % (a shared, bimodal model error the first-order
+/// haircut only approximates) of the brute-force cheapest split reaching P
+/// on the same draws, and its P holds on fresh draws. The bounds come from
+/// `calibrate_two_lane_excess` over 30 seeds of the draws: independent
+/// −0.04 to +0.28 % (median 0.08 %), shared 0.20 to 1.29 % (median 0.76 %).
 #[test]
 fn two_lane_confidence_plan_matches_brute_force() {
     let draws = 4_000;
-    for (ch_b, alt, tol) in [("b", vec![], 0.005), ("a", vec![(0.25, -0.3)], 0.01)] {
+    for (ch_b, alt, tol) in [("b", vec![], 0.005), ("a", vec![(0.25, -0.3)], 0.02)] {
         let lanes = vec![
             exp_lane("r1", "a", 1_000.0, 600.0),
             exp_lane("r2", ch_b, 800.0, 400.0),
@@ -364,4 +366,35 @@ fn optimizer_curse_needs_a_choice() {
     let large = optimizer_curse(&two, &plan, &vec![fixed(0.3, vec![], 0.0); 2], &o, 1).unwrap();
     assert!(small > 0.0 && large > small, "{small} {large}");
     assert!(large < 0.1, "{large}");
+}
+
+/// The calibration behind `two_lane_confidence_plan_matches_brute_force`'s
+/// bounds: the excess over brute force on 30 seeds of the draws
+/// (`cargo test --release --lib calibrate_two_lane_excess -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn calibrate_two_lane_excess() {
+    for (ch_b, alt) in [("b", vec![]), ("a", vec![(0.25, -0.3)])] {
+        let mut xs = Vec::new();
+        for seed in 1..=30u64 {
+            let lanes = vec![
+                exp_lane("r1", "a", 1_000.0, 600.0),
+                exp_lane("r2", ch_b, 800.0, 400.0),
+            ];
+            let req = request(lanes, Some(7_000.0), None);
+            let risks = vec![fixed(0.05, alt.clone(), 0.2), fixed(0.35, alt.clone(), 0.2)];
+            let o = RiskOptions {
+                seed,
+                ..opts(4_000)
+            };
+            let (plan, _) = solve_at_confidence(&req, &risks, &o, 0.9).unwrap();
+            let brute = brute_min_spend(&req, &risks, &o, 0.9, 4_000);
+            xs.push(plan.totals.spend_cny / brute - 1.0);
+        }
+        xs.sort_by(f64::total_cmp);
+        println!(
+            "{ch_b}: min {:.4} median {:.4} max {:.4}",
+            xs[0], xs[15], xs[29]
+        );
+    }
 }

@@ -620,6 +620,9 @@ pub fn even_request(request: &PlanRequest) -> Option<PlanRequest> {
         for (l, &m) in even.lanes.iter_mut().zip(&mean) {
             if (m - 1.0).abs() > 1e-12 {
                 l.curve.model = l.curve.model.scale_level(m);
+                if let Some(b) = &mut l.beyond {
+                    b.scale_level(m);
+                }
             }
         }
     }
