@@ -115,6 +115,18 @@ pub(super) fn plan_cmd(
     if whatif.len() > 1 {
         write_atomic(&run.dir.join("whatif.csv"), &whatif_csv(&whatif))?;
     }
+    // `run`: last week's run folder (if any) reviewed against this history.
+    let last_week = if command == "run" {
+        super::review::review_last_week(
+            &s.out_root.value,
+            &run.dir,
+            &f.series.screened,
+            start_day,
+            io,
+        )?
+    } else {
+        Vec::new()
+    };
     io.clock.start("report");
     let main_request = planner.request(variants[0].0, variants[0].1);
     let artifacts = pipeline::render_run(&RunOutputs {
@@ -126,6 +138,7 @@ pub(super) fn plan_cmd(
         request: &main_request,
         backtest: &run.backtest,
         data_notes: planner.data_notes(),
+        last_week: &last_week,
     })?;
     let files = artifacts.files();
     write_files(&run.dir, &files)?;
@@ -139,12 +152,17 @@ pub(super) fn plan_cmd(
     run.finish(io, command, &s)?;
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     io.note(format_args!(
-        "wrote plan.csv, plan.json, schedule.csv, plan.xlsx, curves.csv, curves.json{}{}, {}{}, manifest.json to {}",
+        "wrote plan.csv, plan.json, schedule.csv, plan.xlsx, curves.csv, curves.json{}{}{}, {}{}, manifest.json to {}",
         if whatif.len() > 1 { ", whatif.csv" } else { "" },
         if run.backtest.is_empty() {
             ""
         } else {
             ", backtest.csv, backtest.png"
+        },
+        if last_week.is_empty() {
+            ""
+        } else {
+            ", review.csv, review.png"
         },
         names.join(", "),
         if eml.is_some() { ", plan.eml" } else { "" },

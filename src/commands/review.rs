@@ -90,3 +90,111 @@ fn run_policy(run_dir: &std::path::Path) -> FakeTraffic {
         _ => FakeTraffic::Exclude,
     }
 }
+
+/// The head of a run's chart_data.json: when its plan starts.
+#[derive(serde::Deserialize)]
+struct RunHead {
+    plan_start_day: i32,
+}
+
+/// Inside `run`: the latest earlier run folder under `out_root` (the one
+/// whose plan starts last before this run's; of several, the last by
+/// name), reviewed against the
+/// history this run read. Writes review.csv and review.png into `dir`;
+/// returns the review in words for summary.txt and the email (empty when
+/// there is no such run; a run that cannot be reviewed is a warning).
+pub(super) fn review_last_week(
+    out_root: &std::path::Path,
+    dir: &RunDir,
+    screened: &crate::pipeline::Screened,
+    plan_start_day: i32,
+    io: &mut Io<'_>,
+) -> Result<Vec<String>, Error> {
+    let this = dir.final_path();
+    let Ok(entries) = std::fs::read_dir(out_root) else {
+        return Ok(Vec::new());
+    };
+    let mut best: Option<(i32, std::path::PathBuf)> = None;
+    let mut names: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    for path in names {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string());
+        if name
+            .as_deref()
+            .is_none_or(|n| n.starts_with('.') || n.ends_with("-review"))
+            || path.file_name() == this.file_name()
+        {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(path.join(crate::report::run_files::CHART_DATA_JSON)) else {
+            continue;
+        };
+        let Ok(head) = serde_json::from_slice::<RunHead>(&bytes) else {
+            continue;
+        };
+        if head.plan_start_day < plan_start_day
+            && best.as_ref().is_none_or(|b| head.plan_start_day >= b.0)
+        {
+            best = Some((head.plan_start_day, path));
+        }
+    }
+    let Some((_, prev)) = best else {
+        return Ok(Vec::new());
+    };
+    let run = match RunFiles::read(&prev) {
+        Ok(r) => r,
+        Err(e) => {
+            io.say_one(crate::pipeline::Message::Warning(format!(
+                "last week's run {} was not reviewed: {e}",
+                prev.display()
+            )));
+            return Ok(Vec::new());
+        }
+    };
+    let kept_out = ScreenResult {
+        flagged_rows: Vec::new(),
+        ..screened.result.clone()
+    };
+    let flagged = match run_policy(&prev) {
+        FakeTraffic::Exclude => &screened.result,
+        _ => &kept_out,
+    };
+    let review = match crate::review::review(&run, &screened.history.loaded.data, flagged) {
+        Ok(r) => r,
+        Err(e) => {
+            io.say_one(crate::pipeline::Message::Warning(format!(
+                "last week's run {} was not reviewed: {e}",
+                prev.display()
+            )));
+            return Ok(Vec::new());
+        }
+    };
+    write_files(
+        dir,
+        &[
+            ("review.csv", review.csv()),
+            ("review.png", crate::report::charts::review_png(&review)?),
+        ],
+    )?;
+    let name = prev
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    let lines = vec![
+        format!(
+            "the plan for {} to {} (run {name}): {}",
+            review.first_day,
+            review.last_day,
+            review.headline()
+        ),
+        review.split_line(),
+    ];
+    io.say_one(crate::pipeline::Message::Notice(format!(
+        "last week: {}",
+        lines[0]
+    )));
+    Ok(lines)
+}

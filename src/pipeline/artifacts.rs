@@ -35,6 +35,8 @@ pub struct RunOutputs<'a> {
     pub backtest: &'a [String],
     /// What the estimates were made from where the history was incomplete.
     pub data_notes: &'a [String],
+    /// Last week's plan reviewed in words (empty: no earlier run).
+    pub last_week: &'a [String],
 }
 
 /// The charts and summary.txt of one plan.
@@ -102,6 +104,7 @@ pub fn render_run(outputs: &RunOutputs<'_>) -> Result<RunArtifacts, Error> {
         label: &label,
         backtest: outputs.backtest,
         data_notes: outputs.data_notes,
+        last_week: outputs.last_week,
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
     let frontier =
@@ -148,6 +151,7 @@ pub fn render(
             charts: &names,
             backtest: input.backtest,
             data_notes: input.data_notes,
+            last_week: input.last_week,
         },
     );
     Ok(Rendered {

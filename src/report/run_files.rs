@@ -61,6 +61,10 @@ pub struct ChartData {
     /// incomplete (empty: it was complete).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_notes: Vec<String>,
+    /// Last week's plan reviewed in words: headline, then the split of the
+    /// miss (empty: no earlier run was found).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub last_week: Vec<String>,
     /// Days one row of the history covers (series.csv holds per-day rates);
     /// left out when 1.
     #[serde(
@@ -135,6 +139,7 @@ pub fn chart_data_json(input: &ChartInput<'_>, extras: &RunExtras<'_>) -> Vec<u8
         frontier: extras.frontier.points.iter().map(rec).collect(),
         backtest: input.backtest.to_vec(),
         data_notes: input.data_notes.to_vec(),
+        last_week: input.last_week.to_vec(),
         period_days: input.series.period_days(),
         frontier_what_if: extras.frontier.what_if.iter().map(rec).collect(),
         lanes: input
@@ -356,6 +361,7 @@ impl RunFiles {
             histories: Some(&self.histories),
             backtest: &self.data.backtest,
             data_notes: &self.data.data_notes,
+            last_week: &self.data.last_week,
             ..ChartInput::new(&self.report, &self.fits, &self.series)
         }
     }

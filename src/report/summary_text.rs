@@ -23,6 +23,9 @@ pub struct SummaryContext<'a> {
     pub backtest: &'a [String],
     /// What the estimates were made from where the history was incomplete.
     pub data_notes: &'a [String],
+    /// Last week's plan reviewed in words: headline, then the split of the
+    /// miss (empty: no earlier run).
+    pub last_week: &'a [String],
 }
 
 /// The email body.
@@ -102,6 +105,12 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
     }
     if let Some((headline, _)) = cx.backtest.split_first() {
         s.push_str(&format!("Backtest: {headline}\n"));
+    }
+    if !cx.last_week.is_empty() {
+        s.push_str("\nLast week:\n");
+        for line in cx.last_week {
+            s.push_str(&format!("- {line}\n"));
+        }
     }
     if !cx.moves.is_empty() {
         s.push_str("\nTop moves:\n");

@@ -571,3 +571,85 @@ fn a_weekly_run_is_reviewed_on_its_weekly_row() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("the run's rows are of 7 day(s)"), "{err}");
 }
+
+#[test]
+fn run_reviews_last_weeks_run_in_its_summary_and_report_keeps_it() {
+    let s = setup();
+    let d = s.dir.path();
+    s.write("full.csv", &s.week);
+    // Last week's run, in the out_root (`reports`) the next run searches.
+    let plan_args = |data: &str, out: &str| -> Vec<String> {
+        [
+            "run",
+            "--data",
+            data,
+            "--target-viewers",
+            "150k",
+            "--fake-traffic",
+            "off",
+            "--out",
+            out,
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect()
+    };
+    let args = plan_args("past.csv", "reports/w1");
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = acqplan(d, &a);
+    assert_eq!(code, 0, "{err}");
+    // A run on the same history finds no earlier plan to review (w1's plan
+    // starts on the same day as its own).
+    let args = plan_args("past.csv", "reports/w1-again");
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(acqplan(d, &a).0, 0);
+    assert!(!d.join("reports/w1-again/review.csv").exists());
+    std::fs::remove_dir_all(d.join("reports/w1-again")).unwrap();
+    // This week's run reviews w1 (the latest earlier plan) on the history
+    // that now holds the planned week.
+    let args = plan_args("full.csv", "reports/w2");
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = acqplan(d, &a);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("last week: the plan for "), "{err}");
+    let run_review = std::fs::read(d.join("reports/w2/review.csv")).unwrap();
+    let (code, out, err) = acqplan(
+        d,
+        &[
+            "review",
+            "--plan",
+            "reports/w1",
+            "--data",
+            "full.csv",
+            "--out",
+            "alone",
+            "--fake-traffic",
+            "off",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // The same review as `acqplan review` of that run.
+    assert_eq!(
+        run_review,
+        std::fs::read(d.join("alone/review.csv")).unwrap()
+    );
+    let headline = out.lines().find(|l| l.starts_with("planned ")).unwrap();
+    let summary = std::fs::read_to_string(d.join("reports/w2/summary.txt")).unwrap();
+    let section = summary.split("\nLast week:\n").nth(1).expect(&summary);
+    let first = section.lines().next().unwrap();
+    assert!(first.starts_with("- the plan for "), "{first}");
+    assert!(first.contains("(run w1): "), "{first}");
+    assert!(first.ends_with(headline), "{first}\n{headline}");
+    assert!(
+        section.lines().nth(1).unwrap().starts_with("- miss "),
+        "{section}"
+    );
+    // `report` in place writes the same summary (the review is kept in
+    // chart_data.json).
+    let (code, _, err) = acqplan(d, &["report", "reports/w2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("reports/w2/summary.txt")).unwrap(),
+        summary
+    );
+}

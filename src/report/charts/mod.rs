@@ -91,6 +91,8 @@ pub struct ChartInput<'a> {
     /// What the plan's estimates were made from where the history was
     /// incomplete (`pipeline::coverage`); empty when complete.
     pub data_notes: &'a [String],
+    /// Last week's plan reviewed in words (empty: no earlier run).
+    pub last_week: &'a [String],
 }
 
 impl<'a> ChartInput<'a> {
@@ -109,6 +111,7 @@ impl<'a> ChartInput<'a> {
             histories: None,
             backtest: &[],
             data_notes: &[],
+            last_week: &[],
         }
     }
 }
