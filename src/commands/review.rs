@@ -37,15 +37,8 @@ pub(super) fn review_cmd(args: ReviewArgs, io: &mut Io<'_>) -> Result<(), Error>
     io.clock.start("review");
     // Flagged rows leave the actual viewers only when the curves left
     // them out too (`exclude`).
-    let kept_out = ScreenResult {
-        flagged_rows: Vec::new(),
-        ..screened.result.clone()
-    };
-    let flagged = match screened.result.policy {
-        FakeTraffic::Exclude => &screened.result,
-        _ => &kept_out,
-    };
-    let review = crate::review::review(&run, &screened.history.loaded.data, flagged)?;
+    let flagged = flagged_left_out(&screened.result, screened.result.policy);
+    let review = crate::review::review(&run, &screened.history.loaded.data, &flagged)?;
     io.clock.start("report");
     write_files(
         &dir,
@@ -81,6 +74,22 @@ pub(super) fn review_cmd(args: ReviewArgs, io: &mut Io<'_>) -> Result<(), Error>
 
 /// The fake-traffic policy the run planned with (its manifest's settings),
 /// else the default.
+/// The screening result whose flagged rows leave the actual viewers: all
+/// of them when the run's curves left them out too (`exclude`), none
+/// otherwise.
+fn flagged_left_out(
+    result: &ScreenResult,
+    policy: FakeTraffic,
+) -> std::borrow::Cow<'_, ScreenResult> {
+    match policy {
+        FakeTraffic::Exclude => std::borrow::Cow::Borrowed(result),
+        _ => std::borrow::Cow::Owned(ScreenResult {
+            flagged_rows: Vec::new(),
+            ..result.clone()
+        }),
+    }
+}
+
 fn run_policy(run_dir: &std::path::Path) -> FakeTraffic {
     let text = std::fs::read(run_dir.join("manifest.json")).unwrap_or_default();
     let value: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
@@ -155,15 +164,8 @@ pub(super) fn review_last_week(
             return Ok(Vec::new());
         }
     };
-    let kept_out = ScreenResult {
-        flagged_rows: Vec::new(),
-        ..screened.result.clone()
-    };
-    let flagged = match run_policy(&prev) {
-        FakeTraffic::Exclude => &screened.result,
-        _ => &kept_out,
-    };
-    let review = match crate::review::review(&run, &screened.history.loaded.data, flagged) {
+    let flagged = flagged_left_out(&screened.result, run_policy(&prev));
+    let review = match crate::review::review(&run, &screened.history.loaded.data, &flagged) {
         Ok(r) => r,
         Err(e) => {
             io.say_one(crate::pipeline::Message::Warning(format!(

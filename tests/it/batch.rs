@@ -3,20 +3,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::common::{exact_max_viewers, exact_min_cost, exp_channels, outcome, write_history};
-
-fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("acqplan")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    outcome(out)
-}
+use crate::common::{
+    acqplan_in as acqplan, exact_max_viewers, exact_min_cost, exp_channels, write_history,
+};
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()

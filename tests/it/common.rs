@@ -81,3 +81,15 @@ pub fn outcome(out: std::process::Output) -> (i32, String, String) {
         String::from_utf8(out.stderr).unwrap(),
     )
 }
+
+/// Run the `acqplan` binary with `args` in `dir`: (exit code, stdout, stderr).
+pub fn acqplan_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = assert_cmd::Command::cargo_bin("acqplan").unwrap();
+    outcome(cmd.current_dir(dir).args(args).output().unwrap())
+}
+
+/// Run the `acqplan` binary with `args` in the test's working directory.
+pub fn acqplan_args(args: &[&str]) -> (i32, String, String) {
+    let mut cmd = assert_cmd::Command::cargo_bin("acqplan").unwrap();
+    outcome(cmd.args(args).output().unwrap())
+}

@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 
 use acqplan::load::{LoadError, LoadOptions, load};
 use acqplan::synth::{GenOptions, Partition, generate, rows_frame, write_partitioned};
-use assert_cmd::Command;
 use polars::prelude::*;
 
-use crate::common::outcome;
+use crate::common::acqplan_args as acqplan;
 
 fn opts(rooms: usize, days: usize) -> GenOptions {
     GenOptions {
@@ -47,16 +46,6 @@ fn read_frame(path: &Path) -> DataFrame {
     ParquetReader::new(std::fs::File::open(path).unwrap())
         .finish()
         .unwrap()
-}
-
-fn acqplan(args: &[&str]) -> (i32, String, String) {
-    outcome(
-        Command::cargo_bin("acqplan")
-            .unwrap()
-            .args(args)
-            .output()
-            .unwrap(),
-    )
 }
 
 fn s(p: &Path) -> &str {

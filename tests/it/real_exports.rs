@@ -6,20 +6,9 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use polars::prelude::*;
 
-use crate::common::{CHANNELS, outcome};
-
-fn acqplan(args: &[&str]) -> (i32, String, String) {
-    outcome(
-        Command::cargo_bin("acqplan")
-            .unwrap()
-            .args(args)
-            .output()
-            .unwrap(),
-    )
-}
+use crate::common::{CHANNELS, acqplan_args as acqplan};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -6,20 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use acqplan::synth::{GenOptions, Headers, generate};
-use assert_cmd::Command;
 
-use crate::common::outcome;
-
-fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    outcome(
-        Command::cargo_bin("acqplan")
-            .unwrap()
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap(),
-    )
-}
+use crate::common::acqplan_in as acqplan;
 
 /// A curve of curves.json: viewers/day at a spend, and the weekday factors
 /// (Monday first), evaluated here from the parameters (not by acqplan).

@@ -7,18 +7,7 @@ use std::path::{Path, PathBuf};
 use acqplan::synth::{GenOptions, Headers, generate};
 use assert_cmd::Command;
 
-use crate::common::outcome;
-
-fn acqplan(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    outcome(
-        Command::cargo_bin("acqplan")
-            .unwrap()
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap(),
-    )
-}
+use crate::common::acqplan_in as acqplan;
 
 /// A 3-room × 120-day history (header, rows), its full CSV in `dir`.
 fn history(dir: &Path) -> (String, Vec<String>) {
