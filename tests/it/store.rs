@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use acqplan::synth::{GenOptions, Headers, generate};
-use assert_cmd::Command;
 
 use crate::common::acqplan_in as acqplan;
 
