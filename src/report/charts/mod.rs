@@ -771,7 +771,12 @@ impl<'a> View<'a> {
 
     /// "over 7 days" etc.
     pub fn horizon_text(&self) -> String {
-        format!("{} days", crate::report::table::fmt_num(self.days))
+        self.words().chart_days(self.days)
+    }
+
+    /// The catalogue of the input's language.
+    pub fn words(&self) -> &'static dyn crate::report::i18n::Words {
+        crate::report::i18n::words(self.input.lang)
     }
 
     /// Label with a leading separator, or nothing.

@@ -1,6 +1,8 @@
 //! English: the words acqplan has always written.
 
-use super::{Lang, LastWeekFigures, MoveKind, RiskGoal, Words, signed_count, signed_percent};
+use super::{
+    Label, Lang, LastWeekFigures, MoveKind, RiskGoal, Words, signed_count, signed_percent,
+};
 use crate::plan::Metric;
 use crate::report::risk_text::percent;
 use crate::report::table::{fmt_num, thousands};
@@ -536,5 +538,105 @@ impl Words for En {
     }
     fn review_partial(&self, covered: u32, horizon: u32) -> String {
         format!("history covers {covered} of {horizon} days so far")
+    }
+
+    fn label(&self, l: Label) -> &'static str {
+        match l {
+            Label::McShort => "Marginal cost per viewer",
+            Label::AxisSpendPerDay => "spend, CNY/day",
+            Label::AxisMarginalCost => "marginal cost, CNY per viewer",
+            Label::AxisViewersPerDay => "viewers/day",
+            Label::LegendPlan => "the plan",
+            Label::LegendFrontier => "max viewers for the budget",
+            Label::LegendWhatIf => "what-if budgets",
+            Label::NoFrontier => "frontier not computed (no plan request)",
+            Label::NoCurves => "no curves to show",
+            Label::DailyHistory => "daily history",
+            Label::FakeDay => "day with screened fake traffic (▲ above the scale)",
+            Label::FakeRow => "screened fake traffic (▲ above the scale)",
+            Label::FittedBand => "fitted curve, P10–P90 band",
+            Label::LastPeriod => "last period, avg spend/day",
+            Label::PlanPerDay => "plan, spend/day",
+            Label::NoUsableCurve => "no usable curve",
+            Label::PlanBeyondHistory => "plan beyond history",
+        }
+    }
+    fn chart_days(&self, d: f64) -> String {
+        format!("{} days", fmt_num(d))
+    }
+    fn alloc_title(&self, days: &str, when: &str, full: bool) -> String {
+        if full {
+            format!(
+                "Spend per channel over {days}{when}: last period (grey) vs plan (colour), with viewers"
+            )
+        } else {
+            format!("Spend per channel over {days}: last (grey) vs plan")
+        }
+    }
+    fn alloc_axis(&self, days: &str) -> String {
+        format!("spend over {days}, CNY")
+    }
+    fn alloc_last(&self, spend: f64, viewers: f64) -> String {
+        format!("last {} CNY · {} viewers", fmt_num(spend), fmt_num(viewers))
+    }
+    fn alloc_plan(&self, spend: f64, viewers: f64) -> String {
+        format!("plan {} CNY → {} viewers", fmt_num(spend), fmt_num(viewers))
+    }
+    fn mc_title(&self, when: &str) -> String {
+        format!(
+            "Marginal cost of the next viewer by channel{when}: the plan buys each channel up to the shadow price"
+        )
+    }
+    fn mc_shadow(&self, price: f64) -> String {
+        format!("shadow price {price:.2} CNY per viewer")
+    }
+    fn fr_title(&self, days: &str, when: &str, full: bool) -> String {
+        if full {
+            format!("Budget frontier{when}: most viewers each budget buys over {days}")
+        } else {
+            format!("Viewers per budget, {days}")
+        }
+    }
+    fn fr_axis_x(&self, days: &str) -> String {
+        format!("budget over {days}, CNY")
+    }
+    fn fr_axis_y(&self, days: &str) -> String {
+        format!("expected viewers over {days}")
+    }
+    fn fr_target(&self, target: f64, metric: Option<Metric>, reachable: bool) -> String {
+        let reach = if reachable { "" } else { " (not reachable)" };
+        let unit = metric.map_or("viewers", Metric::unit);
+        format!("target {} {unit}{reach}", fmt_num(target))
+    }
+    fn fr_target_viewers(&self, short: &str, viewers: f64) -> String {
+        format!("{short}: the plan's {} viewers", fmt_num(viewers))
+    }
+    fn fr_plan(&self, spend: f64, viewers: f64) -> String {
+        format!("plan {} CNY → {} viewers", fmt_num(spend), fmt_num(viewers))
+    }
+    fn fr_not_viewers(&self, m: Metric) -> String {
+        format!(
+            "The plan is the cheapest way to its {}, not to viewers: it may sit below this viewers frontier.",
+            m.unit()
+        )
+    }
+    fn fr_what_if(&self, budget: f64, viewers: f64) -> String {
+        format!("what-if {} CNY → {}", fmt_num(budget), fmt_num(viewers))
+    }
+    fn curves_what(&self, period_days: u32) -> String {
+        match period_days {
+            1 => "viewers/day against spend/day, fitted on the daily history".to_string(),
+            7 => "viewers/day against spend/day, fitted on weekly rows ÷ 7".to_string(),
+            d => format!("viewers/day against spend/day, fitted on {d}-day rows ÷ {d}"),
+        }
+    }
+    fn curves_title(&self, when: &str, what: Option<&str>) -> String {
+        match what {
+            Some(what) => format!("Response curves{when}: {what}"),
+            None => format!("Response curves{when}"),
+        }
+    }
+    fn curves_fake_above(&self, n: usize) -> String {
+        format!("{n} fake above scale")
     }
 }

@@ -472,4 +472,83 @@ pub trait Words: Sync {
     fn review_spend(&self, planned: f64, actual: f64) -> String;
     /// Days covered so far.
     fn review_partial(&self, covered: u32, horizon: u32) -> String;
+
+    // --- the other charts ---
+    /// A fixed label of a chart.
+    fn label(&self, l: Label) -> &'static str;
+    /// The horizon in a chart's words: `7 days` (en keeps `1 days`), `7天`.
+    fn chart_days(&self, days: f64) -> String;
+    /// allocation.png's title.
+    fn alloc_title(&self, days: &str, when: &str, full: bool) -> String;
+    /// allocation.png's x axis.
+    fn alloc_axis(&self, days: &str) -> String;
+    /// Label of a last-period bar.
+    fn alloc_last(&self, spend: f64, viewers: f64) -> String;
+    /// Label of a plan bar.
+    fn alloc_plan(&self, spend: f64, viewers: f64) -> String;
+    /// marginal_cost.png's full title.
+    fn mc_title(&self, when: &str) -> String;
+    /// The shadow price's label.
+    fn mc_shadow(&self, price: f64) -> String;
+    /// frontier.png's title.
+    fn fr_title(&self, days: &str, when: &str, full: bool) -> String;
+    /// frontier.png's x axis.
+    fn fr_axis_x(&self, days: &str) -> String;
+    /// frontier.png's y axis.
+    fn fr_axis_y(&self, days: &str) -> String;
+    /// The target line's label (`metric` `None`: viewers).
+    fn fr_target(&self, target: f64, metric: Option<Metric>, reachable: bool) -> String;
+    /// An orders/GMV target's label, with the plan's viewers.
+    fn fr_target_viewers(&self, short: &str, viewers: f64) -> String;
+    /// The plan's label.
+    fn fr_plan(&self, spend: f64, viewers: f64) -> String;
+    /// A metric plan below the viewers frontier.
+    fn fr_not_viewers(&self, m: Metric) -> String;
+    /// A what-if's label.
+    fn fr_what_if(&self, budget: f64, viewers: f64) -> String;
+    /// curves.png: what the curves are, by the history's period.
+    fn curves_what(&self, period_days: u32) -> String;
+    /// curves.png's title.
+    fn curves_title(&self, when: &str, what: Option<&str>) -> String;
+    /// A panel's note: fake rows above the scale.
+    fn curves_fake_above(&self, n: usize) -> String;
+}
+
+/// The fixed labels of the charts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    /// marginal_cost.png's short title.
+    McShort,
+    /// x axis: spend per day.
+    AxisSpendPerDay,
+    /// y axis: marginal cost.
+    AxisMarginalCost,
+    /// y axis: viewers per day.
+    AxisViewersPerDay,
+    /// Legend: the plan.
+    LegendPlan,
+    /// Legend: the frontier.
+    LegendFrontier,
+    /// Legend: what-if budgets.
+    LegendWhatIf,
+    /// No frontier.
+    NoFrontier,
+    /// No curves.
+    NoCurves,
+    /// Legend: daily history.
+    DailyHistory,
+    /// Legend: a day with fake rows (pooled rooms).
+    FakeDay,
+    /// Legend: a fake row.
+    FakeRow,
+    /// Legend: the fitted band.
+    FittedBand,
+    /// Legend: last period.
+    LastPeriod,
+    /// Legend: the plan's spend.
+    PlanPerDay,
+    /// Panel note.
+    NoUsableCurve,
+    /// Panel note.
+    PlanBeyondHistory,
 }

@@ -1,8 +1,8 @@
 //! 简体中文。
 
 use super::{
-    Lang, LastWeekFigures, MoveKind, RiskGoal, Words, amount, count, money, percent, signed_count,
-    signed_percent, unit,
+    Label, Lang, LastWeekFigures, MoveKind, RiskGoal, Words, amount, count, money, percent,
+    signed_count, signed_percent, unit,
 };
 use crate::plan::Metric;
 
@@ -502,5 +502,102 @@ impl Words for Zh {
     }
     fn review_partial(&self, covered: u32, horizon: u32) -> String {
         format!("历史数据目前覆盖 {horizon} 天中的 {covered} 天")
+    }
+    fn label(&self, l: Label) -> &'static str {
+        match l {
+            Label::McShort => "每观看边际成本",
+            Label::AxisSpendPerDay => "每天花费（元）",
+            Label::AxisMarginalCost => "边际成本（元/观看）",
+            Label::AxisViewersPerDay => "每天观看",
+            Label::LegendPlan => "计划",
+            Label::LegendFrontier => "各预算的最多观看",
+            Label::LegendWhatIf => "假设预算",
+            Label::NoFrontier => "未计算前沿（没有计划需求）",
+            Label::NoCurves => "没有可显示的曲线",
+            Label::DailyHistory => "每日历史",
+            Label::FakeDay => "含疑似虚假流量的日子（▲ 超出刻度）",
+            Label::FakeRow => "疑似虚假流量（▲ 超出刻度）",
+            Label::FittedBand => "拟合曲线及 P10–P90 区间",
+            Label::LastPeriod => "上期日均花费",
+            Label::PlanPerDay => "计划日花费",
+            Label::NoUsableCurve => "无可用曲线",
+            Label::PlanBeyondHistory => "计划超出历史",
+        }
+    }
+    fn chart_days(&self, d: f64) -> String {
+        days(d)
+    }
+    fn alloc_title(&self, d: &str, when: &str, full: bool) -> String {
+        if full {
+            format!("各渠道{d}花费{when}：上期（灰）与计划（彩色），附观看")
+        } else {
+            format!("各渠道{d}花费：上期（灰）与计划")
+        }
+    }
+    fn alloc_axis(&self, d: &str) -> String {
+        format!("{d}花费（元）")
+    }
+    fn alloc_last(&self, spend: f64, viewers: f64) -> String {
+        format!("上期 {} · {} 观看", y(spend), n(viewers))
+    }
+    fn alloc_plan(&self, spend: f64, viewers: f64) -> String {
+        format!("计划 {} → {} 观看", y(spend), n(viewers))
+    }
+    fn mc_title(&self, when: &str) -> String {
+        format!("各渠道下一个观看的边际成本{when}：计划把每个渠道买到影子价格为止")
+    }
+    fn mc_shadow(&self, price: f64) -> String {
+        format!("影子价格 每观看 {price:.2}元")
+    }
+    fn fr_title(&self, d: &str, when: &str, full: bool) -> String {
+        if full {
+            format!("预算前沿{when}：{d}内各预算能买到的最多观看")
+        } else {
+            format!("各预算的观看，{d}")
+        }
+    }
+    fn fr_axis_x(&self, d: &str) -> String {
+        format!("{d}预算（元）")
+    }
+    fn fr_axis_y(&self, d: &str) -> String {
+        format!("{d}期望观看")
+    }
+    fn fr_target(&self, target: f64, metric: Option<Metric>, reachable: bool) -> String {
+        let reach = if reachable { "" } else { "（无法达成）" };
+        format!(
+            "目标 {}{reach}",
+            a(target, metric.unwrap_or(Metric::Viewers))
+        )
+    }
+    fn fr_target_viewers(&self, short: &str, viewers: f64) -> String {
+        format!("{short}：计划的 {} 观看", n(viewers))
+    }
+    fn fr_plan(&self, spend: f64, viewers: f64) -> String {
+        format!("计划 {} → {} 观看", y(spend), n(viewers))
+    }
+    fn fr_not_viewers(&self, m: Metric) -> String {
+        format!(
+            "计划是达到{}目标的最省方案，而非观看最多：可能位于观看前沿之下。",
+            unit(L, m)
+        )
+    }
+    fn fr_what_if(&self, budget: f64, viewers: f64) -> String {
+        format!("假设 {} → {}", y(budget), n(viewers))
+    }
+    fn curves_what(&self, period_days: u32) -> String {
+        match period_days {
+            1 => "每天观看与每天花费，按每日历史拟合".to_string(),
+            7 => "每天观看与每天花费，按周数据 ÷ 7 拟合".to_string(),
+            d => format!("每天观看与每天花费，按 {d} 天数据 ÷ {d} 拟合"),
+        }
+    }
+    fn curves_title(&self, when: &str, what: Option<&str>) -> String {
+        match what {
+            Some(what) => format!("响应曲线{when}：{what}"),
+            None => format!("响应曲线{when}"),
+        }
+    }
+    fn curves_fake_above(&self, k: usize) -> String {
+        format!("{k} 个虚假点超出刻度")
     }
 }
