@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::output::write_atomic;
 use crate::pipeline::{self, Fitted, PlanSettings, Planner, RunOutputs, WhatIf};
 use crate::report::charts::{ChartInput, Frontier, FrontierPoint, frontier_png};
-use crate::report::plan_export::{describe, plan_csv, plan_json, plan_json_value, plan_table};
+use crate::report::plan_export::{describe, plan_csv, plan_json, plan_json_value, plan_table_in};
 use crate::report::whatif_export::{whatif_csv, whatif_table};
 use crate::report::workbook::plan_xlsx;
 
@@ -175,7 +175,7 @@ pub(super) fn plan_cmd(
     ));
     let _ = match args.format {
         Format::Table => {
-            let mut text = plan_table(report);
+            let mut text = plan_table_in(report, s.lang.value);
             if whatif.len() > 1 {
                 text.push_str("\nwhat-if (the first row is the plan above):\n\n");
                 text.push_str(&whatif_table(&whatif));

@@ -100,10 +100,10 @@ fn whatif_table_for_the_two_channel_fixture() {
 }
 
 /// A plan of the two-channel fixture in `lang`: summary.txt, the email
-/// subject, and every text drawn on summary.png (read back from the run
+/// subject, the plan table, and every text drawn on summary.png (read back from the run
 /// folder, so the language survives `chart_data.json`), with none of the
 /// texts overlapping or leaving the image.
-fn report_in(lang: &str) -> (String, String, String) {
+fn report_in(lang: &str) -> (String, String, String, String) {
     use acqplan::report::charts::{ChartKind, render_checked};
     use acqplan::report::run_files::RunFiles;
     let dir = tempfile::tempdir().unwrap();
@@ -160,13 +160,15 @@ fn report_in(lang: &str) -> (String, String, String) {
         std::fs::read(run.join("summary.png")).unwrap()
     );
     let texts: Vec<String> = checked.texts.iter().map(|t| t.text.clone()).collect();
-    (summary, subject, texts.join("\n") + "\n")
+    let table = String::from_utf8(out.stdout).unwrap();
+    (summary, subject, texts.join("\n") + "\n", table)
 }
 
 #[test]
 fn summary_subject_and_summary_png_in_english_and_chinese() {
     for lang in ["en", "zh"] {
-        let (summary, subject, texts) = report_in(lang);
+        let (summary, subject, texts, table) = report_in(lang);
+        insta::assert_snapshot!(format!("plan_table_{lang}"), table);
         insta::assert_snapshot!(format!("summary_txt_{lang}"), summary);
         insta::assert_snapshot!(format!("subject_{lang}"), subject);
         insta::assert_snapshot!(format!("summary_png_texts_{lang}"), texts);

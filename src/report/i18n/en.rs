@@ -639,4 +639,70 @@ impl Words for En {
     fn curves_fake_above(&self, n: usize) -> String {
         format!("{n} fake above scale")
     }
+
+    fn plan_table_head(&self, min_spend: bool, over: &str, optimal: bool) -> String {
+        format!(
+            "plan: {} over {over} — {}",
+            if min_spend {
+                "cheapest plan reaching the target"
+            } else {
+                "most viewers within the budget"
+            },
+            if optimal { "optimal" } else { "INFEASIBLE" }
+        )
+    }
+    fn plan_table_columns(&self, per_period: &str) -> [String; 9] {
+        [
+            "room",
+            "channel",
+            "spend_cny",
+            per_period,
+            "viewers",
+            "p10..p90",
+            "avg_cpv",
+            "marginal_cpv",
+            "note",
+        ]
+        .map(String::from)
+    }
+    fn table_total(&self) -> &'static str {
+        "total"
+    }
+    fn table_saturated(&self) -> &'static str {
+        "saturated"
+    }
+    fn table_risk(&self) -> &'static str {
+        "risk: "
+    }
+    fn table_shadow_target(&self, m: Metric, price: f64) -> String {
+        format!(
+            "shadow price of the target: {} CNY for one more {}",
+            thousands(price, 2),
+            m.unit().trim_end_matches('s')
+        )
+    }
+    fn table_shadow_budget(&self, m: Metric, per_cny: f64) -> String {
+        format!(
+            "shadow price of the budget: {} {} per extra CNY",
+            thousands(per_cny, 3),
+            m.unit()
+        )
+    }
+    fn table_last(
+        &self,
+        span: &str,
+        spend: f64,
+        viewers: f64,
+        cpv: f64,
+        at_last: f64,
+        saving: f64,
+    ) -> String {
+        format!(
+            "last {span} of history: {} CNY for {} viewers ({cpv:.2} CNY per viewer); the plan's viewers would have cost {} CNY then: saving {} CNY",
+            n(spend),
+            n(viewers),
+            n(at_last),
+            n(saving)
+        )
+    }
 }

@@ -512,6 +512,33 @@ pub trait Words: Sync {
     fn curves_title(&self, when: &str, what: Option<&str>) -> String;
     /// A panel's note: fake rows above the scale.
     fn curves_fake_above(&self, n: usize) -> String;
+
+    // --- the plan table (stdout) ---
+    /// `plan: cheapest plan reaching the target over 7 days — optimal`.
+    fn plan_table_head(&self, min_spend: bool, over: &str, optimal: bool) -> String;
+    /// The column heads (`per_period`: `cny_per_day` / `cny_per_week`).
+    fn plan_table_columns(&self, per_period: &str) -> [String; 9];
+    /// The total row's name.
+    fn table_total(&self) -> &'static str;
+    /// A lane bought to saturation.
+    fn table_saturated(&self) -> &'static str;
+    /// Prefix of each risk sentence in the table.
+    fn table_risk(&self) -> &'static str;
+    /// The target's shadow price line.
+    fn table_shadow_target(&self, m: Metric, price: f64) -> String;
+    /// The budget's shadow price line.
+    fn table_shadow_budget(&self, m: Metric, per_cny: f64) -> String;
+    /// The last period of history against the plan.
+    #[allow(clippy::too_many_arguments)]
+    fn table_last(
+        &self,
+        span: &str,
+        spend: f64,
+        viewers: f64,
+        cpv: f64,
+        at_last: f64,
+        saving: f64,
+    ) -> String;
 }
 
 /// The fixed labels of the charts.

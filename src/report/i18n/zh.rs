@@ -600,4 +600,68 @@ impl Words for Zh {
     fn curves_fake_above(&self, k: usize) -> String {
         format!("{k} 个虚假点超出刻度")
     }
+
+    fn plan_table_head(&self, min_spend: bool, over: &str, optimal: bool) -> String {
+        format!(
+            "计划：{over}内{} —— {}",
+            if min_spend {
+                "达到目标的最省方案"
+            } else {
+                "预算内观看最多的方案"
+            },
+            if optimal { "最优" } else { "不可行" }
+        )
+    }
+    fn plan_table_columns(&self, per_period: &str) -> [String; 9] {
+        let per = if per_period.ends_with("week") {
+            "每周（元）"
+        } else {
+            "每天（元）"
+        };
+        [
+            "直播间",
+            "渠道",
+            "花费（元）",
+            per,
+            "观看",
+            "P10..P90",
+            "平均单价",
+            "边际单价",
+            "备注",
+        ]
+        .map(String::from)
+    }
+    fn table_total(&self) -> &'static str {
+        "合计"
+    }
+    fn table_saturated(&self) -> &'static str {
+        "已饱和"
+    }
+    fn table_risk(&self) -> &'static str {
+        "风险："
+    }
+    fn table_shadow_target(&self, m: Metric, price: f64) -> String {
+        format!("目标的影子价格：每多一{} {price:.2}元", unit(L, m))
+    }
+    fn table_shadow_budget(&self, m: Metric, per_cny: f64) -> String {
+        format!("预算的影子价格：每多 1 元得 {per_cny:.3} {}", unit(L, m))
+    }
+    fn table_last(
+        &self,
+        span: &str,
+        spend: f64,
+        viewers: f64,
+        cpv: f64,
+        at_last: f64,
+        saving: f64,
+    ) -> String {
+        let t = |x: f64| crate::report::table::thousands(x, 0);
+        format!(
+            "历史最近{span}：花费 {} 元，获得 {} 观看（每观看 {cpv:.2}元）；按当时单价买计划的观看需 {} 元：节省 {} 元",
+            t(spend),
+            t(viewers),
+            t(at_last),
+            t(saving)
+        )
+    }
 }
