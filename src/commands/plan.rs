@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::output::write_atomic;
 use crate::pipeline::{self, Fitted, PlanSettings, Planner, RunOutputs, WhatIf};
 use crate::report::charts::{ChartInput, Frontier, FrontierPoint, frontier_png};
-use crate::report::plan_export::{describe, plan_csv, plan_json, plan_json_value, plan_table};
+use crate::report::plan_export::{describe, plan_csv, plan_json, plan_json_value, plan_table_in};
 use crate::report::whatif_export::{whatif_csv, whatif_table};
 use crate::report::workbook::plan_xlsx;
 
@@ -125,8 +125,11 @@ pub(super) fn plan_cmd(
             io,
         )?
     } else {
-        Vec::new()
+        None
     };
+    let last_week_words = last_week
+        .as_ref()
+        .map_or_else(Vec::new, |f| f.lines(s.lang.value));
     io.clock.start("report");
     let main_request = planner.request(variants[0].0, variants[0].1);
     let artifacts = pipeline::render_run(&RunOutputs {
@@ -138,7 +141,9 @@ pub(super) fn plan_cmd(
         request: &main_request,
         backtest: &run.backtest,
         data_notes: planner.data_notes(),
-        last_week: &last_week,
+        last_week: &last_week_words,
+        last_week_figures: last_week.as_ref(),
+        lang: s.lang.value,
     })?;
     let files = artifacts.files();
     write_files(&run.dir, &files)?;
@@ -159,7 +164,7 @@ pub(super) fn plan_cmd(
         } else {
             ", backtest.csv, backtest.png"
         },
-        if last_week.is_empty() {
+        if last_week.is_none() {
             ""
         } else {
             ", review.csv, review.png"
@@ -170,7 +175,7 @@ pub(super) fn plan_cmd(
     ));
     let _ = match args.format {
         Format::Table => {
-            let mut text = plan_table(report);
+            let mut text = plan_table_in(report, s.lang.value);
             if whatif.len() > 1 {
                 text.push_str("\nwhat-if (the first row is the plan above):\n\n");
                 text.push_str(&whatif_table(&whatif));

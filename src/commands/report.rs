@@ -74,7 +74,16 @@ pub(super) fn report_cmd(args: ReportArgs, io: &mut Io<'_>) -> Result<(), Error>
         }
     };
     io.clock.start("report");
-    let input = files.input();
+    // The run's language unless `--lang` or `[report] lang` says otherwise.
+    let mut input = files.input();
+    let label;
+    if s.lang.source != crate::config::Source::Default && s.lang.value != input.lang {
+        input.lang = s.lang.value;
+        label = crate::report::i18n::words(input.lang).label_from(
+            &crate::contract::calendar::format_date(files.data.plan_start_day),
+        );
+        input.label = &label;
+    }
     let rendered = pipeline::render(&input, &files.frontier, files.data.plan_start_day)?;
     let written = rendered.files();
     write_files(&dir, &written)?;

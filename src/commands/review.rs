@@ -5,6 +5,7 @@ use crate::cli::{Format, ReviewArgs};
 use crate::error::Error;
 use crate::output::RunDir;
 use crate::pipeline;
+use crate::report::i18n::LastWeekFigures;
 use crate::report::run_files::RunFiles;
 use crate::screen::{FakeTraffic, ScreenOptions, ScreenResult};
 
@@ -110,18 +111,19 @@ struct RunHead {
 /// whose plan starts last before this run's; of several, the last by
 /// name), reviewed against the
 /// history this run read. Writes review.csv and review.png into `dir`;
-/// returns the review in words for summary.txt and the email (empty when
-/// there is no such run; a run that cannot be reviewed is a warning).
+/// returns the review as figures for summary.txt, summary.png and the
+/// email (`None` when there is no such run; a run that cannot be reviewed
+/// is a warning).
 pub(super) fn review_last_week(
     out_root: &std::path::Path,
     dir: &RunDir,
     screened: &crate::pipeline::Screened,
     plan_start_day: i32,
     io: &mut Io<'_>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Option<LastWeekFigures>, Error> {
     let this = dir.final_path();
     let Ok(entries) = std::fs::read_dir(out_root) else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let mut best: Option<(i32, std::path::PathBuf)> = None;
     let mut names: Vec<std::path::PathBuf> = entries
@@ -152,7 +154,7 @@ pub(super) fn review_last_week(
         }
     }
     let Some((_, prev)) = best else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let run = match RunFiles::read(&prev) {
         Ok(r) => r,
@@ -161,7 +163,7 @@ pub(super) fn review_last_week(
                 "last week's run {} was not reviewed: {e}",
                 prev.display()
             )));
-            return Ok(Vec::new());
+            return Ok(None);
         }
     };
     let flagged = flagged_left_out(&screened.result, run_policy(&prev));
@@ -172,7 +174,7 @@ pub(super) fn review_last_week(
                 "last week's run {} was not reviewed: {e}",
                 prev.display()
             )));
-            return Ok(Vec::new());
+            return Ok(None);
         }
     };
     write_files(
@@ -185,18 +187,38 @@ pub(super) fn review_last_week(
     let name = prev
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().to_string());
-    let lines = vec![
-        format!(
-            "the plan for {} to {} (run {name}): {}",
-            review.first_day,
-            review.last_day,
-            review.headline()
-        ),
-        review.split_line(),
-    ];
+    let figures = last_week_figures(&review, &name);
     io.say_one(crate::pipeline::Message::Notice(format!(
         "last week: {}",
-        lines[0]
+        figures.lines(crate::lang::Lang::En)[0]
     )));
-    Ok(lines)
+    Ok(Some(figures))
+}
+
+/// A review's totals as the report words them.
+pub(super) fn last_week_figures(review: &crate::review::Review, run: &str) -> LastWeekFigures {
+    let t = &review.total;
+    LastWeekFigures {
+        run: run.to_string(),
+        first_day: review.first_day.clone(),
+        last_day: review.last_day.clone(),
+        horizon_days: review.horizon_days,
+        days_covered: review.days_covered,
+        planned_spend_cny: t.planned_spend_cny,
+        planned_viewers: t.planned_viewers,
+        actual_spend_cny: t.actual_spend_cny,
+        actual_viewers: t.actual_viewers,
+        predicted_viewers: t.predicted_viewers,
+        execution_viewers: t.execution_viewers,
+        prediction_viewers: t.prediction_viewers,
+        fake_traffic_viewers: t.fake_traffic_viewers,
+        flagged_spend_cny: t.flagged_spend_cny,
+        flagged_rows: review.flagged_rows,
+        unsplit_viewers: t.unsplit_viewers,
+        lanes_without_curve: review
+            .lanes
+            .iter()
+            .filter(|r| r.predicted_viewers.is_none())
+            .count(),
+    }
 }

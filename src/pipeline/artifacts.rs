@@ -37,6 +37,10 @@ pub struct RunOutputs<'a> {
     pub data_notes: &'a [String],
     /// Last week's plan reviewed in words (empty: no earlier run).
     pub last_week: &'a [String],
+    /// Last week's review as figures (`None`: no earlier run).
+    pub last_week_figures: Option<&'a crate::report::i18n::LastWeekFigures>,
+    /// The report language.
+    pub lang: crate::lang::Lang,
 }
 
 /// The charts and summary.txt of one plan.
@@ -47,6 +51,8 @@ pub struct Rendered {
     pub summary: String,
     /// First day of the plan, days since 1970-01-01.
     pub plan_start_day: i32,
+    /// The language of summary.txt and the charts (and the email subject).
+    pub lang: crate::lang::Lang,
 }
 
 impl Rendered {
@@ -96,7 +102,8 @@ pub fn render_run(outputs: &RunOutputs<'_>) -> Result<RunArtifacts, Error> {
     // The plan covers the days after the history ends; taking the date from
     // the data (not the clock) keeps the same input rendering the same bytes.
     let next_day = outputs.series.last_covered_day().map_or(0, |d| d + 1);
-    let label = format!("from {}", crate::contract::calendar::format_date(next_day));
+    let label = crate::report::i18n::words(outputs.lang)
+        .label_from(&crate::contract::calendar::format_date(next_day));
     let input = ChartInput {
         screen: Some(outputs.screen),
         request: Some(outputs.request),
@@ -105,6 +112,9 @@ pub fn render_run(outputs: &RunOutputs<'_>) -> Result<RunArtifacts, Error> {
         backtest: outputs.backtest,
         data_notes: outputs.data_notes,
         last_week: outputs.last_week,
+        last_week_figures: outputs.last_week_figures,
+        lang: outputs.lang,
+        plan_start_day: Some(next_day),
         ..ChartInput::new(outputs.plan, outputs.fits, outputs.series)
     };
     let frontier =
@@ -152,12 +162,15 @@ pub fn render(
             backtest: input.backtest,
             data_notes: input.data_notes,
             last_week: input.last_week,
+            last_week_figures: input.last_week_figures,
+            lang: input.lang,
         },
     );
     Ok(Rendered {
         charts,
         summary,
         plan_start_day,
+        lang: input.lang,
     })
 }
 
@@ -169,7 +182,7 @@ pub fn plan_eml(
     from: &Mailbox,
     to: &[Mailbox],
 ) -> Result<Vec<u8>, Error> {
-    let subject = email::subject(report, request, rendered.plan_start_day);
+    let subject = email::subject_in(report, request, rendered.plan_start_day, rendered.lang);
     let attachments: Vec<(&str, &[u8])> = rendered
         .charts
         .iter()

@@ -13,7 +13,6 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 
-use super::table::thousands;
 use crate::mail::EmailError;
 use crate::plan::stage::PlanReport;
 use crate::plan::{PlanMode, PlanRequest};
@@ -41,33 +40,39 @@ pub struct Email<'a> {
 /// `2026-W44 plan from 2026-10-27 (7 days): target 500,000 viewers for
 /// 433,068 CNY`.
 pub fn subject(r: &PlanReport, request: Option<&PlanRequest>, plan_start_day: i32) -> String {
-    let (y, w) = crate::output::iso_week(plan_start_day);
+    subject_in(r, request, plan_start_day, crate::lang::Lang::En)
+}
+
+/// [`subject`] in `lang` (words from [`crate::report::i18n`]).
+pub fn subject_in(
+    r: &PlanReport,
+    request: Option<&PlanRequest>,
+    plan_start_day: i32,
+    lang: crate::lang::Lang,
+) -> String {
+    let w = crate::report::i18n::words(lang);
+    let (y, wk) = crate::output::iso_week(plan_start_day);
     let p = &r.plan;
-    let unit = p.metric.unit();
-    let days = crate::report::table::fmt_num(p.horizon_days);
-    let head = format!(
-        "acqplan {y}-W{w:02} plan from {} ({days} days)",
-        crate::contract::calendar::format_date(plan_start_day)
+    let m = p.metric;
+    let head = w.subject_head(
+        y,
+        wk,
+        &crate::contract::calendar::format_date(plan_start_day),
+        p.horizon_days,
     );
-    let cost = thousands(p.totals.spend_cny, 0);
-    let got = thousands(p.totals.metric_value, 0);
-    match (&p.infeasibility, p.mode) {
-        (Some(inf), _) => format!(
-            "{head}: target {} {unit} NOT REACHABLE, at most {got} for {cost} CNY",
-            thousands(inf.requested, 0)
-        ),
+    let cost = p.totals.spend_cny;
+    let got = p.totals.metric_value;
+    let tail = match (&p.infeasibility, p.mode) {
+        (Some(inf), _) => w.subject_unreachable(inf.requested, got, m, cost),
         (None, PlanMode::MinSpend) => match request.and_then(|q| q.target) {
-            Some(t) => format!("{head}: target {} {unit} for {cost} CNY", thousands(t, 0)),
-            None => format!("{head}: room targets, {got} {unit} for {cost} CNY"),
+            Some(t) => w.subject_target(t, m, cost),
+            None => w.subject_rooms(got, m, cost),
         },
-        (None, PlanMode::MaxMetric) => match request.and_then(|q| q.budget_cny) {
-            Some(b) => format!(
-                "{head}: budget {} CNY, {got} {unit} for {cost} CNY",
-                thousands(b, 0)
-            ),
-            None => format!("{head}: {got} {unit} for {cost} CNY"),
-        },
-    }
+        (None, PlanMode::MaxMetric) => {
+            w.subject_budget(request.and_then(|q| q.budget_cny), got, m, cost)
+        }
+    };
+    format!("{head}{tail}")
 }
 
 /// `plan.eml` (bytes, no IO): multipart/mixed with the body as text/plain

@@ -331,19 +331,23 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
 
 /// The plan as text for stdout.
 pub fn plan_table(r: &PlanReport) -> String {
+    plan_table_in(r, crate::lang::Lang::En)
+}
+
+/// [`plan_table`] in `lang`: headings and sentences from the catalogue;
+/// the cells keep every digit (thousands separators) in both languages,
+/// as they are figures to check and type, and the limits' names
+/// (`binding`, `limited by`) stay as plan.json writes them.
+pub fn plan_table_in(r: &PlanReport, lang: crate::lang::Lang) -> String {
+    let w = crate::report::i18n::words(lang);
     let p = &r.plan;
-    let mode = match p.mode {
-        PlanMode::MinSpend => "cheapest plan reaching the target",
-        PlanMode::MaxMetric => "most viewers within the budget",
-    };
-    let status = match p.status {
-        PlanStatus::Optimal => "optimal",
-        PlanStatus::Infeasible => "INFEASIBLE",
-    };
     let period = r.comparison.period();
     let per = period.days as f64;
     let over = if period.is_daily() {
-        format!("{} days", p.horizon_days)
+        match lang {
+            crate::lang::Lang::En => format!("{} days", p.horizon_days),
+            crate::lang::Lang::Zh => crate::report::i18n::days(lang, p.horizon_days),
+        }
     } else {
         format!(
             "{} days ({})",
@@ -351,19 +355,29 @@ pub fn plan_table(r: &PlanReport) -> String {
             period.count(p.horizon_days as usize)
         )
     };
-    let mut s = format!("plan: {mode} over {over} — {status}\n\n");
+    let mut s = format!(
+        "{}\n\n",
+        w.plan_table_head(
+            p.mode == PlanMode::MinSpend,
+            &over,
+            p.status == PlanStatus::Optimal
+        )
+    );
     let per_period = format!("cny_per_{}", period.suffix());
-    let mut t = Table::new(&[
-        ("room", Align::Left),
-        ("channel", Align::Left),
-        ("spend_cny", Align::Right),
-        (per_period.as_str(), Align::Right),
-        ("viewers", Align::Right),
-        ("p10..p90", Align::Right),
-        ("avg_cpv", Align::Right),
-        ("marginal_cpv", Align::Right),
-        ("note", Align::Left),
-    ]);
+    let cols = w.plan_table_columns(&per_period);
+    let aligns = [
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Left,
+    ];
+    let head: Vec<(&str, Align)> = cols.iter().map(String::as_str).zip(aligns).collect();
+    let mut t = Table::new(&head);
     for row in &r.rows {
         let mut note = row.binding.join(",");
         if row.extrapolation {
@@ -385,7 +399,7 @@ pub fn plan_table(r: &PlanReport) -> String {
             ),
             opt(row.avg_cost_cny_per_viewer, 2),
             match row.marginal_cost_cny_per_viewer {
-                None if row.spend_cny > 0.0 => "saturated".into(),
+                None if row.spend_cny > 0.0 => w.table_saturated().into(),
                 m => opt(m, 2),
             },
             note,
@@ -394,7 +408,7 @@ pub fn plan_table(r: &PlanReport) -> String {
     let tot = &p.totals;
     t.row(vec![
         String::new(),
-        "total".into(),
+        w.table_total().into(),
         thousands(tot.spend_cny, 0),
         thousands(tot.spend_cny / p.horizon_days * per, 0),
         thousands(tot.viewers, 0),
@@ -410,18 +424,12 @@ pub fn plan_table(r: &PlanReport) -> String {
     s.push_str(&t.render());
     s.push('\n');
     if let Some(sp) = p.target_shadow_price_cny_per_unit {
-        s.push_str(&format!(
-            "shadow price of the target: {} CNY for one more {}\n",
-            thousands(sp, 2),
-            p.metric.unit().trim_end_matches('s')
-        ));
+        s.push_str(&w.table_shadow_target(p.metric, sp));
+        s.push('\n');
     }
     if let Some(sp) = p.budget_shadow_price_units_per_cny {
-        s.push_str(&format!(
-            "shadow price of the budget: {} {} per extra CNY\n",
-            thousands(sp, 3),
-            p.metric.unit()
-        ));
+        s.push_str(&w.table_shadow_budget(p.metric, sp));
+        s.push('\n');
     }
     for room in p.rooms.iter().filter(|r| r.target.is_some()) {
         s.push_str(&format!(
@@ -439,8 +447,8 @@ pub fn plan_table(r: &PlanReport) -> String {
         ));
     }
     if let Some(risk) = &r.risk {
-        for line in super::risk_text::sentences(risk, &over) {
-            s.push_str(&format!("risk: {line}\n"));
+        for line in super::risk_text::sentences_in(risk, &over, lang) {
+            s.push_str(&format!("{}{line}\n", w.table_risk()));
         }
     }
     for b in &p.binding {
@@ -463,17 +471,11 @@ pub fn plan_table(r: &PlanReport) -> String {
         c.plan_viewers_at_last_cost_cny,
         c.saving_cny,
     ) {
-        s.push_str(&format!(
-            "last {} of history: {} CNY for {} viewers ({:.2} CNY per viewer); the plan's viewers would have cost {} CNY then: saving {} CNY\n",
-            c.span(),
-            thousands(c.last_spend_cny, 0),
-            thousands(c.last_viewers, 0),
-            cpv,
-            thousands(at, 0),
-            thousands(saving, 0)
-        ));
+        let span = crate::report::i18n::span(lang, c.days, c.period_days);
+        s.push_str(&w.table_last(&span, c.last_spend_cny, c.last_viewers, cpv, at, saving));
+        s.push('\n');
     }
-    if let Some(line) = crate::report::schedule_export::schedule_line(r) {
+    if let Some(line) = crate::report::schedule_export::schedule_line_in(r, lang) {
         s.push_str(&line);
         s.push('\n');
     }

@@ -2,7 +2,7 @@
 //! certainty, the quantile a budget plan reaches (summary.txt, the email,
 //! the table, summary.png).
 
-use super::table::thousands;
+use super::i18n::{self, Lang, RiskGoal};
 use crate::plan::risk::RiskSummary;
 
 /// A probability as a reader sees it: whole percent, `> 99 %` / `< 1 %` at
@@ -17,84 +17,73 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// `= 62 %`, `> 99 %`, `< 1 %`: a probability after its name.
-fn is(p: f64) -> String {
-    let t = percent(p);
-    if t.starts_with(['<', '>']) {
-        t
-    } else {
-        format!("= {t}")
-    }
-}
-
 /// The short line: `P(reach 500,000) = 62 %` (target mode), `P10–P90
 /// 405,000–470,000 viewers` (budget mode).
 pub fn headline(r: &RiskSummary) -> String {
+    headline_in(r, Lang::En)
+}
+
+/// [`headline`] in `lang`.
+pub fn headline_in(r: &RiskSummary, lang: Lang) -> String {
+    let w = i18n::words(lang);
     match (r.p_target_met, r.target) {
-        (Some(p), Some(t)) => format!("P(reach {}) {}", thousands(t, 0), is(p)),
-        (Some(p), None) => format!("P(every room reaches its target) {}", is(p)),
-        (None, _) => format!(
-            "Realised: P10–P90 {}–{} {}",
-            thousands(r.realised.p10, 0),
-            thousands(r.realised.p90, 0),
-            r.metric.unit()
-        ),
+        (Some(p), Some(t)) => w.risk_headline_target(t, p),
+        (Some(p), None) => w.risk_headline_rooms(p),
+        (None, _) => w.risk_headline_realised(r.metric, r.realised.p10, r.realised.p90),
     }
 }
 
 /// The sentences of summary.txt and the table.
 pub fn sentences(r: &RiskSummary, days: &str) -> Vec<String> {
+    sentences_in(r, days, Lang::En)
+}
+
+/// [`sentences`] in `lang` (`days` already in words of that language).
+pub fn sentences_in(r: &RiskSummary, days: &str, lang: Lang) -> Vec<String> {
+    let w = i18n::words(lang);
     let days = match days.strip_prefix("1 days") {
         Some(rest) => format!("1 day{rest}"),
         None => days.to_string(),
     };
-    let unit = r.metric.unit();
     let mut out = Vec::new();
     match (r.p_target_met, r.target) {
         (Some(p), t) => {
-            let what = match t {
-                Some(t) => format!("P(reach {} {unit})", thousands(t, 0)),
-                None => "P(every room reaches its target)".to_string(),
-            };
-            out.push(format!(
-                "{what} {}: the chance that the realised {unit} over {days} reach it (curve parameters, model family and day-to-day noise); {} that the plan's expected {unit} do.",
-                is(p),
-                percent(r.p_expected_reaches_target.unwrap_or(p))
+            let goal = t.map_or(RiskGoal::Rooms, RiskGoal::Total);
+            out.push(w.risk_p(
+                goal,
+                r.metric,
+                &days,
+                p,
+                r.p_expected_reaches_target.unwrap_or(p),
             ));
         }
-        (None, _) => out.push(format!(
-            "Realised {unit} over {days}: P10 {}, median {}, P90 {} (curve parameters, model family and day-to-day noise).",
-            thousands(r.realised.p10, 0),
-            thousands(r.realised.p50, 0),
-            thousands(r.realised.p90, 0)
+        (None, _) => out.push(w.risk_realised(
+            r.metric,
+            &days,
+            r.realised.p10,
+            r.realised.p50,
+            r.realised.p90,
         )),
     }
     if let Some(c) = &r.confidence {
-        let asked = percent(c.requested);
+        let ev_p = c.expected_value_plan_p_target_met.unwrap_or(0.0);
+        let ev = c.expected_value_plan_spend_cny;
         match (c.extra_spend_cny, c.quantile) {
-            (Some(extra), _) if c.reached && extra < 0.0 => out.push(format!(
-                "Planned for P ≥ {asked}: {} CNY ({}) less than the expected-value plan ({} CNY, P = {}), which is surer than asked.",
-                thousands(-extra, 0),
-                share(-extra, c.expected_value_plan_spend_cny).trim_start_matches('+'),
-                thousands(c.expected_value_plan_spend_cny, 0),
-                percent(c.expected_value_plan_p_target_met.unwrap_or(0.0))
+            (Some(extra), _) if c.reached && extra < 0.0 => {
+                out.push(w.confidence_less(c.requested, -extra, &share(-extra, ev), ev, ev_p))
+            }
+            (Some(extra), _) if c.reached => {
+                out.push(w.confidence_more(c.requested, extra, &share(extra, ev), ev, ev_p))
+            }
+            (_, Some(q)) => out.push(w.confidence_quantile(
+                r.metric,
+                c.requested,
+                q,
+                c.expected_value_plan_quantile.unwrap_or(0.0),
             )),
-            (Some(extra), _) if c.reached => out.push(format!(
-                "Planned for P ≥ {asked}: {} CNY ({}) more than the expected-value plan ({} CNY, P = {}): the cost of certainty.",
-                thousands(extra, 0),
-                share(extra, c.expected_value_plan_spend_cny),
-                thousands(c.expected_value_plan_spend_cny, 0),
-                percent(c.expected_value_plan_p_target_met.unwrap_or(0.0))
-            )),
-            (_, Some(q)) => out.push(format!(
-                "Planned for the {unit} reached with probability {asked}: {} (the expected-value plan reaches {} with that probability).",
-                thousands(q, 0),
-                thousands(c.expected_value_plan_quantile.unwrap_or(0.0), 0)
-            )),
-            _ if !c.reached => out.push(format!(
-                "P ≥ {asked} is not reachable under the limits: the most certain plan found has P = {}.",
-                percent(r.p_target_met.unwrap_or(0.0))
-            )),
+            _ if !c.reached => {
+                out.push(w.confidence_unreachable(c.requested, r.p_target_met.unwrap_or(0.0)))
+            }
             _ => {}
         }
     }

@@ -65,6 +65,12 @@ pub struct ChartData {
     /// miss (empty: no earlier run was found).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub last_week: Vec<String>,
+    /// Last week's review as figures (absent: none, or an older run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_week_figures: Option<crate::report::i18n::LastWeekFigures>,
+    /// The report language of the run (left out when English).
+    #[serde(default, skip_serializing_if = "is_en")]
+    pub lang: crate::lang::Lang,
     /// Days one row of the history covers (series.csv holds per-day rates);
     /// left out when 1.
     #[serde(
@@ -76,6 +82,10 @@ pub struct ChartData {
     pub frontier_what_if: Vec<FrontierRecord>,
     /// One per fitted series, in fit order.
     pub lanes: Vec<LaneRecord>,
+}
+
+fn is_en(l: &crate::lang::Lang) -> bool {
+    *l == crate::lang::Lang::En
 }
 
 /// One point of the frontier.
@@ -140,6 +150,8 @@ pub fn chart_data_json(input: &ChartInput<'_>, extras: &RunExtras<'_>) -> Vec<u8
         backtest: input.backtest.to_vec(),
         data_notes: input.data_notes.to_vec(),
         last_week: input.last_week.to_vec(),
+        last_week_figures: input.last_week_figures.cloned(),
+        lang: input.lang,
         period_days: input.series.period_days(),
         frontier_what_if: extras.frontier.what_if.iter().map(rec).collect(),
         lanes: input
@@ -362,6 +374,9 @@ impl RunFiles {
             backtest: &self.data.backtest,
             data_notes: &self.data.data_notes,
             last_week: &self.data.last_week,
+            last_week_figures: self.data.last_week_figures.as_ref(),
+            lang: self.data.lang,
+            plan_start_day: Some(self.data.plan_start_day),
             ..ChartInput::new(&self.report, &self.fits, &self.series)
         }
     }

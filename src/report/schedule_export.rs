@@ -6,7 +6,6 @@
 use crate::contract::calendar::format_date;
 use crate::plan::Metric;
 use crate::plan::stage::PlanReport;
-use crate::report::table::thousands;
 
 /// One row of the schedule.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,45 +99,40 @@ pub fn schedule_csv(r: &PlanReport, start_day: i32) -> Vec<u8> {
 /// The schedule against the even spread in one sentence (`None` when the
 /// plan is not day by day).
 pub fn schedule_line(r: &PlanReport) -> Option<String> {
+    schedule_line_in(r, crate::lang::Lang::En)
+}
+
+/// [`schedule_line`] in `lang`.
+pub fn schedule_line_in(r: &PlanReport, lang: crate::lang::Lang) -> Option<String> {
     let s = r.schedule.as_ref()?;
-    let unit = r.plan.metric.unit();
-    let span = if s.days == 1 {
-        "1 day".to_string()
-    } else {
-        format!("{} days", s.days)
-    };
+    let w = crate::report::i18n::words(lang);
+    let span = crate::report::i18n::days(lang, s.days as f64);
     let mut line = match (s.saving_cny, s.saving_fraction, s.extra_metric_value) {
-        (Some(saving), frac, _) => format!(
-            "Day by day ({span} from {}): {} CNY {} than the same {unit} spread evenly over the days ({} CNY{}).",
-            s.start_date,
-            thousands(saving.abs(), 0),
-            if saving >= 0.0 { "less" } else { "more" },
-            thousands(s.even_spend_cny, 0),
-            frac.map_or(String::new(), |f| format!(", {:.2} %", f.abs() * 100.0)),
+        (Some(saving), frac, _) => w.schedule_saving(
+            &span,
+            &s.start_date,
+            saving,
+            r.plan.metric,
+            s.even_spend_cny,
+            frac,
         ),
-        (None, _, Some(extra)) => format!(
-            "Day by day ({span} from {}): {} {unit} {} than the same budget spread evenly over the days ({}).",
-            s.start_date,
-            thousands(extra.abs(), 0),
-            if extra >= 0.0 { "more" } else { "fewer" },
-            thousands(s.even_metric_value, 0),
+        (None, _, Some(extra)) => w.schedule_extra(
+            &span,
+            &s.start_date,
+            extra,
+            r.plan.metric,
+            s.even_metric_value,
         ),
-        _ => format!(
-            "Day by day ({span} from {}); the even spread of the same request: {} CNY for {} viewers ({}).",
-            s.start_date,
-            thousands(s.even_spend_cny, 0),
-            thousands(s.even_viewers, 0),
-            match s.even_status {
-                crate::plan::PlanStatus::Optimal => "optimal",
-                crate::plan::PlanStatus::Infeasible => "infeasible",
-            }
+        _ => w.schedule_even(
+            &span,
+            &s.start_date,
+            s.even_spend_cny,
+            s.even_viewers,
+            s.even_status == crate::plan::PlanStatus::Optimal,
         ),
     };
     if s.daily_min_excess_cny > 0.0 {
-        line.push_str(&format!(
-            " Daily minimums add {} CNY to the schedule beyond the plan (lanes whose whole spend is below one day's minimum).",
-            thousands(s.daily_min_excess_cny, 0)
-        ));
+        line.push_str(&w.schedule_min_excess(s.daily_min_excess_cny));
     }
     Some(line)
 }

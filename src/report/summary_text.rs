@@ -1,7 +1,7 @@
 //! `summary.txt`: the plain-text body of the weekly planning email.
 
+use super::i18n::{self, Lang, LastWeekFigures};
 use super::plan_export::describe;
-use super::table::thousands;
 use crate::plan::stage::PlanReport;
 use crate::plan::{PlanMode, PlanRequest, PlanStatus};
 
@@ -24,180 +24,185 @@ pub struct SummaryContext<'a> {
     /// What the estimates were made from where the history was incomplete.
     pub data_notes: &'a [String],
     /// Last week's plan reviewed in words: headline, then the split of the
-    /// miss (empty: no earlier run).
+    /// miss (empty: no earlier run). Used when `last_week_figures` is
+    /// absent (a run folder written before the figures were kept).
     pub last_week: &'a [String],
+    /// Last week's review as figures: its lines are written in `lang`.
+    pub last_week_figures: Option<&'a LastWeekFigures>,
+    /// The language of the words ([`crate::report::i18n`]).
+    pub lang: Lang,
 }
 
-/// The email body.
-pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
+/// The horizon in words, `7 days` / `7天`.
+pub fn horizon_words(r: &PlanReport, lang: Lang) -> String {
+    i18n::days(lang, r.plan.horizon_days)
+}
+
+/// The body's headline lines: the goal, the plan, its risk, the saving, the
+/// schedule, the shadow prices and the backtest (one line each).
+pub fn headline_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
+    let w = i18n::words(cx.lang);
     let p = &r.plan;
-    let unit = p.metric.unit();
-    let days = if p.horizon_days == 1.0 {
-        "1 day".to_string()
-    } else {
-        format!("{} days", p.horizon_days)
-    };
-    let mut s = format!("Traffic plan, {days} {}\n\n", cx.label);
+    let days = horizon_words(r, cx.lang);
+    let mut out = Vec::new();
     match p.mode {
         PlanMode::MinSpend => {
             if let Some(inf) = &p.infeasibility {
-                s.push_str(&format!(
-                    "Target: {} {unit} — NOT REACHABLE: at most {} under the limits.\n",
-                    thousands(inf.requested, 0),
-                    thousands(inf.max_reachable, 0)
-                ));
+                out.push(w.target_unreachable(inf.requested, inf.max_reachable, p.metric));
             } else if let Some(t) = cx.request.and_then(|q| q.target) {
-                s.push_str(&format!("Target: {} {unit} in {days}.\n", thousands(t, 0)));
+                out.push(w.target(t, p.metric, p.horizon_days));
             } else {
-                s.push_str("Target: every room's own target (see plan.json).\n");
+                out.push(w.target_rooms());
             }
         }
         PlanMode::MaxMetric => {
             if let Some(b) = cx.request.and_then(|q| q.budget_cny) {
-                s.push_str(&format!("Budget: {} CNY for {days}.\n", thousands(b, 0)));
+                out.push(w.budget(b, p.horizon_days));
             }
         }
     }
     let t = &p.totals;
-    s.push_str(&format!(
-        "Plan: {} CNY for {} viewers ({} CNY per viewer; P10–P90 {}–{} viewers).\n",
-        thousands(t.spend_cny, 0),
-        thousands(t.viewers, 0),
-        t.avg_cost_cny_per_viewer
-            .map_or("-".into(), |c| format!("{c:.2}")),
-        thousands(r.viewers_p10_sum, 0),
-        thousands(r.viewers_p90_sum, 0)
+    out.push(w.plan_line(
+        t.spend_cny,
+        t.viewers,
+        t.avg_cost_cny_per_viewer,
+        r.viewers_p10_sum,
+        r.viewers_p90_sum,
     ));
     if let Some(risk) = &r.risk {
-        for line in super::risk_text::sentences(risk, &days) {
-            s.push_str(&line);
-            s.push('\n');
-        }
+        out.extend(super::risk_text::sentences_in(risk, &days, cx.lang));
     }
     let c = &r.comparison;
     if let (Some(saving), Some(cpv)) = (c.saving_cny, c.last_cost_per_viewer_cny) {
-        let verb = if saving >= 0.0 {
-            "Saving"
-        } else {
-            "Extra cost"
-        };
-        s.push_str(&format!(
-            "{verb}: {} CNY against the same viewers at the last {} {cpv:.2} CNY per viewer.\n",
-            thousands(saving.abs(), 0),
-            c.span_of()
-        ));
+        let span = i18n::span(cx.lang, c.days, c.period_days);
+        out.push(w.saving_line(saving, &span, cpv));
     }
-    if let Some(line) = crate::report::schedule_export::schedule_line(r) {
-        s.push_str(&line);
-        s.push('\n');
+    if let Some(line) = crate::report::schedule_export::schedule_line_in(r, cx.lang) {
+        out.push(line);
     }
     if let Some(sp) = p.target_shadow_price_cny_per_unit {
-        s.push_str(&format!(
-            "One more {} would cost {} CNY (the target's shadow price).\n",
-            unit.trim_end_matches('s'),
-            thousands(sp, 2)
-        ));
+        out.push(w.shadow_target(p.metric, sp));
     }
     if let Some(sp) = p.budget_shadow_price_units_per_cny {
-        s.push_str(&format!(
-            "One more CNY would buy {sp:.3} {unit} (the budget's shadow price).\n"
-        ));
+        out.push(w.shadow_budget(p.metric, sp));
     }
     if let Some((headline, _)) = cx.backtest.split_first() {
-        s.push_str(&format!("Backtest: {headline}\n"));
+        out.push(w.backtest(headline));
     }
-    if !cx.last_week.is_empty() {
-        s.push_str("\nLast week:\n");
-        for line in cx.last_week {
-            s.push_str(&format!("- {line}\n"));
-        }
+    out
+}
+
+/// Last week's review in `cx.lang` (from the figures when kept).
+pub fn last_week_lines(cx: &SummaryContext<'_>) -> Vec<String> {
+    match cx.last_week_figures {
+        Some(f) => f.lines(cx.lang),
+        None => cx.last_week.to_vec(),
     }
-    if !cx.moves.is_empty() {
-        s.push_str("\nTop moves:\n");
-        for m in cx.moves {
-            s.push_str(&format!("- {m}\n"));
-        }
-    }
+}
+
+/// The warnings of the body, one sentence each.
+pub fn warning_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
+    let w = i18n::words(cx.lang);
+    let p = &r.plan;
     let mut warnings = Vec::new();
     if p.status == PlanStatus::Infeasible
         && let Some(inf) = &p.infeasibility
     {
-        warnings.push(format!(
-            "The target cannot be met; limited by: {}.",
-            inf.limiting
-                .iter()
-                .take(5)
-                .map(describe)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+        warnings.push(
+            w.warn_infeasible(
+                &inf.limiting
+                    .iter()
+                    .take(5)
+                    .map(describe)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        );
     }
     if cx.fake_rows > 0 {
-        warnings.push(format!(
-            "{} rows of suspected fake traffic were set aside (flagged_rows.csv).",
-            thousands(cx.fake_rows as f64, 0)
-        ));
+        warnings.push(w.warn_fake_rows(cx.fake_rows));
     }
     for row in r.rows.iter().filter(|x| x.extrapolation) {
-        warnings.push(format!(
-            "Extrapolation: {} × {} plans {} CNY/day, beyond 1.5× its highest day in the history.",
-            row.room,
-            row.channel,
-            thousands(row.spend_cny_per_day, 0)
-        ));
+        warnings.push(w.warn_extrapolation(&row.room, &row.channel, row.spend_cny_per_day));
     }
     for row in r
         .rows
         .iter()
         .filter(|x| x.binding.iter().any(|b| b == "support_limit"))
     {
-        warnings.push(format!(
-            "Support limit: {} × {} held at {} CNY/day, {}× its highest day in the history (the curve is not trusted beyond; `[plan] max_extrapolation` allows more).",
-            row.room,
-            row.channel,
-            thousands(row.spend_cny_per_day, 0),
-            cx.request
-                .map_or(crate::plan::DEFAULT_MAX_EXTRAPOLATION, |q| q.segments.history_multiple)
-        ));
+        warnings.push(
+            w.warn_support_limit(
+                &row.room,
+                &row.channel,
+                row.spend_cny_per_day,
+                cx.request
+                    .map_or(crate::plan::DEFAULT_MAX_EXTRAPOLATION, |q| {
+                        q.segments.history_multiple
+                    }),
+            ),
+        );
     }
     for row in r.rows.iter().filter(|x| x.beyond_history) {
-        warnings.push(format!(
-            "Beyond the history: {} × {} plans {} CNY/day ({}× its highest day), counted at {} viewers on the conservative curve where the fitted curve promises {} (viewers past the highest day are taken at the P10 of the curve's growth).",
-            row.room,
-            row.channel,
-            thousands(row.spend_cny_per_day, 0),
-            row.times_highest_day.map_or("?".into(), |t| format!("{t:.2}")),
-            thousands(row.viewers, 0),
-            row.viewers_fitted_curve.map_or("?".into(), |v| thousands(v, 0)),
+        warnings.push(w.warn_beyond_history(
+            &row.room,
+            &row.channel,
+            row.spend_cny_per_day,
+            row.times_highest_day,
+            row.viewers,
+            row.viewers_fitted_curve,
         ));
     }
-    warnings.extend(too_good_to_be_true(r));
+    warnings.extend(too_good_to_be_true_in(r, cx.lang));
     for lost in cx.backtest.iter().skip(1) {
-        warnings.push(format!(
-            "Backtest: the naive 28-day rule predicted better than the curves on {lost}."
-        ));
+        warnings.push(w.warn_backtest_lost(lost));
     }
     if let Some(q) = cx.request {
         for (name, _) in q.channels.iter().filter(|(_, l)| l.excluded) {
-            warnings.push(format!("Channel {name} was excluded from the plan."));
+            warnings.push(w.warn_excluded(name));
         }
     }
     for (room, channel, reason) in &r.unusable {
-        warnings.push(format!("Not planned: {room} × {channel}: {reason}."));
+        warnings.push(w.warn_not_planned(room, channel, reason));
     }
     for note in cx.data_notes {
-        warnings.push(format!("Data: {note}."));
+        warnings.push(w.warn_data(note));
     }
+    warnings
+}
+
+/// The email body, in `cx.lang`.
+pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
+    let w = i18n::words(cx.lang);
+    let mut s = format!("{}\n\n", w.summary_title(r.plan.horizon_days, cx.label));
+    for line in headline_lines(r, cx) {
+        s.push_str(&line);
+        s.push('\n');
+    }
+    let last_week = last_week_lines(cx);
+    if !last_week.is_empty() {
+        s.push_str(&format!("\n{}\n", w.heading_last_week()));
+        for line in &last_week {
+            s.push_str(&format!("- {line}\n"));
+        }
+    }
+    if !cx.moves.is_empty() {
+        s.push_str(&format!("\n{}\n", w.heading_top_moves()));
+        for m in cx.moves {
+            s.push_str(&format!("- {m}\n"));
+        }
+    }
+    let warnings = warning_lines(r, cx);
     if !warnings.is_empty() {
-        s.push_str("\nWarnings:\n");
-        for w in warnings {
-            s.push_str(&format!("- {w}\n"));
+        s.push_str(&format!("\n{}\n", w.heading_warnings()));
+        for line in warnings {
+            s.push_str(&format!("- {line}\n"));
         }
     }
     if !cx.charts.is_empty() {
-        s.push_str(&format!("\nCharts: {}.\n", cx.charts.join(", ")));
+        s.push_str(&format!("\n{}\n", w.charts(&cx.charts.join(", "))));
     }
-    s.push_str("Details: plan.csv and plan.json in the run folder.\n");
+    s.push_str(&w.details());
+    s.push('\n');
     s
 }
 
@@ -211,6 +216,12 @@ pub const TOO_GOOD_FACTOR: f64 = 5.0;
 /// that screening missed looks like this, and a plan that leans on it falls
 /// short.
 pub fn too_good_to_be_true(r: &PlanReport) -> Vec<String> {
+    too_good_to_be_true_in(r, Lang::En)
+}
+
+/// [`too_good_to_be_true`] in `lang`.
+pub fn too_good_to_be_true_in(r: &PlanReport, lang: Lang) -> Vec<String> {
+    let w = i18n::words(lang);
     let mut by_channel: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     for row in &r.rows {
         if row.last_spend_cny > 0.0 && row.last_viewers > 0.0 {
@@ -231,17 +242,8 @@ pub fn too_good_to_be_true(r: &PlanReport) -> Vec<String> {
         .filter_map(|row| {
             let c = row.avg_cost_cny_per_viewer?;
             let m = *median.get(row.channel.as_str())?;
-            (c > 0.0 && c * TOO_GOOD_FACTOR < m).then(|| {
-                format!(
-                    "Too good to be true: {} × {} is planned at {:.2} CNY per viewer, {:.0}× cheaper than the channel's median lane ({:.2}); check it for bought traffic before spending {} CNY there.",
-                    row.room,
-                    row.channel,
-                    c,
-                    m / c,
-                    m,
-                    thousands(row.spend_cny, 0)
-                )
-            })
+            (c > 0.0 && c * TOO_GOOD_FACTOR < m)
+                .then(|| w.warn_too_good(&row.room, &row.channel, c, m / c, m, row.spend_cny))
         })
         .collect()
 }

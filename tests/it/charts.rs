@@ -2,6 +2,7 @@
 //! through the real pipeline: sizes, ink, determinism, CJK glyphs, frontier.
 
 use acqplan::curves::stage::Granularity;
+use acqplan::lang::Lang;
 use acqplan::pipeline::{self, Fitted, PlanSettings, Planner, SeriesOptions};
 use acqplan::plan::stage::PlanReport;
 use acqplan::plan::{Metric, PlanRequest};
@@ -10,6 +11,7 @@ use acqplan::report::charts::{
     TextProblem, TextRecorder, allocation_channels, allocation_size, curves_panels, curves_size,
     has_glyph, printable, text_png, text_problems,
 };
+use acqplan::report::i18n::{self, LastWeekFigures};
 use acqplan::screen::ScreenOptions;
 use acqplan::synth::{CHANNELS, GenOptions, Headers, generate};
 
@@ -29,6 +31,15 @@ impl Run {
             what_if_budgets_cny: &self.what_if,
             label: "2026-W27",
             ..ChartInput::new(&self.report, &self.fitted.fits, &self.fitted.series.set)
+        }
+    }
+    /// [`Run::input`] in `lang`, with last week's review on summary.png.
+    fn input_in<'a>(&'a self, lang: Lang, last_week: &'a LastWeekFigures) -> ChartInput<'a> {
+        ChartInput {
+            lang,
+            last_week_figures: Some(last_week),
+            plan_start_day: Some(20_600),
+            ..self.input()
         }
     }
     /// The frontier a plan run draws for this plan.
@@ -376,10 +387,38 @@ fn top_moves_name_the_biggest_changes() {
     );
 }
 
+/// A review with large, uneven figures and every part of the split, so
+/// the block on summary.png has its longest text.
+fn big_last_week() -> LastWeekFigures {
+    LastWeekFigures {
+        run: "2026-W26".into(),
+        first_day: "2026-06-22".into(),
+        last_day: "2026-06-28".into(),
+        horizon_days: 7,
+        days_covered: 5,
+        planned_spend_cny: 4_330_680.0,
+        planned_viewers: 5_000_000.0,
+        actual_spend_cny: 4_412_100.0,
+        actual_viewers: 4_871_120.0,
+        predicted_viewers: Some(4_953_000.0),
+        execution_viewers: -47_000.0,
+        prediction_viewers: -61_880.0,
+        fake_traffic_viewers: -20_000.0,
+        flagged_spend_cny: 123_456.0,
+        flagged_rows: 1234,
+        unsplit_viewers: -1_234.0,
+        lanes_without_curve: 3,
+    }
+}
+
 /// Every chart of `r` drawn through the text recorder; fails listing every
 /// text that overlaps another or leaves the image.
 fn assert_text_fits(r: &Run, case: &str) -> Vec<charts::CheckedChart> {
-    let input = r.input();
+    assert_text_fits_in(r, case, r.input())
+}
+
+/// [`assert_text_fits`] for `input`.
+fn assert_text_fits_in(r: &Run, case: &str, input: ChartInput<'_>) -> Vec<charts::CheckedChart> {
     let f = r.frontier();
     let checked = charts::render_all_checked(&input, &f).unwrap();
     let problems: Vec<String> = checked
@@ -708,4 +747,152 @@ fn long_channel_names_and_label_still_fit() {
         "{:?}",
         checked[2].texts
     );
+}
+
+#[test]
+fn no_chart_text_overlaps_or_leaves_the_image_in_either_language() {
+    let lw = big_last_week();
+    for channels in [1usize, 12] {
+        let r = run(channels);
+        for lang in [Lang::En, Lang::Zh] {
+            let case = format!("{channels} channel(s), {lang:?}");
+            let checked = assert_text_fits_in(&r, &case, r.input_in(lang, &lw));
+            let summary = &checked[4];
+            // The title, the heat-table and the review block are there, in
+            // the language asked for.
+            let (title, heat, review) = match lang {
+                Lang::En => (
+                    "Traffic plan",
+                    "Schedule: CNY per day",
+                    "Last week: 2026-06-22",
+                ),
+                Lang::Zh => ("投放计划", "排期：各渠道每天花费", "上周回顾：2026-06-22"),
+            };
+            for want in [title, heat, review] {
+                assert!(
+                    summary.texts.iter().any(|t| t.text.starts_with(want)),
+                    "{case}: no `{want}…` on summary.png"
+                );
+            }
+            if lang == Lang::Zh {
+                // Every chart's title is Chinese.
+                for c in &checked {
+                    let first = &c.texts[0].text;
+                    assert!(
+                        first
+                            .chars()
+                            .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),
+                        "{case}: {} starts with `{first}`",
+                        c.chart.file_name
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The heat-table's cells, read back from the recorded texts: per channel,
+/// the plan's spend on each day (summed over rooms from schedule.csv's
+/// rows), heaviest channels first, the channels beyond the ninth summed.
+#[test]
+fn summary_heat_table_shows_each_channels_daily_spend() {
+    let r = run(12);
+    let lw = big_last_week();
+    for lang in [Lang::En, Lang::Zh] {
+        let input = r.input_in(lang, &lw);
+        let c = charts::render_checked(ChartKind::Summary, &input, &r.frontier()).unwrap();
+        // The answer another way: schedule.csv's rows summed per channel.
+        let rows = acqplan::report::schedule_export::schedule_rows(&r.report, 20_600);
+        let mut by: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+        for row in &rows {
+            let days = by.entry(&row.channel).or_insert_with(|| vec![0.0; 7]);
+            let d = (acqplan::contract::cell::parse_date(&row.date).unwrap() - 20_600) as usize;
+            days[d] += row.spend_cny;
+        }
+        let mut ranked: Vec<(&str, Vec<f64>)> = by.into_iter().collect();
+        ranked.sort_by(|a, b| {
+            let (ta, tb) = (a.1.iter().sum::<f64>(), b.1.iter().sum::<f64>());
+            tb.total_cmp(&ta).then_with(|| a.0.cmp(b.0))
+        });
+        assert_eq!(ranked.len(), 12);
+        let mut others = vec![0.0; 7];
+        for (_, d) in &ranked[9..] {
+            for (o, x) in others.iter_mut().zip(d) {
+                *o += x;
+            }
+        }
+        let others_name = i18n::words(lang).heat_others(3);
+        let mut want: Vec<(String, Vec<f64>)> = ranked[..9]
+            .iter()
+            .map(|(n, d)| (printable(n), d.clone()))
+            .collect();
+        want.push((others_name, others));
+        // Each row: its name, then its 7 cells and total, left to right on
+        // the name's line.
+        let heat_top = SUMMARY_SIZE.1 as i32 - 330;
+        for (name, days) in &want {
+            let label = c
+                .texts
+                .iter()
+                .find(|t| t.text == *name && t.top > heat_top)
+                .unwrap_or_else(|| panic!("{lang:?}: no row `{name}`"));
+            let mid = (label.top + label.bottom) / 2;
+            let mut cells: Vec<&TextBox> = c
+                .texts
+                .iter()
+                .filter(|t| {
+                    t.left > label.right && t.left < 1000 && t.top <= mid && t.bottom >= mid
+                })
+                .collect();
+            cells.sort_by_key(|t| t.left);
+            let got: Vec<&str> = cells.iter().map(|t| t.text.as_str()).collect();
+            let mut expect: Vec<String> = days.iter().map(|&x| i18n::short(lang, x)).collect();
+            expect.push(i18n::short(lang, days.iter().sum()));
+            assert_eq!(got, expect, "{lang:?}: row `{name}`");
+        }
+        // The column heads are the plan's days, from day 20,600: 2026-05-27,
+        // a Wednesday, to Tuesday 2026-06-02.
+        let heads: Vec<&str> = match lang {
+            Lang::En => vec!["Wed 05-27", "Thu 05-28", "Tue 06-02"],
+            Lang::Zh => vec!["周三 05-27", "周四 05-28", "周二 06-02"],
+        };
+        let at: Vec<i32> = heads.iter().map(|h| text(&c, h).left).collect();
+        assert!(at[0] < at[1] && at[1] < at[2], "{lang:?}: heads at {at:?}");
+    }
+}
+
+/// The review block draws last week's three totals (and the miss against
+/// the prediction) from the figures.
+#[test]
+fn summary_review_block_draws_last_weeks_figures() {
+    let r = run(1);
+    let lw = big_last_week();
+    for lang in [Lang::En, Lang::Zh] {
+        let input = r.input_in(lang, &lw);
+        let c = charts::render_checked(ChartKind::Summary, &input, &r.frontier()).unwrap();
+        let v = |x: f64| i18n::amount(lang, x, Metric::Viewers);
+        let actual = format!(
+            "{} ({})",
+            v(lw.actual_viewers),
+            i18n::signed_percent(lang, lw.actual_viewers / 4_953_000.0 - 1.0)
+        );
+        for want in [v(lw.planned_viewers), v(4_953_000.0), actual] {
+            text(&c, &want);
+        }
+        let (spend, partial) = match lang {
+            Lang::En => (
+                "spend: planned 4,330,680 CNY, actual 4,412,100 CNY",
+                "history covers 5 of 7 days so far",
+            ),
+            Lang::Zh => (
+                "花费：计划 433.1万元，实际 441.2万元",
+                "历史数据目前覆盖 7 天中的 5 天",
+            ),
+        };
+        text(&c, spend);
+        text(&c, partial);
+        // Without figures there is no block.
+        let none = charts::render_checked(ChartKind::Summary, &r.input(), &r.frontier()).unwrap();
+        assert!(!none.texts.iter().any(|t| t.text.starts_with("Last week")));
+    }
 }

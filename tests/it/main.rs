@@ -14,6 +14,7 @@ mod bot_lanes;
 mod charts;
 mod cli;
 mod fit;
+mod lang;
 mod partitioned;
 mod plan;
 mod real_exports;

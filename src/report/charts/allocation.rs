@@ -8,7 +8,6 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::builder::{Drawn, Frame, LAST_GREY, Msg, at, finite_max, fit_caption, font, upper};
 use super::font::{fit_text, printable};
 use super::{ChannelAlloc, View};
-use crate::report::table::fmt_num;
 
 pub(crate) fn draw_allocation<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -28,14 +27,7 @@ pub(crate) fn draw_allocation<DB: DrawingBackend>(
         1.0,
     ) * if full_title { 1.45 } else { 1.15 };
     let days = v.horizon_text();
-    let title = if full_title {
-        format!(
-            "Spend per channel over {days}{}: last period (grey) vs plan (colour), with viewers",
-            v.when()
-        )
-    } else {
-        format!("Spend per channel over {days}: last (grey) vs plan")
-    };
+    let title = v.words().alloc_title(&days, &v.when(), full_title);
     // The channel names are drawn in the label area of the y axis.
     let names = if full_title { 170.0 } else { 120.0 };
     let names_px = (names * scale) as u32;
@@ -49,7 +41,7 @@ pub(crate) fn draw_allocation<DB: DrawingBackend>(
             fit_caption(area, &title, full_title, scale),
             scale,
             full_title,
-            format!("spend over {days}, CNY"),
+            v.words().alloc_axis(&days),
             None,
         )
     };
@@ -73,20 +65,12 @@ pub(crate) fn draw_allocation<DB: DrawingBackend>(
             chart
                 .draw_series([
                     Text::new(
-                        format!(
-                            "last {} CNY · {} viewers",
-                            fmt_num(r.last_spend_cny),
-                            fmt_num(r.last_viewers)
-                        ),
+                        v.words().alloc_last(r.last_spend_cny, r.last_viewers),
                         (r.last_spend_cny + xmax * 0.01, top - 0.29),
                         at(font(12.0 * scale), HPos::Left, VPos::Center),
                     ),
                     Text::new(
-                        format!(
-                            "plan {} CNY → {} viewers",
-                            fmt_num(r.plan_spend_cny),
-                            fmt_num(r.plan_viewers)
-                        ),
+                        v.words().alloc_plan(r.plan_spend_cny, r.plan_viewers),
                         (r.plan_spend_cny + xmax * 0.01, top - 0.71),
                         at(font(13.0 * scale), HPos::Left, VPos::Center),
                     ),

@@ -2,6 +2,7 @@
 //! fitted curve with its band, last period and plan), under a title and
 //! legend strip.
 
+use crate::report::i18n::Label;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -42,27 +43,19 @@ pub(crate) fn draw_curves<DB: DrawingBackend>(
     let width = root.dim_in_pixel().0;
     let (header, body) = root.split_vertically(curves_header_px(width));
     let room = f64::from(width) - 24.0;
-    let what = match v.input.series.period_days() {
-        1 => "viewers/day against spend/day, fitted on the daily history".to_string(),
-        7 => "viewers/day against spend/day, fitted on weekly rows ÷ 7".to_string(),
-        d => format!("viewers/day against spend/day, fitted on {d}-day rows ÷ {d}"),
-    };
+    let w = v.words();
+    let what = w.curves_what(v.input.series.period_days());
     let pooled = lanes.iter().any(|l| l.room == crate::validate::ONE_ROOM);
     if width >= CURVES_WIDE_PX {
-        let (title, size) = fit_text(
-            &format!("Response curves{}: {what}", v.when()),
-            22.0,
-            14.0,
-            room,
-        );
+        let (title, size) = fit_text(&w.curves_title(&v.when(), Some(&what)), 22.0, 14.0, room);
         header.draw_text(&title, &font(size), (12, 8)).s()?;
-        draw_curves_legend(&header, 12, &[44], room, pooled)?;
+        draw_curves_legend(&header, 12, &[44], room, pooled, w)?;
     } else {
-        let (title, size) = fit_text(&format!("Response curves{}", v.when()), 22.0, 14.0, room);
+        let (title, size) = fit_text(&w.curves_title(&v.when(), None), 22.0, 14.0, room);
         header.draw_text(&title, &font(size), (12, 8)).s()?;
         let (what, size) = fit_text(&what, 15.0, 11.0, room);
         header.draw_text(&what, &font(size), (12, 38)).s()?;
-        draw_curves_legend(&header, 12, &[70, 92], room, pooled)?;
+        draw_curves_legend(&header, 12, &[70, 92], room, pooled, w)?;
     }
     let n = lanes.len().max(1);
     let cols = n.min(super::CURVES_COLUMNS);
@@ -72,7 +65,7 @@ pub(crate) fn draw_curves<DB: DrawingBackend>(
         draw_lane_panel(area, v, lane, 1.0)?;
     }
     if lanes.is_empty() {
-        body.draw_text("no curves to show", &font(18.0), (12, 12))
+        body.draw_text(w.label(Label::NoCurves), &font(18.0), (12, 12))
             .s()?;
     }
     Ok(())
@@ -98,21 +91,22 @@ pub(crate) fn draw_curves_legend<DB: DrawingBackend>(
     rows: &[i32],
     max_px: f64,
     pooled: bool,
+    w: &dyn crate::report::i18n::Words,
 ) -> Drawn {
     const SIZE: f64 = 13.0;
     const GAP: f64 = 28.0;
     let label = at(font(SIZE), HPos::Left, VPos::Center);
-    let fake = if pooled {
-        "day with screened fake traffic (▲ above the scale)"
+    let fake = w.label(if pooled {
+        Label::FakeDay
     } else {
-        "screened fake traffic (▲ above the scale)"
-    };
+        Label::FakeRow
+    });
     let entries = [
-        (CurvesMark::History, "daily history"),
+        (CurvesMark::History, w.label(Label::DailyHistory)),
         (CurvesMark::Fake, fake),
-        (CurvesMark::Band, "fitted curve, P10–P90 band"),
-        (CurvesMark::Last, "last period, avg spend/day"),
-        (CurvesMark::Plan, "plan, spend/day"),
+        (CurvesMark::Band, w.label(Label::FittedBand)),
+        (CurvesMark::Last, w.label(Label::LastPeriod)),
+        (CurvesMark::Plan, w.label(Label::PlanPerDay)),
     ];
     let per_row = entries.len().div_ceil(rows.len().max(1));
     for (chunk, &y) in entries.chunks(per_row).zip(rows) {
@@ -234,12 +228,12 @@ pub(crate) fn draw_lane_panel<DB: DrawingBackend>(
     let c = lane.colour;
     let mut notes = Vec::new();
     if off_scale > 0 {
-        notes.push(format!("{off_scale} fake above scale"));
+        notes.push(v.words().curves_fake_above(off_scale));
     }
     if lane.fitted.is_none() {
-        notes.push("no usable curve".to_string());
+        notes.push(v.words().label(Label::NoUsableCurve).to_string());
     } else if lane.row.is_some_and(|r| r.extrapolation) {
-        notes.push("plan beyond history".to_string());
+        notes.push(v.words().label(Label::PlanBeyondHistory).to_string());
     }
     let mut title = lane.name();
     if !notes.is_empty() {
@@ -274,8 +268,8 @@ pub(crate) fn draw_lane_panel<DB: DrawingBackend>(
         y_labels: 5,
         x_format: |x| fmt_num(*x),
         y_format: |y| fmt_num(*y),
-        x_desc: "spend, CNY/day".to_string(),
-        y_desc: Some("viewers/day".to_string()),
+        x_desc: v.words().label(Label::AxisSpendPerDay).to_string(),
+        y_desc: Some(v.words().label(Label::AxisViewersPerDay).to_string()),
         label_size: 11.0,
         axis_desc_size: 12.0,
         y_mesh: true,

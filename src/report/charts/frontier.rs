@@ -1,6 +1,7 @@
 //! `frontier.png` (and its summary panel): the most viewers each budget
 //! buys, the plan, the target and the what-if budgets.
 
+use crate::report::i18n::Label;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -11,7 +12,6 @@ use super::font::{fit_text, text_width_px};
 use super::layout::{Placer, Rect, label_extent};
 use super::{Frontier, View};
 use crate::plan::{Metric, PlanStatus};
-use crate::report::table::fmt_num;
 
 /// Label candidates around a marker at `p` (pixels) with radius `r`, in the
 /// order tried: below right, above left, above right, below left.
@@ -35,7 +35,7 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
     let plan = &v.input.report.plan;
     let plan_pt = (plan.totals.spend_cny, plan.totals.viewers);
     let plan_ok = plan_pt.0.is_finite() && plan_pt.1.is_finite();
-    let unit = plan.metric.unit();
+    let words = v.words();
     // The target as a line in viewers: the target itself for a viewers
     // plan; for orders or GMV the viewers the plan buys to reach it (the
     // frontier is in viewers, and a metric per viewer depends on the mix).
@@ -43,19 +43,15 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
         v.target()
             .filter(|t| t.is_finite() && *t > 0.0)
             .and_then(|t| {
-                let reach = if plan.status == PlanStatus::Infeasible {
-                    " (not reachable)"
-                } else {
-                    ""
-                };
+                let reachable = plan.status != PlanStatus::Infeasible;
                 if plan.metric == Metric::Viewers {
-                    Some((t, format!("target {} viewers{reach}", fmt_num(t))))
+                    Some((t, words.fr_target(t, None, reachable)))
                 } else if plan_ok && plan_pt.1 > 0.0 {
-                    let short = format!("target {} {unit}{reach}", fmt_num(t));
+                    let short = words.fr_target(t, Some(plan.metric), reachable);
                     Some((
                         plan_pt.1,
                         if full_title {
-                            format!("{short}: the plan's {} viewers", fmt_num(plan_pt.1))
+                            words.fr_target_viewers(&short, plan_pt.1)
                         } else {
                             short
                         },
@@ -85,22 +81,15 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
         1.0,
     );
     let days = v.horizon_text();
-    let title = if full_title {
-        format!(
-            "Budget frontier{}: most viewers each budget buys over {days}",
-            v.when()
-        )
-    } else {
-        format!("Viewers per budget, {days}")
-    };
+    let title = words.fr_title(&days, &v.when(), full_title);
     let frame = Frame {
         y_label_area: 78.0,
         ..Frame::chart(
             fit_caption(area, &title, full_title, scale),
             scale,
             full_title,
-            format!("budget over {days}, CNY"),
-            Some(format!("expected viewers over {days}")),
+            words.fr_axis_x(&days),
+            Some(words.fr_axis_y(&days)),
         )
     };
     let mut chart = frame.build(area, 0.0..xmax, 0.0..ymax)?;
@@ -112,12 +101,12 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
     // The legend (lower right), as plotters sizes it: widest label plus
     // the mark, one row per entry.
     let legend_size = 13.0 * scale;
-    let mut legend = vec!["the plan"];
+    let mut legend = vec![words.label(Label::LegendPlan)];
     if !f.points.is_empty() {
-        legend.push("max viewers for the budget");
+        legend.push(words.label(Label::LegendFrontier));
     }
     if !f.what_if.is_empty() {
-        legend.push("what-if budgets");
+        legend.push(words.label(Label::LegendWhatIf));
     }
     let legend_w = legend
         .iter()
@@ -139,7 +128,7 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
                 line.stroke_width(2),
             ))
             .s()?
-            .label("max viewers for the budget")
+            .label(words.label(Label::LegendFrontier))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], line.stroke_width(3))
             });
@@ -151,7 +140,7 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
             )
             .s()?;
     } else {
-        let text = "frontier not computed (no plan request)";
+        let text = words.label(Label::NoFrontier);
         let (w, h, _) = label_extent(text, 14.0 * scale);
         if let Some(r) = placer.place(&[Rect::at(xr.start + 12, yr.start + 12, w, h)]) {
             draw_label(area, text, 14.0 * scale, BLACK, r)?;
@@ -205,22 +194,16 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
                 Circle::new(plan_pt, 7, WHITE.stroke_width(1)),
             ])
             .s()?
-            .label("the plan")
+            .label(words.label(Label::LegendPlan))
             .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.filled()));
         let size = 14.0 * scale;
-        let text = format!(
-            "plan {} CNY → {} viewers",
-            fmt_num(plan_pt.0),
-            fmt_num(plan_pt.1)
-        );
+        let text = words.fr_plan(plan_pt.0, plan_pt.1);
         let (w, h, _) = label_extent(&text, size);
         if let Some(r) = placer.place(&around_marker(px(plan_pt), 7, (w, h))) {
             draw_label(area, &text, size, BLACK, r)?;
         }
         if full_title && plan.metric != Metric::Viewers {
-            let text = format!(
-                "The plan is the cheapest way to its {unit}, not to viewers: it may sit below this viewers frontier."
-            );
+            let text = words.fr_not_viewers(plan.metric);
             let (text, size) = fit_text(
                 &text,
                 13.0 * scale,
@@ -236,11 +219,7 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
     if full_title {
         // Labelled where there is room; every what-if is in whatif.csv.
         for p in &f.what_if {
-            let text = format!(
-                "what-if {} CNY → {}",
-                fmt_num(p.budget_cny),
-                fmt_num(p.viewers)
-            );
+            let text = words.fr_what_if(p.budget_cny, p.viewers);
             let size = 13.0 * scale;
             let (w, h, _) = label_extent(&text, size);
             let at_px = px((p.budget_cny, p.viewers));
@@ -253,7 +232,7 @@ pub(crate) fn draw_frontier<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
             .s()?
-            .label("what-if budgets")
+            .label(words.label(Label::LegendWhatIf))
             .legend(move |(x, y)| TriangleMarker::new((x + 9, y), 6, what_if.filled()));
     }
     draw_legend(&mut chart, SeriesLabelPosition::LowerRight, legend_size)

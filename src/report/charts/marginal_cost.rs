@@ -2,6 +2,7 @@
 //! next viewer along each lane's curve, the plan's points and the shadow
 //! price.
 
+use crate::report::i18n::Label;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -97,12 +98,9 @@ pub(crate) fn draw_marginal_cost<DB: DrawingBackend>(
         0.01,
     );
     let title = if full_title {
-        format!(
-            "Marginal cost of the next viewer by channel{}: the plan buys each channel up to the shadow price",
-            v.when()
-        )
+        v.words().mc_title(&v.when())
     } else {
-        "Marginal cost per viewer".to_string()
+        v.words().label(Label::McShort).to_string()
     };
     let frame = Frame {
         y_format: |y| cny2(*y),
@@ -110,8 +108,8 @@ pub(crate) fn draw_marginal_cost<DB: DrawingBackend>(
             fit_caption(area, &title, full_title, scale),
             scale,
             full_title,
-            "spend, CNY/day".to_string(),
-            Some("marginal cost, CNY per viewer".to_string()),
+            v.words().label(Label::AxisSpendPerDay).to_string(),
+            Some(v.words().label(Label::AxisMarginalCost).to_string()),
         )
     };
     let mut chart = frame.build(area, 0.0..xmax, 0.0..ymax)?;
@@ -170,7 +168,7 @@ pub(crate) fn draw_marginal_cost<DB: DrawingBackend>(
     }
     if let Some(p) = shadow {
         // Above the line at the right, else below it, else further left.
-        let text = format!("shadow price {} CNY per viewer", cny2(p));
+        let text = v.words().mc_shadow(p);
         let size = 14.0 * scale;
         let (w, h, _) = label_extent(&text, size);
         let (right, y) = px((xmax * 0.99, p));

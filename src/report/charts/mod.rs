@@ -26,6 +26,7 @@ mod builder;
 mod curves;
 mod font;
 mod frontier;
+mod heat;
 mod layout;
 mod marginal_cost;
 mod review;
@@ -53,7 +54,7 @@ pub const MARGINAL_COST_SIZE: (u32, u32) = (1200, 700);
 /// Size of `frontier.png`, px.
 pub const FRONTIER_SIZE: (u32, u32) = (1200, 700);
 /// Size of `summary.png`, px (no wider than 1,600 for email).
-pub const SUMMARY_SIZE: (u32, u32) = (1600, 1000);
+pub const SUMMARY_SIZE: (u32, u32) = (1600, 1330);
 /// Panels per row of `curves.png`.
 pub const CURVES_COLUMNS: usize = 4;
 
@@ -93,6 +94,13 @@ pub struct ChartInput<'a> {
     pub data_notes: &'a [String],
     /// Last week's plan reviewed in words (empty: no earlier run).
     pub last_week: &'a [String],
+    /// Last week's review as figures (the block on summary.png).
+    pub last_week_figures: Option<&'a crate::report::i18n::LastWeekFigures>,
+    /// The language of every word drawn.
+    pub lang: crate::lang::Lang,
+    /// First day of the plan, days since 1970-01-01 (the schedule's dates
+    /// on summary.png; `None`: read from the plan's schedule).
+    pub plan_start_day: Option<i32>,
 }
 
 impl<'a> ChartInput<'a> {
@@ -112,6 +120,9 @@ impl<'a> ChartInput<'a> {
             backtest: &[],
             data_notes: &[],
             last_week: &[],
+            last_week_figures: None,
+            lang: crate::lang::Lang::En,
+            plan_start_day: None,
         }
     }
 }
@@ -760,7 +771,12 @@ impl<'a> View<'a> {
 
     /// "over 7 days" etc.
     pub fn horizon_text(&self) -> String {
-        format!("{} days", crate::report::table::fmt_num(self.days))
+        self.words().chart_days(self.days)
+    }
+
+    /// The catalogue of the input's language.
+    pub fn words(&self) -> &'static dyn crate::report::i18n::Words {
+        crate::report::i18n::words(self.input.lang)
     }
 
     /// Label with a leading separator, or nothing.

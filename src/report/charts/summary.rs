@@ -6,16 +6,22 @@ use plotters::prelude::*;
 
 use super::SUMMARY_SIZE;
 use super::allocation::draw_allocation;
-use super::builder::{Drawn, Msg, cny2, font};
+use super::builder::{Drawn, Msg, font};
 use super::font::{fit_text, printable};
 use super::frontier::draw_frontier;
 use super::marginal_cost::draw_marginal_cost;
 use super::{Frontier, View};
 use crate::plan::{Metric, PlanStatus};
-use crate::report::table::fmt_num;
+use crate::report::i18n::{self, MoveKind, words};
 
 /// Height of the text block, px.
 const HEADER_PX: u32 = 330;
+
+/// Height of the strip at the bottom (schedule heat-table, last week), px.
+pub(crate) const STRIP_PX: u32 = 330;
+
+/// Width of the heat-table in the strip, px.
+const HEAT_WIDTH_PX: u32 = 1000;
 
 /// Left edge of the warnings at the top right, px.
 const WARNINGS_X: i32 = 1080;
@@ -37,6 +43,7 @@ impl View<'_> {
 
     /// The three channels whose spend changes most, in words.
     pub(crate) fn top_moves(&self) -> Vec<String> {
+        let w = words(self.input.lang);
         let mut rows = self.channel_allocations();
         rows.sort_by(|a, b| {
             let da = (a.plan_spend_cny - a.last_spend_cny).abs();
@@ -48,23 +55,23 @@ impl View<'_> {
             .take(3)
             .map(|r| {
                 let d = r.plan_spend_cny - r.last_spend_cny;
-                let verb = if r.last_spend_cny <= 0.0 {
-                    "Start"
+                let kind = if r.last_spend_cny <= 0.0 {
+                    MoveKind::Start
                 } else if r.plan_spend_cny <= 0.0 {
-                    "Stop"
+                    MoveKind::Stop
                 } else if d > 0.0 {
-                    "Raise"
+                    MoveKind::Raise
                 } else {
-                    "Cut"
+                    MoveKind::Cut
                 };
-                format!(
-                    "{verb} {} by {} CNY ({} → {} CNY), {} → {} viewers",
-                    printable(r.channel),
-                    fmt_num(d.abs()),
-                    fmt_num(r.last_spend_cny),
-                    fmt_num(r.plan_spend_cny),
-                    fmt_num(r.last_viewers),
-                    fmt_num(r.plan_viewers),
+                w.top_move(
+                    kind,
+                    &printable(r.channel),
+                    d.abs(),
+                    r.last_spend_cny,
+                    r.plan_spend_cny,
+                    r.last_viewers,
+                    r.plan_viewers,
                 )
             })
             .collect()
@@ -78,66 +85,45 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
 ) -> Drawn {
     let report = v.input.report;
     let plan = &report.plan;
-    let unit = plan.metric.unit();
-    let days = v.horizon_text();
-    let (header, body) = root.split_vertically(HEADER_PX);
-    let title = format!("Traffic plan{} ({days})", v.when());
+    let w = words(v.input.lang);
+    let lang = v.input.lang;
+    let (top, strip) = root.split_vertically(SUMMARY_SIZE.1 - STRIP_PX);
+    let (header, body) = top.split_vertically(HEADER_PX);
+    let title = w.png_title(&v.when(), v.days);
     let (title, size) = fit_text(&title, 34.0, 24.0, f64::from(SUMMARY_SIZE.0) - 48.0);
     header.draw_text(&title, &font(size), (24, 16)).s()?;
 
     let mut lines: Vec<(String, RGBColor)> = Vec::new();
     let goal = match (v.target(), v.input.request.and_then(|r| r.budget_cny)) {
-        (Some(t), _) => format!("Target: {} {unit} in {days}", fmt_num(t)),
-        (None, Some(b)) => format!("Budget: {} CNY for {days}", fmt_num(b)),
-        (None, None) => format!("Goal: {unit}"),
+        (Some(t), _) => w.png_target(t, plan.metric, v.days),
+        (None, Some(b)) => w.png_budget(b, v.days),
+        (None, None) => w.png_goal(plan.metric),
     };
     lines.push((goal, BLACK));
-    let cost = format!(
-        "Plan cost: {} CNY for {} viewers{}",
-        fmt_num(plan.totals.spend_cny),
-        fmt_num(plan.totals.viewers),
-        plan.totals
-            .avg_cost_cny_per_viewer
-            .map(|c| format!(" ({} CNY per viewer)", cny2(c)))
-            .unwrap_or_default()
+    let cost = w.png_cost(
+        plan.totals.spend_cny,
+        plan.totals.viewers,
+        plan.totals.avg_cost_cny_per_viewer,
     );
     lines.push((cost, BLACK));
     let c = &report.comparison;
+    let span = i18n::span(lang, c.days, c.period_days);
     let saving = match (c.saving_cny, c.last_cost_per_viewer_cny) {
-        (Some(s), Some(cpv)) if s >= 0.0 => format!(
-            "Saving vs last {}: {} CNY (same viewers at last period's {} CNY per viewer)",
-            c.span(),
-            fmt_num(s),
-            cny2(cpv)
-        ),
-        (Some(s), Some(cpv)) => format!(
-            "Costs {} CNY more than last {} rate ({} CNY per viewer)",
-            fmt_num(-s),
-            c.span_of(),
-            cny2(cpv)
-        ),
-        _ => format!("No spend in the last {} to compare with", c.span()),
+        (Some(s), Some(cpv)) => w.png_saving(s, &span, cpv),
+        _ => w.png_no_comparison(&span),
     };
     lines.push((saving, RGBColor(0, 110, 40)));
     let shadow = match (plan.metric, plan.target_shadow_price_cny_per_unit) {
-        (Metric::Viewers, _) if v.shadow_price().is_some() => format!(
-            "Next viewer costs {} CNY (shadow price: every channel is bought up to this marginal cost)",
-            cny2(v.shadow_price().unwrap_or_default())
-        ),
-        (_, Some(p)) => format!("Next {} costs {} CNY (shadow price)", unit, cny2(p)),
-        _ => "Shadow price: not available for this plan".to_string(),
+        (Metric::Viewers, _) if v.shadow_price().is_some() => {
+            w.png_shadow_viewer(v.shadow_price().unwrap_or_default())
+        }
+        (_, Some(p)) => w.png_shadow(plan.metric, p),
+        _ => w.png_no_shadow(),
     };
     lines.push((shadow, BLACK));
     if plan.status == PlanStatus::Infeasible {
-        let reach = plan
-            .infeasibility
-            .as_ref()
-            .map(|i| fmt_num(i.max_reachable))
-            .unwrap_or_default();
-        lines.push((
-            format!("Target not reachable: at most {reach} {unit} under the limits"),
-            RGBColor(200, 0, 0),
-        ));
+        let reach = plan.infeasibility.as_ref().map_or(0.0, |i| i.max_reachable);
+        lines.push((w.png_unreachable(reach, plan.metric), RGBColor(200, 0, 0)));
     }
     // The left column stops short of the warnings at the right.
     let fit = |text: &str, size: f64, x: i32, right: i32| {
@@ -152,12 +138,14 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
         y += 30;
     }
     y += 8;
-    header.draw_text("Top moves", &font(20.0), (24, y)).s()?;
+    header
+        .draw_text(&w.png_top_moves(), &font(20.0), (24, y))
+        .s()?;
     y += 30;
     let moves = v.top_moves();
     if moves.is_empty() {
         header
-            .draw_text("• keep last period's split", &font(18.0), (36, y))
+            .draw_text(&w.png_keep_split(), &font(18.0), (36, y))
             .s()?;
     }
     for m in &moves {
@@ -169,27 +157,19 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
     let mut warnings = Vec::new();
     let extrapolated = report.rows.iter().filter(|r| r.extrapolation).count();
     if extrapolated > 0 {
-        warnings.push(format!(
-            "{extrapolated} lane(s) planned beyond 1.5× their highest daily spend"
-        ));
+        warnings.push(w.png_warn_extrapolated(extrapolated));
     }
     if let Some(s) = v.input.screen.filter(|s| !s.flagged_rows.is_empty()) {
-        warnings.push(format!(
-            "{} row(s) of suspected fake traffic set aside",
-            fmt_num(s.flagged_rows.len() as f64)
-        ));
+        warnings.push(w.png_warn_fake(s.flagged_rows.len()));
     }
     if !report.unusable.is_empty() {
-        warnings.push(format!(
-            "{} series without a usable curve, not planned",
-            report.unusable.len()
-        ));
+        warnings.push(w.png_warn_unusable(report.unusable.len()));
     }
     let mut wy = 76;
     let right = SUMMARY_SIZE.0 as i32 - 16;
     if let Some(risk) = &report.risk {
         let (text, size) = fit(
-            &crate::report::risk_text::headline(risk),
+            &crate::report::risk_text::headline_in(risk, lang),
             20.0,
             WARNINGS_X,
             right,
@@ -220,5 +200,10 @@ pub(crate) fn draw_summary<DB: DrawingBackend>(
     draw_allocation(&panels[0], v, &rows, 0.85, false)?;
     draw_marginal_cost(&panels[1], v, 0.85, false)?;
     draw_frontier(&panels[2], v, f, 0.85, false)?;
+    let (left, right) = strip.split_horizontally(HEAT_WIDTH_PX);
+    super::heat::draw_heat_table(&left, v)?;
+    if let Some(figures) = v.input.last_week_figures {
+        super::heat::draw_last_week(&right, v, figures)?;
+    }
     Ok(())
 }
