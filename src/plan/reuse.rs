@@ -116,6 +116,9 @@ mod tests {
     use crate::plan::schedule::DaySpec;
     use crate::plan::{Lane, Metric, PlanStatus, solve};
 
+    /// A change made to a request.
+    type Edit = Box<dyn Fn(&mut PlanRequest)>;
+
     /// Three lanes of two channels, planned day by day with lane-specific
     /// day factors, orders per viewer set.
     fn request() -> PlanRequest {
@@ -169,7 +172,7 @@ mod tests {
         let mut cached = request();
         cached.cache_segments().unwrap();
         assert!(cached.segment_cache.is_filled());
-        let variants: Vec<Box<dyn Fn(&mut PlanRequest)>> = vec![
+        let variants: Vec<Edit> = vec![
             Box::new(|_: &mut PlanRequest| {}),
             Box::new(|r: &mut PlanRequest| r.target = Some(90_000.0)),
             Box::new(|r: &mut PlanRequest| {
@@ -204,7 +207,7 @@ mod tests {
         let mut cached = request();
         cached.cache_segments().unwrap();
         let base = solve(&cached).unwrap();
-        let changes: Vec<Box<dyn Fn(&mut PlanRequest)>> = vec![
+        let changes: Vec<Edit> = vec![
             Box::new(|r: &mut PlanRequest| {
                 r.lanes[0].curve.model = Model::Exp {
                     vmax: 30_000.0,
