@@ -56,6 +56,9 @@ pub struct Planner<'f> {
     days: Option<DaySpec>,
     /// First day of the horizon, days since 1970-01-01.
     start_day: i32,
+    /// The lanes cut once, for every request of this planner (see
+    /// `plan::reuse`); filled by the first request.
+    cuts: std::sync::OnceLock<crate::plan::reuse::SegmentCache>,
 }
 
 impl<'f> Planner<'f> {
@@ -170,6 +173,7 @@ impl<'f> Planner<'f> {
             risks,
             days,
             start_day,
+            cuts: std::sync::OnceLock::new(),
         })
     }
 
@@ -192,8 +196,26 @@ impl<'f> Planner<'f> {
             .sum()
     }
 
-    /// The planning request for one target and/or budget.
+    /// The planning request for one target and/or budget, carrying the
+    /// lanes' cuts (made once, by the first request: every request of a
+    /// planner cuts the same curves).
     pub fn request(&self, target: Option<f64>, budget_cny: Option<f64>) -> PlanRequest {
+        let mut req = self.bare_request(target, budget_cny);
+        req.segment_cache = self
+            .cuts
+            .get_or_init(|| {
+                // A request that cannot be cut fails in its solve, with
+                // its error; the planner then goes on without a cache.
+                let mut r = req.clone();
+                r.cache_segments()
+                    .map(|()| r.segment_cache)
+                    .unwrap_or_default()
+            })
+            .clone();
+        req
+    }
+
+    fn bare_request(&self, target: Option<f64>, budget_cny: Option<f64>) -> PlanRequest {
         PlanRequest {
             lanes: self.prepared.lanes.clone(),
             horizon_days: self.horizon_days as f64,

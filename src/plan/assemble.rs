@@ -1,6 +1,8 @@
 //! From a raw solution to the [`Plan`]: spends, viewers by the true curves,
 //! lane bounds and the constraints that hold with equality.
 
+use rayon::prelude::*;
+
 use super::output::*;
 use super::problem::{Goal, Prepared, Sol, TIGHT};
 
@@ -39,10 +41,17 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
     let total_spend: f64 = spend.iter().sum();
     let mut binding = Vec::new();
     let mut lanes = Vec::with_capacity(p.lanes.len());
+    // Each day-by-day lane's split (in parallel: the day curves are read).
+    let mut splits: Vec<Option<super::schedule::DaySplit>> = p
+        .lanes
+        .par_iter()
+        .zip(&spend)
+        .map(|(pl, &x)| pl.days.as_ref().map(|d| super::schedule::split(d, x)))
+        .collect();
     for (i, (l, pl)) in req.lanes.iter().zip(&p.lanes).enumerate() {
         let x = spend[i];
         let day = x / h;
-        let split = pl.days.as_ref().map(|d| super::schedule::split(d, x));
+        let split = splits[i].take();
         let v = match &split {
             Some(sp) => sp.viewers.iter().sum(),
             None => h * l.value(day),

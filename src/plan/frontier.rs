@@ -39,15 +39,20 @@ pub fn frontier(
     budgets_cny: &[f64],
     goal: FrontierGoal,
 ) -> Vec<Result<Plan, PlanError>> {
+    let mut base = req.clone();
+    if goal == FrontierGoal::MostViewers {
+        base.metric = Metric::Viewers;
+        base.target = None;
+        base.room_targets.clear();
+    }
+    // Every budget cuts the same curves: once (a request that cannot be
+    // cut fails at each budget with its error).
+    base.budget_cny = budgets_cny.first().copied();
+    let _ = base.cache_segments();
     budgets_cny
         .par_iter()
         .map(|&budget| {
-            let mut r = req.clone();
-            if goal == FrontierGoal::MostViewers {
-                r.metric = Metric::Viewers;
-                r.target = None;
-                r.room_targets.clear();
-            }
+            let mut r = base.clone();
             r.budget_cny = Some(budget);
             solve(&r)
         })

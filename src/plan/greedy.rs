@@ -2,6 +2,8 @@
 //! budget, the segment LP is a fractional knapsack, filled greedily by
 //! marginal cost.
 
+use rayon::prelude::*;
+
 use super::input::{PlanError, SolverChoice};
 use super::output::SolverPath;
 use super::problem::{Duals, Goal, Outcome, Prepared, Sol};
@@ -65,7 +67,9 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
             fmt_num(b)
         )));
     }
-    items.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // A total order (lane and segment break ties), so the parallel sort
+    // gives the sequential one's order.
+    items.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut duals = Duals::default();
     let mut total_spend = base_spend;
     if goal.min_spend {

@@ -129,6 +129,11 @@ pub struct PlanRequest {
     /// `chart_data.json` keeps the goal and limits only).
     #[serde(skip)]
     pub days: Option<super::schedule::DaySpec>,
+    /// Lanes cut by an earlier solve of the same lanes, reused
+    /// ([`super::reuse`]; [`PlanRequest::cache_segments`]). Never
+    /// serialised, never part of the request's equality.
+    #[serde(skip)]
+    pub segment_cache: super::reuse::SegmentCache,
 }
 
 impl Default for PlanRequest {
@@ -145,6 +150,7 @@ impl Default for PlanRequest {
             solver: SolverChoice::Auto,
             lp_full_max_vars: 12_000,
             days: None,
+            segment_cache: Default::default(),
         }
     }
 }

@@ -44,6 +44,7 @@ pub mod input;
 mod lp;
 pub mod output;
 mod problem;
+pub mod reuse;
 pub mod risk;
 pub mod schedule;
 pub mod segments;

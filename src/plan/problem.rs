@@ -3,6 +3,7 @@
 //! ([`Goal`]) and a raw solution ([`Sol`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -22,13 +23,14 @@ pub(crate) struct PLane {
     pub(crate) weight: f64,
     /// Planned range end, CNY/day (before channel truncation).
     pub(crate) range_top_cny_per_day: f64,
-    /// Fine segments (daily axis), ending at `min(range top, single-lane max)`.
-    pub(crate) segs: Vec<Segment>,
+    /// Fine segments (daily axis), ending at `min(range top, single-lane max)`
+    /// (shared with the request's [`super::reuse::SegmentCache`]).
+    pub(crate) segs: Arc<[Segment]>,
     /// Mandatory horizon spend from a single-lane channel's min/locked.
     pub(crate) lo_cny: f64,
     /// Planned day by day: the day curves behind `segs` (which are then
     /// the merged day chords, see `schedule`).
-    pub(crate) days: Option<super::schedule::LaneDays>,
+    pub(crate) days: Option<Arc<super::schedule::LaneDays>>,
 }
 
 impl PLane {
@@ -77,59 +79,36 @@ pub(crate) struct Prepared<'a> {
 pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
     req.validate()?;
     let h = req.horizon_days;
-    let mut ch_index: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut channels: Vec<PChannel> = Vec::new();
+    let (channels, ch_ids) = channel_lanes(req);
     let mut room_index: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rooms: Vec<String> = Vec::new();
     let mut ids = Vec::with_capacity(req.lanes.len());
-    for (i, l) in req.lanes.iter().enumerate() {
-        let c = *ch_index.entry(l.channel.as_str()).or_insert_with(|| {
-            channels.push(PChannel {
-                name: l.channel.clone(),
-                lanes: Vec::new(),
-                lim: req.channels.get(&l.channel).cloned().unwrap_or_default(),
-            });
-            channels.len() - 1
-        });
-        channels[c].lanes.push(i);
+    for (l, &c) in req.lanes.iter().zip(&ch_ids) {
         let r = *room_index.entry(l.room.as_str()).or_insert_with(|| {
             rooms.push(l.room.clone());
             rooms.len() - 1
         });
         ids.push((c, r));
     }
+    let cached = req.segment_cache.cuts_for(req);
     let lanes: Vec<PLane> = req
         .lanes
         .par_iter()
         .zip(ids.par_iter())
         .enumerate()
         .map(|(i, (l, &(c, r)))| {
-            let ch = &channels[c];
-            if let Some(spec) = &req.days {
-                return day_lane(req, spec, i, ch, c, r);
-            }
-            let top =
-                planned_range_cny_per_day(&l.curve, l.history_max_spend_cny_per_day, &req.segments)
-                    .expect("validated");
-            let single = ch.lanes.len() == 1;
-            let (lo, end, breaks) = if single {
-                let lo = ch.min_cny() / h;
-                let hi = ch.max_cny() / h;
-                (lo, top.min(hi), vec![lo])
-            } else if ch.lim.excluded {
-                (0.0, 0.0, vec![])
-            } else {
-                (0.0, top.min(ch.max_cny() / h), vec![])
+            let cut = match cached {
+                Some(cuts) => cuts[i].clone(),
+                None => cut_lane(req, i, &channels[c]),
             };
-            let segs = lane_chords(l, end, &breaks, &req.segments);
             PLane {
                 channel: c,
                 room: r,
                 weight: req.weight(l),
-                range_top_cny_per_day: top,
-                segs,
-                lo_cny: lo * h,
-                days: None,
+                range_top_cny_per_day: cut.range_top_cny_per_day,
+                segs: cut.segs,
+                lo_cny: cut.lo_cny,
+                days: cut.days,
             }
         })
         .collect();
@@ -155,6 +134,80 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
     })
 }
 
+/// What cutting one lane gives (the parts of a [`PLane`] that depend on
+/// its curve, its channel's limits and its days, not on the goal or the
+/// lane's weight): what [`super::reuse`] keeps between solves.
+#[derive(Clone, Debug)]
+pub(crate) struct LaneCut {
+    range_top_cny_per_day: f64,
+    segs: Arc<[Segment]>,
+    lo_cny: f64,
+    days: Option<Arc<super::schedule::LaneDays>>,
+}
+
+/// Every lane of `req` cut (validated first), in input order.
+pub(crate) fn cut_lanes(req: &PlanRequest) -> Result<Vec<LaneCut>, PlanError> {
+    req.validate()?;
+    let (channels, ids) = channel_lanes(req);
+    Ok(req
+        .lanes
+        .par_iter()
+        .enumerate()
+        .map(|(i, _)| cut_lane(req, i, &channels[ids[i]]))
+        .collect())
+}
+
+/// Each channel with its lanes and limits, and each lane's channel index.
+fn channel_lanes(req: &PlanRequest) -> (Vec<PChannel>, Vec<usize>) {
+    let mut ch_index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut channels: Vec<PChannel> = Vec::new();
+    let ids = req
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let c = *ch_index.entry(l.channel.as_str()).or_insert_with(|| {
+                channels.push(PChannel {
+                    name: l.channel.clone(),
+                    lanes: Vec::new(),
+                    lim: req.channels.get(&l.channel).cloned().unwrap_or_default(),
+                });
+                channels.len() - 1
+            });
+            channels[c].lanes.push(i);
+            c
+        })
+        .collect();
+    (channels, ids)
+}
+
+/// Lane `i` of `req` (in channel `ch`) cut into chords.
+fn cut_lane(req: &PlanRequest, i: usize, ch: &PChannel) -> LaneCut {
+    let l = &req.lanes[i];
+    let h = req.horizon_days;
+    if let Some(spec) = &req.days {
+        return day_lane(req, spec, i, ch);
+    }
+    let top = planned_range_cny_per_day(&l.curve, l.history_max_spend_cny_per_day, &req.segments)
+        .expect("validated");
+    let single = ch.lanes.len() == 1;
+    let (lo, end, breaks) = if single {
+        let lo = ch.min_cny() / h;
+        let hi = ch.max_cny() / h;
+        (lo, top.min(hi), vec![lo])
+    } else if ch.lim.excluded {
+        (0.0, 0.0, vec![])
+    } else {
+        (0.0, top.min(ch.max_cny() / h), vec![])
+    };
+    LaneCut {
+        range_top_cny_per_day: top,
+        segs: lane_chords(l, end, &breaks, &req.segments).into(),
+        lo_cny: lo * h,
+        days: None,
+    }
+}
+
 /// A lane planned day by day: its day chords merged (`schedule`), the
 /// channel's horizon maximum ending the chain.
 fn day_lane(
@@ -162,9 +215,7 @@ fn day_lane(
     spec: &super::schedule::DaySpec,
     i: usize,
     ch: &PChannel,
-    c: usize,
-    r: usize,
-) -> PLane {
+) -> LaneCut {
     let l = &req.lanes[i];
     let h = req.horizon_days;
     let single = ch.lanes.len() == 1;
@@ -173,18 +224,15 @@ fn day_lane(
     let (segs, days) =
         super::schedule::lane_days(l, &spec.factors[i], daily, max_total, &req.segments);
     let top = segs.last().map_or(0.0, |s| s.end_cny_per_day);
-    PLane {
-        channel: c,
-        room: r,
-        weight: req.weight(l),
+    LaneCut {
         range_top_cny_per_day: top,
         lo_cny: if single {
             ch.min_cny().min(top * h)
         } else {
             0.0
         },
-        segs,
-        days: Some(days),
+        segs: segs.into(),
+        days: Some(Arc::new(days)),
     }
 }
 

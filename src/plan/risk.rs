@@ -590,6 +590,8 @@ pub fn assess(
     risks: &[LaneRisk],
     opts: &RiskOptions,
 ) -> Result<RiskSummary, PlanError> {
+    let cached = super::reuse::cached(req)?;
+    let req: &PlanRequest = &cached;
     let w = world(req, &spends(plan), risks, opts);
     let draws = draws_for(opts, w.active.len());
     let seed = seed_of(req, opts);
@@ -931,6 +933,9 @@ pub fn solve_at_confidence(
             "confidence {confidence} is not a probability in [0.5, 1)"
         )));
     }
+    // Every solve of the search cuts the same curves: once.
+    let cached = super::reuse::cached(req)?;
+    let req: &PlanRequest = &cached;
     let ev = solve(req)?;
     let w0 = world(req, &spends(&ev), risks, opts);
     let curse = optimizer_curse(req, &ev, risks, opts, seed_of(req, opts))?;

@@ -130,7 +130,11 @@ fn infeasible_plan(p: &Prepared, goal: &Goal) -> Result<Plan, PlanError> {
 /// Piecewise-linear segments of every lane as the solver sees them (daily
 /// axis), in input order. For inspection and charts.
 pub fn lane_segments(req: &PlanRequest) -> Result<Vec<Vec<Segment>>, PlanError> {
-    Ok(prepare(req)?.lanes.into_iter().map(|l| l.segs).collect())
+    Ok(prepare(req)?
+        .lanes
+        .into_iter()
+        .map(|l| l.segs.to_vec())
+        .collect())
 }
 
 /// Solves the segment LP: in full up to `lp_full_max_vars` segment

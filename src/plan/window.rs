@@ -22,7 +22,7 @@ fn room_greedy_thresholds(p: &Prepared, goal: &Goal) -> Option<Vec<f64>> {
     }
     let mut by_room: Vec<Vec<(f64, f64)>> = vec![Vec::new(); p.rooms.len()];
     for l in &p.lanes {
-        for s in &l.segs {
+        for s in l.segs.iter() {
             let m = s.viewers_per_cny * l.weight;
             if m > 0.0 {
                 by_room[l.room].push((m, s.width_cny_per_day() * p.h * m));
