@@ -26,7 +26,7 @@ pub(super) fn write_eml(
     if to.is_empty() {
         return Ok(None);
     }
-    let eml = pipeline::plan_eml(rendered, report, request, &s.sender(), &to)?;
+    let eml = pipeline::plan_eml(rendered, report, request, &s.sender(), &to, s.lang.value)?;
     write_atomic(&dir.join(email::PLAN_EML), &eml)?;
     Ok(Some(eml))
 }
