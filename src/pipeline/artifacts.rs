@@ -174,7 +174,12 @@ pub fn render(
     })
 }
 
-/// `plan.eml`: summary.txt as the body, the charts attached.
+/// The chart shown inside the HTML body of `plan.eml` (not attached again).
+pub const INLINE_CHART: &str = "summary.png";
+
+/// `plan.eml`: summary.txt as the text body, the same as HTML with
+/// summary.png inline, the other charts attached (see
+/// [`crate::report::email`]).
 pub fn plan_eml(
     rendered: &Rendered,
     report: &PlanReport,
@@ -182,18 +187,40 @@ pub fn plan_eml(
     from: &Mailbox,
     to: &[Mailbox],
 ) -> Result<Vec<u8>, Error> {
+    use crate::report::email_html::{InlineImage, html_body, png_size};
     let subject = email::subject_in(report, request, rendered.plan_start_day, rendered.lang);
+    let inline = rendered
+        .charts
+        .iter()
+        .find(|c| c.file_name == INLINE_CHART)
+        .map(|c| (c.file_name, c.png.as_slice()));
     let attachments: Vec<(&str, &[u8])> = rendered
         .charts
         .iter()
+        .filter(|c| c.file_name != INLINE_CHART)
         .map(|c| (c.file_name, c.png.as_slice()))
         .collect();
+    let cid = inline.map(|(name, _)| email::content_id(name));
+    let names: Vec<&str> = attachments.iter().map(|(n, _)| *n).collect();
+    let html = html_body(
+        &rendered.summary,
+        inline
+            .zip(cid.as_deref())
+            .map(|((_, png), content_id)| InlineImage {
+                content_id,
+                size: png_size(png),
+            }),
+        &names,
+        rendered.lang,
+    );
     Ok(email::plan_eml(&email::Email {
         from,
         to,
         subject: &subject,
         date_day: rendered.plan_start_day,
         body: &rendered.summary,
+        html: Some(&html),
+        inline,
         attachments: &attachments,
     })?)
 }

@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod curves_export;
 pub mod email;
+pub mod email_html;
 pub mod flagged_export;
 pub mod i18n;
 pub mod plan_export;

@@ -13,6 +13,7 @@ mod beyond;
 mod bot_lanes;
 mod charts;
 mod cli;
+mod email_html;
 mod fit;
 mod lang;
 mod partitioned;
