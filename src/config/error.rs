@@ -87,6 +87,24 @@ pub enum ConfigError {
     BadConfidence { given: String },
     #[error("{origin}: `{given}` is not a period")]
     BadPeriod { origin: String, given: String },
+    #[error("{origin}: {message}")]
+    BadMaxChange { origin: String, message: String },
+    #[error("config `{}`, `[{section}]`: {message}", path.display())]
+    BadGroup {
+        path: PathBuf,
+        section: String,
+        message: String,
+    },
+    #[error("config `{}`, line {line}, column {column}: `[{section}]` names {kind} `{name}`, which the data does not have", path.display())]
+    UnknownGroupMember {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        section: String,
+        kind: &'static str,
+        name: String,
+        known: String,
+    },
     #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
     HorizonNotWholePeriods {
         days: usize,
@@ -150,6 +168,15 @@ impl ConfigError {
             }
             ConfigError::BadConfidence { .. } => {
                 "write e.g. --confidence 0.9 (the cheapest plan meeting the target with 90 % probability), or `[plan] confidence = 0.9`".into()
+            }
+            ConfigError::BadMaxChange { .. } => {
+                "write e.g. --max-change 30% (each lane within ±30 % of its spend over the last horizon), or `[plan] max_change = \"30%\"`".into()
+            }
+            ConfigError::BadGroup { .. } => {
+                "a group's min_spend_cny and max_spend_cny are CNY ≥ 0 over the horizon (min ≤ max), max_share a share from 0 to 1, and it lists at least one member".into()
+            }
+            ConfigError::UnknownGroupMember { kind, known, .. } => {
+                format!("check the spelling; the {kind}s of the data are: {known}")
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()

@@ -5,6 +5,7 @@ pub mod charts;
 pub mod curves_export;
 pub mod email;
 pub mod flagged_export;
+pub mod limits_text;
 pub mod plan_export;
 pub mod risk_text;
 pub mod run_files;

@@ -103,6 +103,14 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
             "One more CNY would buy {sp:.3} {unit} (the budget's shadow price).\n"
         ));
     }
+    let costs = crate::plan::limit_costs(p);
+    let limit_lines = super::limits_text::lines(p, &costs, &days, 5);
+    if !limit_lines.is_empty() {
+        s.push_str("\nWhat the limits cost:\n");
+        for line in limit_lines {
+            s.push_str(&format!("- {line}\n"));
+        }
+    }
     if let Some((headline, _)) = cx.backtest.split_first() {
         s.push_str(&format!("Backtest: {headline}\n"));
     }
