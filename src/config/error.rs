@@ -6,6 +6,23 @@ use thiserror::Error;
 
 use crate::load::Field;
 
+/// A group member the data does not have, and where it is written.
+#[derive(Debug)]
+pub struct GroupMember {
+    /// Line in the config file, 1-based.
+    pub line: usize,
+    /// Column, 1-based.
+    pub column: usize,
+    /// `groups.NAME` or `room_groups.NAME`.
+    pub section: String,
+    /// `channel` or `room`.
+    pub kind: &'static str,
+    /// The name as written.
+    pub name: String,
+    /// The names the data has, comma-separated.
+    pub known: String,
+}
+
 /// Why the config could not be used.
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -95,16 +112,8 @@ pub enum ConfigError {
         section: String,
         message: String,
     },
-    #[error("config `{}`, line {line}, column {column}: `[{section}]` names {kind} `{name}`, which the data does not have", path.display())]
-    UnknownGroupMember {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        section: String,
-        kind: &'static str,
-        name: String,
-        known: String,
-    },
+    #[error("config `{}`, line {}, column {}: `[{}]` names {} `{}`, which the data does not have", path.display(), m.line, m.column, m.section, m.kind, m.name)]
+    UnknownGroupMember { path: PathBuf, m: Box<GroupMember> },
     #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
     HorizonNotWholePeriods {
         days: usize,
@@ -175,8 +184,8 @@ impl ConfigError {
             ConfigError::BadGroup { .. } => {
                 "a group's min_spend_cny and max_spend_cny are CNY ≥ 0 over the horizon (min ≤ max), max_share a share from 0 to 1, and it lists at least one member".into()
             }
-            ConfigError::UnknownGroupMember { kind, known, .. } => {
-                format!("check the spelling; the {kind}s of the data are: {known}")
+            ConfigError::UnknownGroupMember { m, .. } => {
+                format!("check the spelling; the {}s of the data are: {}", m.kind, m.known)
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()

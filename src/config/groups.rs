@@ -177,12 +177,14 @@ impl GroupSettings {
             .unwrap_or((0, 0));
         ConfigError::UnknownGroupMember {
             path: self.positions.path.clone(),
-            line,
-            column,
-            section: section.to_string(),
-            kind,
-            name: name.to_string(),
-            known: known.join(", "),
+            m: Box::new(super::error::GroupMember {
+                line,
+                column,
+                section: section.to_string(),
+                kind,
+                name: name.to_string(),
+                known: known.join(", "),
+            }),
         }
     }
 }

@@ -17,7 +17,7 @@ mod settings;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use error::ConfigError;
+pub use error::{ConfigError, GroupMember};
 pub use file::{
     AmountValue, ChannelConfig, DataConfig, DataEntry, EmailConfig, FileConfig, FitConfig,
     HalfLifeValue, PlanConfig, RunConfig, read_file_config,

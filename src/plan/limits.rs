@@ -88,7 +88,14 @@ fn shape(limit: &Limit) -> Option<(f64, Option<bool>, bool)> {
 /// gain first (ties in the plan's order). A share's dual is per whole
 /// share: the LP row `spend − share × total ≤ 0` moves by `total` per
 /// unit of share.
+///
+/// An infeasible plan has none: it is the cheapest plan reaching the most
+/// reachable, where the target's dual is near vertical and moving a limit
+/// would first make the request feasible (see the relaxation instead).
 pub fn limit_costs(plan: &Plan) -> Vec<LimitCost> {
+    if plan.status == PlanStatus::Infeasible {
+        return Vec::new();
+    }
     let min_mode = plan.mode == PlanMode::MinSpend;
     let total = plan.totals.spend_cny;
     let mut out: Vec<LimitCost> = plan

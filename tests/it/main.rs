@@ -14,6 +14,7 @@ mod bot_lanes;
 mod charts;
 mod cli;
 mod fit;
+mod groups;
 mod partitioned;
 mod plan;
 mod real_exports;
