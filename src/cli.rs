@@ -454,6 +454,16 @@ pub struct ScenarioArgs {
     /// viewers reached with probability P. Overrides `[plan] confidence`.
     #[arg(long, value_name = "P")]
     pub confidence: Option<f64>,
+    /// Stability guardrail: keep each lane's spend within this change of
+    /// its spend over the last horizon of history, e.g. `30%` (lanes that
+    /// spent nothing then are new and not bounded). Overrides `[plan]
+    /// max_change`.
+    #[arg(long, value_name = "CHANGE")]
+    pub max_change: Option<String>,
+    /// What the guardrail bounds: `lane` (each room × channel, default) or
+    /// `channel` (each channel's total). Overrides `[plan] max_change_scope`.
+    #[arg(long, value_name = "SCOPE")]
+    pub max_change_scope: Option<crate::plan::ChangeScope>,
     /// Leave a channel out of the plan. Repeatable.
     #[arg(long, value_name = "CHANNEL")]
     pub exclude: Vec<String>,

@@ -31,6 +31,7 @@ fn plan_settings(s: &Settings, room_targets: BTreeMap<String, f64>) -> PlanSetti
         max_extrapolation: s.max_extrapolation.value,
         confidence: s.confidence.value,
         daily: s.daily_limits(),
+        groups: s.groups.clone(),
     }
 }
 
@@ -197,7 +198,18 @@ pub(super) fn plan_cmd(
             requested: inf.requested,
             reachable: inf.max_reachable,
             unit: report.plan.metric.unit(),
-            limiting: summarise_list(&inf.limiting.iter().map(describe).collect::<Vec<_>>(), 5),
+            limiting: {
+                let mut words =
+                    summarise_list(&inf.limiting.iter().map(describe).collect::<Vec<_>>(), 5);
+                if let Some(rel) = &inf.relaxation {
+                    for line in
+                        crate::report::limits_text::relaxation_sentences(rel, report.plan.metric)
+                    {
+                        words.push_str(&format!(". {line}"));
+                    }
+                }
+                words
+            },
         }),
         None => Ok(()),
     }

@@ -6,6 +6,23 @@ use thiserror::Error;
 
 use crate::load::Field;
 
+/// A group member the data does not have, and where it is written.
+#[derive(Debug)]
+pub struct GroupMember {
+    /// Line in the config file, 1-based.
+    pub line: usize,
+    /// Column, 1-based.
+    pub column: usize,
+    /// `groups.NAME` or `room_groups.NAME`.
+    pub section: String,
+    /// `channel` or `room`.
+    pub kind: &'static str,
+    /// The name as written.
+    pub name: String,
+    /// The names the data has, comma-separated.
+    pub known: String,
+}
+
 /// Why the config could not be used.
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -87,6 +104,16 @@ pub enum ConfigError {
     BadConfidence { given: String },
     #[error("{origin}: `{given}` is not a period")]
     BadPeriod { origin: String, given: String },
+    #[error("{origin}: {message}")]
+    BadMaxChange { origin: String, message: String },
+    #[error("config `{}`, `[{section}]`: {message}", path.display())]
+    BadGroup {
+        path: PathBuf,
+        section: String,
+        message: String,
+    },
+    #[error("config `{}`, line {}, column {}: `[{}]` names {} `{}`, which the data does not have", path.display(), m.line, m.column, m.section, m.kind, m.name)]
+    UnknownGroupMember { path: PathBuf, m: Box<GroupMember> },
     #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
     HorizonNotWholePeriods {
         days: usize,
@@ -150,6 +177,15 @@ impl ConfigError {
             }
             ConfigError::BadConfidence { .. } => {
                 "write e.g. --confidence 0.9 (the cheapest plan meeting the target with 90 % probability), or `[plan] confidence = 0.9`".into()
+            }
+            ConfigError::BadMaxChange { .. } => {
+                "write e.g. --max-change 30% (each lane within ±30 % of its spend over the last horizon), or `[plan] max_change = \"30%\"`".into()
+            }
+            ConfigError::BadGroup { .. } => {
+                "a group's min_spend_cny and max_spend_cny are CNY ≥ 0 over the horizon (min ≤ max), max_share a share from 0 to 1, and it lists at least one member".into()
+            }
+            ConfigError::UnknownGroupMember { m, .. } => {
+                format!("check the spelling; the {}s of the data are: {}", m.kind, m.known)
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()

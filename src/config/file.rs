@@ -41,6 +41,15 @@ pub struct FileConfig {
     /// The standing request of `plan` and `run` (`[plan]`).
     #[serde(default)]
     pub plan: PlanConfig,
+    /// Channel groups with limits on their summed spend (`[groups.NAME]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, super::groups::GroupConfig>,
+    /// Room groups with a budget and minimum (`[room_groups.NAME]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub room_groups: BTreeMap<String, super::groups::RoomGroupConfig>,
+    /// Where each group member is written (filled when read).
+    #[serde(skip)]
+    pub member_positions: super::groups::MemberPositions,
     /// The planning email (`[email]`).
     #[serde(default)]
     pub email: EmailConfig,
@@ -186,6 +195,13 @@ pub struct PlanConfig {
     /// Plan for this probability of meeting the target, `0.5 ≤ P < 1`
     /// (budget mode: of reaching the metric).
     pub confidence: Option<f64>,
+    /// Stability guardrail: each lane within this change of its spend over
+    /// the last horizon, `"30%"` or 0.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_change: Option<super::groups::ChangeValue>,
+    /// What the guardrail bounds: `"lane"` (default) or `"channel"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_change_scope: Option<crate::plan::ChangeScope>,
 }
 
 /// An amount in the config file: a number or text such as `"80万"`.
@@ -341,6 +357,10 @@ pub struct ChannelConfig {
     /// CNY (a console's daily minimum).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_daily_spend_cny: Option<f64>,
+    /// The guardrail's change for this channel (overrides `[plan]
+    /// max_change`; alone it bounds only this channel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_change: Option<super::groups::ChangeValue>,
 }
 
 impl ChannelConfig {
@@ -395,6 +415,8 @@ pub fn read_file_config(
             DataEntry::Table(t)
         }
     });
+    cfg.member_positions =
+        super::groups::MemberPositions::of(&path, &text, &cfg.groups, &cfg.room_groups);
     cfg.out_root = cfg.out_root.map(|d| base.join(d));
     cfg.store = cfg.store.map(|d| base.join(d));
     Ok((cfg, Some(path)))

@@ -141,6 +141,20 @@ impl<'a> Flags<'a> {
             .map(|v| ("--max-extrapolation", v))
     }
 
+    /// `--max-change`.
+    pub fn max_change(&self) -> Given<String> {
+        self.scenario
+            .and_then(|s| s.max_change.clone())
+            .map(|v| ("--max-change", v))
+    }
+
+    /// `--max-change-scope`.
+    pub fn max_change_scope(&self) -> Given<crate::plan::ChangeScope> {
+        self.scenario
+            .and_then(|s| s.max_change_scope)
+            .map(|v| ("--max-change-scope", v))
+    }
+
     /// `--confidence`.
     pub fn confidence(&self) -> Given<f64> {
         self.scenario

@@ -10,13 +10,14 @@
 mod error;
 mod file;
 mod flags;
+pub mod groups;
 mod inputs;
 mod settings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use error::ConfigError;
+pub use error::{ConfigError, GroupMember};
 pub use file::{
     AmountValue, ChannelConfig, DataConfig, DataEntry, EmailConfig, FileConfig, FitConfig,
     HalfLifeValue, PlanConfig, RunConfig, read_file_config,
@@ -80,6 +81,7 @@ impl Settings {
         let horizon_days = l.horizon_days()?;
         let max_extrapolation = l.max_extrapolation()?;
         let confidence = l.confidence()?;
+        let groups = l.group_settings()?;
         let excluded = l.excluded();
         let channel_limits = l.channel_limits();
         let cost_scale = l.cost_scale()?;
@@ -108,6 +110,7 @@ impl Settings {
             excluded,
             cost_scale,
             channel_limits,
+            groups,
             email_to: email.to,
             email_from: email.from,
             smtp: email.smtp,
@@ -296,6 +299,123 @@ impl Layers<'_> {
             });
         }
         Ok(c)
+    }
+
+    /// Groups and the guardrail: the file's groups (numbers checked), the
+    /// guardrail from `--max-change` / `[plan] max_change` and `[channels.X]
+    /// max_change`.
+    fn group_settings(&self) -> Result<groups::GroupSettings, ConfigError> {
+        let path = self.shown.to_path_buf();
+        let bad = |section: String, message: String| ConfigError::BadGroup {
+            path: path.clone(),
+            section,
+            message,
+        };
+        let check = |section: String,
+                     n: usize,
+                     min: Option<f64>,
+                     max: Option<f64>,
+                     share: Option<f64>|
+         -> Result<(), ConfigError> {
+            if n == 0 {
+                return Err(bad(section, "lists no members".into()));
+            }
+            for (key, v) in [("min_spend_cny", min), ("max_spend_cny", max)] {
+                if let Some(v) = v
+                    && !(v.is_finite() && v >= 0.0)
+                {
+                    return Err(bad(section, format!("`{key}` {v} is not an amount ≥ 0")));
+                }
+            }
+            if let (Some(a), Some(b)) = (min, max)
+                && a > b
+            {
+                return Err(bad(
+                    section,
+                    format!("`min_spend_cny` {a} is above `max_spend_cny` {b}"),
+                ));
+            }
+            if let Some(s) = share
+                && !(s.is_finite() && (0.0..=1.0).contains(&s))
+            {
+                return Err(bad(section, format!("`max_share` {s} is not in [0, 1]")));
+            }
+            Ok(())
+        };
+        for (n, g) in &self.file.groups {
+            check(
+                format!("groups.{n}"),
+                g.channels.len(),
+                g.min_spend_cny,
+                g.max_spend_cny,
+                g.max_share,
+            )?;
+        }
+        for (n, g) in &self.file.room_groups {
+            check(
+                format!("room_groups.{n}"),
+                g.rooms.len(),
+                g.min_spend_cny,
+                g.max_spend_cny,
+                None,
+            )?;
+        }
+        let (plan_groups, plan_room_groups) =
+            groups::plan_groups(&self.file.groups, &self.file.room_groups);
+        let origin = format!("config `{}`, `[plan] max_change`", self.shown.display());
+        let file_change = self
+            .file
+            .plan
+            .max_change
+            .as_ref()
+            .map(|v| groups::change_of(v, &origin))
+            .transpose()?;
+        let change =
+            match self.flags.max_change() {
+                Some((flag, text)) => Some(groups::parse_change(&text).map_err(|message| {
+                    ConfigError::BadMaxChange {
+                        origin: format!("`{flag}`"),
+                        message,
+                    }
+                })?),
+                None => file_change,
+            };
+        let mut per_channel = BTreeMap::new();
+        for (name, c) in &self.file.channels {
+            if let Some(v) = &c.max_change {
+                let origin = format!(
+                    "config `{}`, `[channels.{name}] max_change`",
+                    self.shown.display()
+                );
+                per_channel.insert(name.clone(), groups::change_of(v, &origin)?);
+            }
+        }
+        let scope = self
+            .flags
+            .max_change_scope()
+            .map(|(_, s)| s)
+            .or(self.file.plan.max_change_scope)
+            .unwrap_or_default();
+        // Only `[channels.X] max_change`: those channels alone are bounded.
+        let guardrail = match change {
+            Some(m) => Some(groups::GuardrailSettings {
+                max_change: m,
+                scope,
+                channels: per_channel,
+            }),
+            None if !per_channel.is_empty() => Some(groups::GuardrailSettings {
+                max_change: f64::INFINITY,
+                scope,
+                channels: per_channel,
+            }),
+            None => None,
+        };
+        Ok(groups::GroupSettings {
+            groups: plan_groups,
+            room_groups: plan_room_groups,
+            guardrail,
+            positions: self.file.member_positions.clone(),
+        })
     }
 
     /// Channels left out: `excluded = true` in the file, `--exclude`.

@@ -172,6 +172,9 @@ pub struct Settings {
     pub cost_scale: BTreeMap<String, Setting<f64>>,
     /// Spend limits per channel from the file.
     pub channel_limits: BTreeMap<String, Setting<ChannelConfig>>,
+    /// Channel groups, room groups and the stability guardrail.
+    #[serde(skip)]
+    pub groups: super::groups::GroupSettings,
     /// Recipients of plan.eml (none: no email).
     pub email_to: Setting<Vec<String>>,
     /// Sender of plan.eml.

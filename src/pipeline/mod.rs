@@ -16,6 +16,7 @@
 mod artifacts;
 pub mod coverage;
 mod fitted;
+mod groups;
 mod history;
 mod planner;
 mod risk;

@@ -35,6 +35,8 @@ pub struct PlanSettings {
     pub confidence: Option<f64>,
     /// Per-day limits per channel (`max_daily_spend_cny`, …).
     pub daily: BTreeMap<String, DailyLimits>,
+    /// Channel groups, room groups and the guardrail (issue 15 §3).
+    pub groups: crate::config::groups::GroupSettings,
 }
 
 /// Fitted lanes ready to solve.
@@ -59,6 +61,8 @@ pub struct Planner<'f> {
     /// The lanes cut once, for every request of this planner (see
     /// `plan::reuse`); filled by the first request.
     cuts: std::sync::OnceLock<crate::plan::reuse::SegmentCache>,
+    /// Groups and guardrail, members checked against the lanes.
+    groups: crate::config::groups::GroupSettings,
 }
 
 impl<'f> Planner<'f> {
@@ -86,6 +90,7 @@ impl<'f> Planner<'f> {
             max_extrapolation,
             confidence,
             mut daily,
+            groups,
         } = settings;
         let series = &fitted.series;
         let histories = lane_histories(&series.set, horizon_days);
@@ -149,6 +154,7 @@ impl<'f> Planner<'f> {
             }
             known
         });
+        let groups = super::groups::check_groups(groups, &series.set, &prepared, messages)?;
         let start_day = series.set.last_covered_day().map_or(0, |d| d + 1);
         let days = crate::plan::schedule::day_spec(
             &prepared,
@@ -174,6 +180,7 @@ impl<'f> Planner<'f> {
             days,
             start_day,
             cuts: std::sync::OnceLock::new(),
+            groups,
         })
     }
 
@@ -229,6 +236,23 @@ impl<'f> Planner<'f> {
                 ..crate::plan::SegmentOptions::default()
             },
             days: self.days.clone(),
+            groups: self.groups.groups.clone(),
+            room_groups: self.groups.room_groups.clone(),
+            guardrail: self
+                .groups
+                .guardrail
+                .as_ref()
+                .map(|g| crate::plan::Guardrail {
+                    max_change: g.max_change,
+                    scope: g.scope,
+                    channels: g.channels.clone(),
+                    last_spend_cny: self
+                        .prepared
+                        .source
+                        .iter()
+                        .map(|&i| self.histories[i].last_spend_cny)
+                        .collect(),
+                }),
             ..PlanRequest::default()
         }
     }
@@ -257,7 +281,12 @@ impl<'f> Planner<'f> {
                 crate::plan::schedule::even_request(&req).map(|e| crate::plan::solve(&e))
             },
         );
-        let (plan, risk) = solved?;
+        let (mut plan, risk) = solved?;
+        // What the guardrail costs: the same request without it (for the
+        // expected-value plan; at a confidence level the plan's curves differ).
+        if self.confidence.is_none() {
+            plan.guardrail = crate::plan::guardrail_cost(&req, &plan)?;
+        }
         let mut r = self.dress(plan);
         r.risk = Some(risk);
         if let Some(Ok(e)) = even {

@@ -264,6 +264,17 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
             ));
         }
     }
+    binding.extend(super::groups::binding(
+        &p.extra_rows,
+        &sol.duals.extra,
+        &spend,
+        total_spend,
+        &p.channels,
+        &super::groups::LaneNames {
+            req,
+            several_rooms: multi_room,
+        },
+    ));
     let viewers: f64 = lanes.iter().map(|l| l.viewers).sum();
     let totals = Totals {
         spend_cny: total_spend,
@@ -295,6 +306,7 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         infeasibility: None,
         solver: sol.path,
         segments_total: p.lanes.iter().map(|l| l.segs.len()).sum(),
+        guardrail: None,
     }
 }
 

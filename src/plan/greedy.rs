@@ -13,6 +13,7 @@ use crate::report::table::fmt_num;
 pub(crate) fn greedy_eligible(p: &Prepared) -> bool {
     p.req.solver == SolverChoice::Auto
         && p.req.room_targets.is_empty()
+        && p.extra_rows.is_empty()
         && p.channels
             .iter()
             .all(|c| c.lim.max_share.is_none_or(|s| s >= 1.0))

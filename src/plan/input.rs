@@ -134,6 +134,15 @@ pub struct PlanRequest {
     /// serialised, never part of the request's equality.
     #[serde(skip)]
     pub segment_cache: super::reuse::SegmentCache,
+    /// Channel groups (`[groups.NAME]`), keyed by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, super::groups::ChannelGroup>,
+    /// Room groups (`[room_groups.NAME]`), keyed by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub room_groups: BTreeMap<String, super::groups::RoomGroup>,
+    /// The stability guardrail (`--max-change`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardrail: Option<super::groups::Guardrail>,
 }
 
 impl Default for PlanRequest {
@@ -151,6 +160,9 @@ impl Default for PlanRequest {
             lp_full_max_vars: 12_000,
             days: None,
             segment_cache: Default::default(),
+            groups: BTreeMap::new(),
+            room_groups: BTreeMap::new(),
+            guardrail: None,
         }
     }
 }
@@ -462,6 +474,7 @@ impl PlanRequest {
         if let Some(days) = &self.days {
             days.validate(self)?;
         }
+        super::groups::validate(self)?;
         if self.target.is_none() && self.room_targets.is_empty() && self.budget_cny.is_none() {
             return Err(PlanError::BadRequest(
                 "nothing to plan for: give a target, room targets or a budget".into(),

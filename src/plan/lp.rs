@@ -14,22 +14,22 @@ use super::problem::{Duals, Goal, Outcome, Prepared, Sol};
 
 /// One LP column: a block of consecutive fine segments of a lane.
 #[derive(Clone, Copy, Debug)]
-struct Col {
-    var: Variable,
-    width_cny: f64,
-    viewers_per_cny: f64,
+pub(super) struct Col {
+    pub(super) var: Variable,
+    pub(super) width_cny: f64,
+    pub(super) viewers_per_cny: f64,
 }
 
 /// The planning LP in good_lp's house style: expressions accumulated per
 /// row, constraints added from them, duals read back.
 pub(crate) struct SpendLp {
-    vars: ProblemVariables,
-    total_spend: Expression,
-    total_metric: Expression,
-    channel_spend: Vec<Expression>,
-    room_metric: Vec<Expression>,
-    cols: Vec<Vec<Col>>,
-    overflow: Vec<Option<Variable>>,
+    pub(super) vars: ProblemVariables,
+    pub(super) total_spend: Expression,
+    pub(super) total_metric: Expression,
+    pub(super) channel_spend: Vec<Expression>,
+    pub(super) room_metric: Vec<Expression>,
+    pub(super) cols: Vec<Vec<Col>>,
+    pub(super) overflow: Vec<Option<Variable>>,
 }
 
 impl SpendLp {
@@ -164,6 +164,11 @@ impl SpendLp {
                 share_rows[c] = Some(add(row.leq(0.0)));
             }
         }
+        let extra_refs: Vec<ConstraintReference> = p
+            .extra_rows
+            .iter()
+            .map(|r| add(row_constraint(r, &cols, &overflow, &total_spend)))
+            .collect();
         let mut sol = match model.solve() {
             Ok(s) => s,
             Err(ResolutionError::Infeasible) => return Ok(Outcome::Infeasible),
@@ -191,6 +196,7 @@ impl SpendLp {
             ch_min: min_rows.into_iter().map(get).collect(),
             ch_max: max_rows.into_iter().map(get).collect(),
             ch_share: share_rows.into_iter().map(get).collect(),
+            extra: extra_refs.into_iter().map(|r| dual.dual(r)).collect(),
         };
         let threshold = thresholds(p, goal, &duals);
         Ok(Outcome::Solved(Box::new(Sol {
@@ -218,12 +224,15 @@ fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
         .enumerate()
         .map(|(c, ch)| ch.lim.max_share.unwrap_or(0.0) * at(&d.ch_share, c))
         .sum();
+    let extra = super::groups::spend_duals(&p.extra_rows, &d.extra, p.lanes.len());
     p.lanes
         .iter()
-        .map(|l| {
+        .zip(extra)
+        .map(|(l, extra)| {
             let c = l.channel;
             let spend_duals =
-                z(d.budget) + at(&d.ch_min, c) + at(&d.ch_max, c) + at(&d.ch_share, c) - share_all;
+                z(d.budget) + at(&d.ch_min, c) + at(&d.ch_max, c) + at(&d.ch_share, c) - share_all
+                    + extra;
             let u_room = at(&d.rooms, l.room);
             let (alpha, beta) = if goal.min_spend {
                 (1.0 - spend_duals, l.weight * (z(d.target) + u_room))
@@ -246,6 +255,41 @@ fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// One row of the groups or the guardrail over the LP's columns.
+pub(super) fn row_constraint(
+    r: &super::groups::Row,
+    cols: &[Vec<Col>],
+    overflow: &[Option<Variable>],
+    total_spend: &Expression,
+) -> Constraint {
+    let e = row_expr(r, cols, overflow, total_spend);
+    if r.upper { e.leq(r.rhs) } else { e.geq(r.rhs) }
+}
+
+/// The left side of one row of the groups or the guardrail.
+pub(super) fn row_expr(
+    r: &super::groups::Row,
+    cols: &[Vec<Col>],
+    overflow: &[Option<Variable>],
+    total_spend: &Expression,
+) -> Expression {
+    let mut e = Expression::with_capacity(r.lanes.iter().map(|&(l, _)| cols[l].len()).sum());
+    for &(l, c) in &r.lanes {
+        for col in &cols[l] {
+            e.add_mul(c, col.var);
+        }
+    }
+    for &c in &r.overflow {
+        if let Some(v) = overflow[c] {
+            e.add_mul(1.0, v);
+        }
+    }
+    if r.total != 0.0 {
+        e += r.total * total_spend.clone();
+    }
+    e
 }
 
 pub(crate) fn full_blocks(p: &Prepared) -> Vec<Vec<(usize, usize)>> {

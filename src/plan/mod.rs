@@ -40,11 +40,14 @@ mod assemble;
 pub mod beyond;
 pub mod frontier;
 mod greedy;
+pub mod groups;
 pub mod input;
+pub mod limits;
 mod lp;
 pub mod output;
 mod problem;
 pub mod reuse;
+pub mod relax;
 pub mod risk;
 pub mod schedule;
 pub mod segments;
@@ -53,14 +56,19 @@ pub mod stage;
 mod window;
 
 #[cfg(test)]
+mod groups_tests;
+#[cfg(test)]
 mod tests;
 
 pub use frontier::{FrontierGoal, frontier};
+pub use groups::{ChangeScope, ChannelGroup, Guardrail, RoomGroup};
 pub use input::{ChannelLimits, Lane, Metric, PlanError, PlanRequest, SolverChoice};
+pub use limits::{GuardrailCost, LimitCost, guardrail_cost, limit_costs};
 pub use output::{
     BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LaneName, LanePlan, Limit, Plan,
     PlanMode, PlanStatus, RoomResult, SolverPath, Totals,
 };
+pub use relax::{Relax, Relaxation};
 pub use segments::{
     DEFAULT_MAX_EXTRAPOLATION, Segment, SegmentOptions, planned_range_cny_per_day, segment_curve,
 };

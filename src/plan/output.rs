@@ -145,6 +145,20 @@ pub enum ConstraintKind {
     SupportLimit,
     /// A lane at its channel's `max_daily_spend_cny` on some day.
     DailyMax,
+    /// A channel group's maximum spend.
+    GroupMax,
+    /// A channel group's minimum spend.
+    GroupMin,
+    /// A channel group's max share of total spend.
+    GroupShare,
+    /// A room group's budget (maximum spend).
+    RoomGroupMax,
+    /// A room group's minimum spend.
+    RoomGroupMin,
+    /// A lane at the stability guardrail (`--max-change`).
+    Guardrail,
+    /// A channel at the stability guardrail (`--max-change-scope channel`).
+    ChannelGuardrail,
 }
 
 /// A lane named in a [`Limit`].
@@ -241,6 +255,67 @@ pub enum Limit {
         /// `max_daily_spend_cny`, CNY/day.
         max_daily_cny: f64,
     },
+    /// A channel group at its maximum spend.
+    GroupMax {
+        /// Group name.
+        group: String,
+        /// Maximum, CNY over the horizon.
+        max_cny: f64,
+    },
+    /// A channel group at its minimum spend.
+    GroupMin {
+        /// Group name.
+        group: String,
+        /// Minimum, CNY over the horizon.
+        min_cny: f64,
+    },
+    /// A channel group at its maximum share of total spend.
+    GroupShare {
+        /// Group name.
+        group: String,
+        /// Share, in `[0, 1)`.
+        max_share: f64,
+    },
+    /// A room group at its budget.
+    RoomGroupMax {
+        /// Group name.
+        group: String,
+        /// Budget, CNY over the horizon.
+        max_cny: f64,
+    },
+    /// A room group at its minimum spend.
+    RoomGroupMin {
+        /// Group name.
+        group: String,
+        /// Minimum, CNY over the horizon.
+        min_cny: f64,
+    },
+    /// A lane at the stability guardrail.
+    Guardrail {
+        /// Lane.
+        lane: LaneName,
+        /// Its spend over the last horizon of history, CNY.
+        last_cny: f64,
+        /// Largest relative change.
+        max_change: f64,
+        /// At the top (`true`) or bottom of its band.
+        up: bool,
+        /// The bound, CNY over the horizon.
+        bound_cny: f64,
+    },
+    /// A channel at the stability guardrail.
+    ChannelGuardrail {
+        /// Channel.
+        channel: String,
+        /// Its spend over the last horizon of history, CNY.
+        last_cny: f64,
+        /// Largest relative change.
+        max_change: f64,
+        /// At the top (`true`) or bottom of its band.
+        up: bool,
+        /// The bound, CNY over the horizon.
+        bound_cny: f64,
+    },
     /// Read back from a `plan.json`, which keeps only the words (never
     /// produced by the solver).
     Written(String),
@@ -261,6 +336,13 @@ impl Limit {
             Limit::SupportLimit { .. } => ConstraintKind::SupportLimit,
             Limit::RangeEnd { .. } => ConstraintKind::RangeEnd,
             Limit::DailyMax { .. } => ConstraintKind::DailyMax,
+            Limit::GroupMax { .. } => ConstraintKind::GroupMax,
+            Limit::GroupMin { .. } => ConstraintKind::GroupMin,
+            Limit::GroupShare { .. } => ConstraintKind::GroupShare,
+            Limit::RoomGroupMax { .. } => ConstraintKind::RoomGroupMax,
+            Limit::RoomGroupMin { .. } => ConstraintKind::RoomGroupMin,
+            Limit::Guardrail { .. } => ConstraintKind::Guardrail,
+            Limit::ChannelGuardrail { .. } => ConstraintKind::ChannelGuardrail,
             Limit::Written(_) => return None,
         })
     }
@@ -297,7 +379,16 @@ impl BindingConstraint {
     /// its kind, channel and room read from it.
     pub fn new(limit: Limit, shadow_price: Option<f64>) -> Self {
         let (channel, room) = match &limit {
-            Limit::Target { .. } | Limit::Budget { .. } | Limit::Written(_) => (None, None),
+            Limit::Target { .. }
+            | Limit::Budget { .. }
+            | Limit::Written(_)
+            | Limit::GroupMax { .. }
+            | Limit::GroupMin { .. }
+            | Limit::GroupShare { .. }
+            | Limit::RoomGroupMax { .. }
+            | Limit::RoomGroupMin { .. } => (None, None),
+            Limit::ChannelGuardrail { channel, .. } => (Some(channel.clone()), None),
+            Limit::Guardrail { lane, .. } => (Some(lane.channel.clone()), Some(lane.room.clone())),
             Limit::RoomTarget { room, .. } => (None, Some(room.clone())),
             Limit::ChannelLocked { channel, .. }
             | Limit::ChannelMin { channel, .. }
@@ -348,6 +439,10 @@ pub struct Infeasibility {
     pub shortfall: f64,
     /// Limits that stop more (binding in the max-reach plan).
     pub limiting: Vec<Limit>,
+    /// The smallest relaxation of the limits that makes the request
+    /// feasible ([`super::relax`]), if the LP found one.
+    #[serde(default)]
+    pub relaxation: Option<super::relax::Relaxation>,
 }
 
 /// A complete plan. Serialised by `report::plan_export` (limits in words);
@@ -380,4 +475,8 @@ pub struct Plan {
     pub solver: SolverPath,
     /// Number of segment variables (full segmentation).
     pub segments_total: usize,
+    /// What the stability guardrail costs against the plan without it
+    /// (set by [`super::limits::guardrail_cost`]).
+    #[serde(default)]
+    pub guardrail: Option<super::limits::GuardrailCost>,
 }

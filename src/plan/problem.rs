@@ -74,6 +74,8 @@ pub(crate) struct Prepared<'a> {
     pub(crate) room_target: Vec<Option<f64>>,
     /// Channel-level spend beyond all its lanes' segments forced by min/locked, CNY.
     pub(crate) overflow_cny: Vec<f64>,
+    /// Rows of the groups and the guardrail ([`super::groups`]).
+    pub(crate) extra_rows: Vec<super::groups::Row>,
 }
 
 pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
@@ -112,7 +114,7 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
             }
         })
         .collect();
-    let overflow_cny = channels
+    let overflow_cny: Vec<f64> = channels
         .iter()
         .map(|ch| {
             let tops: f64 = ch.lanes.iter().map(|&i| lanes[i].seg_total_cny(h)).sum();
@@ -123,6 +125,7 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
         .iter()
         .map(|r| req.room_targets.get(r).copied())
         .collect();
+    let extra_rows = super::groups::rows(req, &lanes, &channels, &rooms, &overflow_cny, h);
     Ok(Prepared {
         req,
         h,
@@ -131,6 +134,7 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
         rooms,
         room_target,
         overflow_cny,
+        extra_rows,
     })
 }
 
@@ -245,6 +249,8 @@ pub(crate) struct Duals {
     pub(crate) ch_min: Vec<Option<f64>>,
     pub(crate) ch_max: Vec<Option<f64>>,
     pub(crate) ch_share: Vec<Option<f64>>,
+    /// Duals of `Prepared::extra_rows`, aligned (empty off the LP).
+    pub(crate) extra: Vec<f64>,
 }
 
 /// Raw solution: per-lane horizon spend and linearised viewers.

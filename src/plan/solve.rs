@@ -34,11 +34,29 @@ pub fn solve(req: &PlanRequest) -> Result<Plan, PlanError> {
     };
     match run(&p, &goal)? {
         Outcome::Solved(sol) => Ok(assemble(&p, &goal, &sol)),
-        Outcome::Infeasible if !has_targets => Err(PlanError::Inconsistent(
-            "the channel limits cannot all hold within the budget".into(),
-        )),
+        Outcome::Infeasible if !has_targets => Err(inconsistent(
+            &p,
+            &goal,
+            "the channel limits cannot all hold within the budget",
+        )?),
         Outcome::Infeasible => infeasible_plan(&p, &goal),
     }
+}
+
+/// Limits that contradict each other: the error, with the smallest
+/// relaxation that makes the whole request feasible in its words.
+fn inconsistent(p: &Prepared, goal: &Goal, what: &str) -> Result<PlanError, PlanError> {
+    let scale = goal
+        .budget
+        .unwrap_or_else(|| p.lanes.iter().map(|l| l.seg_total_cny(p.h)).sum::<f64>());
+    let mut words = what.to_string();
+    if let Some(rel) = super::relax::smallest_relaxation(p, goal, scale)? {
+        for line in crate::report::limits_text::relaxation_sentences(&rel, p.req.metric) {
+            words.push_str("; ");
+            words.push_str(&line);
+        }
+    }
+    Ok(PlanError::Inconsistent(words))
 }
 
 /// The most reachable under every limit, then the cheapest plan reaching it.
@@ -54,9 +72,11 @@ fn infeasible_plan(p: &Prepared, goal: &Goal) -> Result<Plan, PlanError> {
     let best = match run(p, &max_goal)? {
         Outcome::Solved(s) => s,
         Outcome::Infeasible => {
-            return Err(PlanError::Inconsistent(
-                "the channel limits cannot all hold (even ignoring the targets)".into(),
-            ));
+            return Err(inconsistent(
+                p,
+                goal,
+                "the channel limits cannot all hold (even ignoring the targets)",
+            )?);
         }
     };
     let room_reached: Vec<f64> = (0..p.rooms.len())
@@ -90,6 +110,7 @@ fn infeasible_plan(p: &Prepared, goal: &Goal) -> Result<Plan, PlanError> {
     // Limits that stop more: binding in the max-reach plan (budget, channel
     // caps, reach caps, range ends).
     let max_plan = assemble(p, &max_goal, &best);
+    let max_plan_spend = max_plan.totals.spend_cny;
     let limiting: Vec<Limit> = max_plan
         .binding
         .iter()
@@ -115,11 +136,13 @@ fn infeasible_plan(p: &Prepared, goal: &Goal) -> Result<Plan, PlanError> {
         Outcome::Infeasible => max_plan,
     };
     plan.status = PlanStatus::Infeasible;
+    let relaxation = super::relax::smallest_relaxation(p, goal, max_plan_spend)?;
     plan.infeasibility = Some(Infeasibility {
         requested,
         max_reachable: reachable,
         shortfall: (requested - reachable).max(0.0),
         limiting,
+        relaxation,
     });
     for (r, room) in plan.rooms.iter_mut().enumerate() {
         room.target = p.room_target[r];

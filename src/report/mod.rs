@@ -7,6 +7,7 @@ pub mod email;
 pub mod email_html;
 pub mod flagged_export;
 pub mod i18n;
+pub mod limits_text;
 pub mod plan_export;
 pub mod risk_text;
 pub mod run_files;

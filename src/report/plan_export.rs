@@ -81,6 +81,7 @@ pub fn describe(limit: &Limit) -> String {
             fmt_num(*max_daily_cny)
         ),
         Limit::Written(words) => words.clone(),
+        other => super::limits_text::describe_extra(other).unwrap_or_default(),
     }
 }
 
@@ -177,6 +178,23 @@ struct PlanJson<'a> {
     infeasibility: Option<InfeasibilityJson>,
     solver: SolverPath,
     segments_total: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    limits: Vec<LimitJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    guardrail: &'a Option<crate::plan::GuardrailCost>,
+}
+
+/// A binding limit's cost in plan.json.
+#[derive(Serialize)]
+struct LimitJson {
+    constraint: String,
+    kind: ConstraintKind,
+    bound: f64,
+    dual_per_unit: f64,
+    step: f64,
+    /// CNY saved (min-spend mode) or metric units gained (max mode) by the step.
+    gain_for_step: f64,
+    words: String,
 }
 
 impl<'a> PlanJson<'a> {
@@ -196,6 +214,7 @@ impl<'a> PlanJson<'a> {
             infeasibility,
             solver,
             segments_total,
+            guardrail,
         } = p;
         PlanJson {
             status: *status,
@@ -211,6 +230,19 @@ impl<'a> PlanJson<'a> {
             infeasibility: infeasibility.as_ref().map(InfeasibilityJson::of),
             solver: *solver,
             segments_total: *segments_total,
+            limits: crate::plan::limit_costs(p)
+                .iter()
+                .map(|c| LimitJson {
+                    constraint: c.limit.as_ref().map(describe).unwrap_or_default(),
+                    kind: c.kind,
+                    bound: c.bound,
+                    dual_per_unit: c.dual_per_unit,
+                    step: c.step,
+                    gain_for_step: c.gain,
+                    words: super::limits_text::cost_sentence(c, p.mode, p.metric),
+                })
+                .collect(),
+            guardrail,
         }
     }
 }
@@ -242,6 +274,23 @@ struct InfeasibilityJson {
     max_reachable: f64,
     shortfall: f64,
     limiting: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relaxation: Option<RelaxationJson>,
+}
+
+#[derive(Serialize)]
+struct RelaxationJson {
+    found: bool,
+    approximate: bool,
+    changes: Vec<RelaxJson>,
+}
+
+#[derive(Serialize)]
+struct RelaxJson {
+    kind: ConstraintKind,
+    description: String,
+    from: f64,
+    to: f64,
 }
 
 impl InfeasibilityJson {
@@ -251,6 +300,20 @@ impl InfeasibilityJson {
             max_reachable: i.max_reachable,
             shortfall: i.shortfall,
             limiting: i.limiting.iter().map(describe).collect(),
+            relaxation: i.relaxation.as_ref().map(|r| RelaxationJson {
+                found: r.found,
+                approximate: r.approximate,
+                changes: r
+                    .changes
+                    .iter()
+                    .map(|c| RelaxJson {
+                        kind: c.kind,
+                        description: describe(&c.limit),
+                        from: c.from,
+                        to: c.to,
+                    })
+                    .collect(),
+            }),
         }
     }
 }
@@ -453,6 +516,9 @@ pub fn plan_table_in(r: &PlanReport, lang: crate::lang::Lang) -> String {
     }
     for b in &p.binding {
         s.push_str(&format!("binding: {}\n", describe(&b.limit)));
+    }
+    for line in super::limits_text::lines(p, &crate::plan::limit_costs(p), &over, 8) {
+        s.push_str(&format!("limits: {line}\n"));
     }
     if let Some(inf) = &p.infeasibility {
         s.push_str(&format!(

@@ -86,6 +86,14 @@ pub fn headline_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
     if let Some(sp) = p.budget_shadow_price_units_per_cny {
         out.push(w.shadow_budget(p.metric, sp));
     }
+    let costs = crate::plan::limit_costs(p);
+    let limit_lines = super::limits_text::lines(p, &costs, &days, 5);
+    if !limit_lines.is_empty() {
+        s.push_str("\nWhat the limits cost:\n");
+        for line in limit_lines {
+            s.push_str(&format!("- {line}\n"));
+        }
+    }
     if let Some((headline, _)) = cx.backtest.split_first() {
         out.push(w.backtest(headline));
     }

@@ -261,6 +261,7 @@ fn write_table(
             let col = c as u16;
             let shown = match cell {
                 Cell::Text(s) => {
+                    let s = &fit_cell(s);
                     sheet.write_string_with_format(r, col, s, &format)?;
                     s.width()
                 }
@@ -429,5 +430,37 @@ mod tests {
         assert_eq!(shown_width(1_234_567.0, Kind::Count), 9);
         assert_eq!(shown_width(12.345, Kind::Money), 5);
         assert_eq!(shown_width(-1_000.0, Kind::Count), 6);
+    }
+}
+
+/// Excel's limit on the characters of one cell.
+const CELL_MAX_CHARS: usize = 32_767;
+
+/// `s`, cut to what one Excel cell holds, saying where the rest is (a big
+/// plan's list of binding limits can run past the limit).
+fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    const TAIL: &str = " … (cut: the full list is in plan.json)";
+    if s.chars().count() <= CELL_MAX_CHARS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let keep = CELL_MAX_CHARS - TAIL.chars().count();
+    let mut cut: String = s.chars().take(keep).collect();
+    cut.push_str(TAIL);
+    std::borrow::Cow::Owned(cut)
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_past_excels_limit_is_cut_to_it_and_says_so() {
+        let short = "douyin cap; 快手 share";
+        assert_eq!(fit_cell(short), short);
+        let long = "限".repeat(40_000);
+        let cut = fit_cell(&long);
+        assert_eq!(cut.chars().count(), CELL_MAX_CHARS);
+        assert!(cut.ends_with("plan.json)"));
+        assert!(cut.starts_with("限限限"));
     }
 }

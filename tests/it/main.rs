@@ -16,6 +16,7 @@ mod cli;
 mod email_html;
 mod fit;
 mod lang;
+mod groups;
 mod partitioned;
 mod plan;
 mod real_exports;
