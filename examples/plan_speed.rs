@@ -193,6 +193,8 @@ fn main() {
                     backtest: &[],
                     data_notes: &[],
                     last_week: &[],
+                    last_week_figures: None,
+                    lang: acqplan::lang::Lang::En,
                 })
                 .expect("render");
                 format!(

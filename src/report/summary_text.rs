@@ -86,18 +86,17 @@ pub fn headline_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
     if let Some(sp) = p.budget_shadow_price_units_per_cny {
         out.push(w.shadow_budget(p.metric, sp));
     }
-    let costs = crate::plan::limit_costs(p);
-    let limit_lines = super::limits_text::lines(p, &costs, &days, 5);
-    if !limit_lines.is_empty() {
-        s.push_str("\nWhat the limits cost:\n");
-        for line in limit_lines {
-            s.push_str(&format!("- {line}\n"));
-        }
-    }
     if let Some((headline, _)) = cx.backtest.split_first() {
         out.push(w.backtest(headline));
     }
     out
+}
+
+/// What the binding limits cost, the five largest, one sentence each
+/// (English only: `report::limits_text` is not in the catalogue yet).
+pub fn limit_cost_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
+    let costs = crate::plan::limit_costs(&r.plan);
+    super::limits_text::lines(&r.plan, &costs, &horizon_words(r, cx.lang), 5)
 }
 
 /// Last week's review in `cx.lang` (from the figures when kept).
@@ -185,6 +184,16 @@ pub fn summary_txt(r: &PlanReport, cx: &SummaryContext<'_>) -> String {
     for line in headline_lines(r, cx) {
         s.push_str(&line);
         s.push('\n');
+    }
+    let limit_lines = limit_cost_lines(r, cx);
+    if !limit_lines.is_empty() {
+        s.push_str(&format!(
+            "\n{}\n",
+            cx.lang.pick("What the limits cost:", "各项约束的代价：")
+        ));
+        for line in limit_lines {
+            s.push_str(&format!("- {line}\n"));
+        }
     }
     let last_week = last_week_lines(cx);
     if !last_week.is_empty() {

@@ -261,7 +261,7 @@ fn write_table(
             let col = c as u16;
             let shown = match cell {
                 Cell::Text(s) => {
-                    let s = &fit_cell(s);
+                    let s: &str = &fit_cell(s);
                     sheet.write_string_with_format(r, col, s, &format)?;
                     s.width()
                 }
