@@ -307,6 +307,7 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         solver: sol.path,
         segments_total: p.lanes.iter().map(|l| l.segs.len()).sum(),
         guardrail: None,
+        limits_written: Vec::new(),
     }
 }
 

@@ -66,7 +66,7 @@ pub use input::{ChannelLimits, Lane, Metric, PlanError, PlanRequest, SolverChoic
 pub use limits::{GuardrailCost, LimitCost, guardrail_cost, limit_costs};
 pub use output::{
     BindingConstraint, ConstraintKind, Infeasibility, LaneBound, LaneName, LanePlan, Limit, Plan,
-    PlanMode, PlanStatus, RoomResult, SolverPath, Totals,
+    PlanMode, PlanStatus, RoomResult, SolverPath, Totals, WrittenLimitCost,
 };
 pub use relax::{Relax, Relaxation};
 pub use segments::{

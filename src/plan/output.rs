@@ -479,4 +479,31 @@ pub struct Plan {
     /// (set by [`super::limits::guardrail_cost`]).
     #[serde(default)]
     pub guardrail: Option<super::limits::GuardrailCost>,
+    /// What the binding limits cost, in the words plan.json wrote
+    /// (`limits`): filled only when a plan is read back, where the limits
+    /// are [`Limit::Written`] and cannot be costed again; a solved plan
+    /// computes them ([`super::limit_costs`]).
+    #[serde(default, rename = "limits")]
+    pub limits_written: Vec<WrittenLimitCost>,
+}
+
+/// A binding limit's cost as plan.json holds it (`limits`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
+pub struct WrittenLimitCost {
+    /// The limit in words.
+    pub constraint: String,
+    /// Kind.
+    pub kind: ConstraintKind,
+    /// Its bound.
+    pub bound: f64,
+    /// The LP's dual per unit of the bound.
+    pub dual_per_unit: f64,
+    /// The stated step.
+    pub step: f64,
+    /// CNY saved (min-spend mode) or metric units gained (max mode) by the
+    /// step.
+    pub gain_for_step: f64,
+    /// The sentence, e.g. "raising douyin's cap by 10,000 CNY would save
+    /// about 2,310 CNY".
+    pub words: String,
 }

@@ -209,14 +209,24 @@ pub fn relaxation_sentences(rel: &Relaxation, metric: Metric) -> Vec<String> {
 /// Every line of §3 for the table, summary.txt and the email: the top
 /// `n` limit costs, the guardrail's cost, the relaxation.
 pub fn lines(plan: &Plan, costs: &[LimitCost], over: &str, n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for c in costs.iter().take(n) {
-        out.push(cost_sentence(c, plan.mode, plan.metric));
-    }
-    if costs.len() > n {
+    // A plan read back from plan.json keeps the sentences it was written
+    // with (its limits are words, not rows to cost again).
+    let sentences: Vec<String> = if costs.is_empty() {
+        plan.limits_written
+            .iter()
+            .map(|w| w.words.clone())
+            .collect()
+    } else {
+        costs
+            .iter()
+            .map(|c| cost_sentence(c, plan.mode, plan.metric))
+            .collect()
+    };
+    let mut out: Vec<String> = sentences.iter().take(n).cloned().collect();
+    if sentences.len() > n {
         out.push(format!(
             "and {} more binding limits with a cost (see plan.json `limits`)",
-            costs.len() - n
+            sentences.len() - n
         ));
     }
     if let Some(g) = &plan.guardrail {

@@ -179,22 +179,9 @@ struct PlanJson<'a> {
     solver: SolverPath,
     segments_total: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    limits: Vec<LimitJson>,
+    limits: Vec<crate::plan::WrittenLimitCost>,
     #[serde(skip_serializing_if = "Option::is_none")]
     guardrail: &'a Option<crate::plan::GuardrailCost>,
-}
-
-/// A binding limit's cost in plan.json.
-#[derive(Serialize)]
-struct LimitJson {
-    constraint: String,
-    kind: ConstraintKind,
-    bound: f64,
-    dual_per_unit: f64,
-    step: f64,
-    /// CNY saved (min-spend mode) or metric units gained (max mode) by the step.
-    gain_for_step: f64,
-    words: String,
 }
 
 impl<'a> PlanJson<'a> {
@@ -215,6 +202,7 @@ impl<'a> PlanJson<'a> {
             solver,
             segments_total,
             guardrail,
+            limits_written,
         } = p;
         PlanJson {
             status: *status,
@@ -230,18 +218,27 @@ impl<'a> PlanJson<'a> {
             infeasibility: infeasibility.as_ref().map(InfeasibilityJson::of),
             solver: *solver,
             segments_total: *segments_total,
-            limits: crate::plan::limit_costs(p)
+            limits: if p
+                .binding
                 .iter()
-                .map(|c| LimitJson {
-                    constraint: c.limit.as_ref().map(describe).unwrap_or_default(),
-                    kind: c.kind,
-                    bound: c.bound,
-                    dual_per_unit: c.dual_per_unit,
-                    step: c.step,
-                    gain_for_step: c.gain,
-                    words: super::limits_text::cost_sentence(c, p.mode, p.metric),
-                })
-                .collect(),
+                .any(|b| matches!(b.limit, crate::plan::Limit::Written(_)))
+            {
+                // Read back from plan.json: written again as it was.
+                limits_written.clone()
+            } else {
+                crate::plan::limit_costs(p)
+                    .iter()
+                    .map(|c| crate::plan::WrittenLimitCost {
+                        constraint: c.limit.as_ref().map(describe).unwrap_or_default(),
+                        kind: c.kind,
+                        bound: c.bound,
+                        dual_per_unit: c.dual_per_unit,
+                        step: c.step,
+                        gain_for_step: c.gain,
+                        words: super::limits_text::cost_sentence(c, p.mode, p.metric),
+                    })
+                    .collect()
+            },
             guardrail,
         }
     }
