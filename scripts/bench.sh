@@ -23,8 +23,9 @@
 #           of 10 × large's last 7 days' spend; the plan stage is the
 #           40,000-lane plan
 # medium and large are generated once into $BENCH_DIR/<size>/ (kept for the
-# next run; delete the folder to regenerate) and planned for the viewers of
-# their last 7 days, at the lowest cost.
+# next run; delete the folder to regenerate) and planned for the screened viewers of
+# their last 7 days (flagged rows left out, as the curves see them), at the
+# lowest cost.
 #
 # Environment:
 #   BENCH_DIR   where generated history and run folders go (/tmp/acqplan-bench)
@@ -90,12 +91,21 @@ gen() { # size rooms days
     "$bin" gen -q --rooms "$2" --days "$3" --parquet --out "$dir"
   fi
   if [ ! -f "$dir/target.txt" ]; then
-    # Viewers (column 5) of the last 7 days; ISO dates compare as text.
+    # Screened viewers of the last 7 days: every row's viewers (column 5)
+    # minus those of the rows `acqplan screen` flags as fake traffic and
+    # excludes from the curves (flagged_rows.csv: date, room, channel in
+    # columns 2-4, viewers in 6, before its quoted reasons). ISO dates
+    # compare as text.
     local last first
     last=$(awk -F, 'NR > 1 && $1 > m { m = $1 } END { print m }' "$dir/history.csv")
     first=$(date -d "$last -6 days" +%F)
-    awk -F, -v f="$first" 'NR > 1 && $1 >= f { s += $5 } END { printf "%.0f\n", s }' \
-      "$dir/history.csv" > "$dir/target.txt"
+    "$bin" screen -q --data "$dir/history.csv" --out "$dir/screen" --force > /dev/null
+    awk -F, -v f="$first" '
+      FNR == 1 { file++; next }
+      file == 1 && $1 >= f { s += $5 }
+      file == 2 && $2 >= f { s -= $6 }
+      END { printf "%.0f\n", s }' \
+      "$dir/history.csv" "$dir/screen/flagged_rows.csv" > "$dir/target.txt"
   fi
 }
 

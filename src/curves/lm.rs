@@ -81,6 +81,27 @@ pub(super) fn accumulate_data(
     hi: usize,
     delta: f64,
 ) -> Acc {
+    // A one-shape-parameter family (exp, power) has `∂g/∂φ1 = 0`: its sums
+    // over `φ1` are left at zero, which is what [`add_penalties`] (through
+    // which every use of an accumulation goes) pins them to anyway; the
+    // other sums are the same operations in the same order either way.
+    if fam.nphi() == 2 {
+        accumulate_sums::<2>(fam, th, d, lo, hi, delta)
+    } else {
+        accumulate_sums::<1>(fam, th, d, lo, hi, delta)
+    }
+}
+
+/// [`accumulate_data`] for a family with `NPHI` shape parameters.
+#[inline(always)]
+fn accumulate_sums<const NPHI: usize>(
+    fam: Family,
+    th: &Vec9,
+    d: &Prepared,
+    lo: usize,
+    hi: usize,
+    delta: f64,
+) -> Acc {
     let sh = Shape::new(fam, [th[0], th[1]]);
     let mut sw = [0.0; 7];
     let mut swr = [0.0; 7];
@@ -102,10 +123,10 @@ pub(super) fn accumulate_data(
         };
         sw[wd] += w;
         swr[wd] += w * r;
-        for j in 0..2 {
+        for j in 0..NPHI {
             swg[wd][j] += w * dg[j];
             sgr[j] += w * dg[j] * r;
-            for k in 0..2 {
+            for k in 0..NPHI {
                 sgg[j][k] += w * dg[j] * dg[k];
             }
         }

@@ -229,34 +229,39 @@ struct LevelSums {
     sr2: f64,
 }
 
-fn level_sums(p: &Prepared<'_>, w: &Weights, origin: f64) -> Option<LevelSums> {
+fn level_sums(
+    p: &Prepared<'_>,
+    w: &Weights,
+    origin: f64,
+    kept: &mut Vec<[f64; 3]>,
+) -> Option<LevelSums> {
     let ages = &p.d.age_days;
     let whole = p.whole && origin.fract() == 0.0;
     let (mut sw, mut sw2, mut swq, mut swx) = (0.0, 0.0, 0.0, 0.0);
-    let mut n = 0usize;
+    // The days the second pass reads again, with their weight and
+    // `origin − age` as the first pass computed them (the same values).
+    kept.clear();
     for (&age, &q) in ages.iter().zip(&p.q) {
         if age < origin {
             continue;
         }
         let wi = w.at(age - origin, whole);
+        let xo = origin - age;
         sw += wi;
         sw2 += wi * wi;
         swq += wi * q;
-        swx += wi * (origin - age);
-        n += 1;
+        swx += wi * xo;
+        kept.push([wi, xo, q]);
     }
+    let n = kept.len();
     if n < MIN_TRAIN_DAYS || sw <= 0.0 || sw.is_nan() {
         return None;
     }
     let mean = swq / sw;
     let x_bar = swx / sw;
     let (mut sxx, mut sxq, mut sr2) = (0.0, 0.0, 0.0);
-    for (&age, &q) in ages.iter().zip(&p.q) {
-        if age < origin {
-            continue;
-        }
-        let wi = w.at(age - origin, whole);
-        let x = origin - age - x_bar;
+    for &[wi, xo, q] in kept.iter() {
+        let x = xo - x_bar;
         let r = q - mean;
         sxx += wi * x * x;
         sxq += wi * x * r;
@@ -300,7 +305,7 @@ fn fit_level(d: &LaneDays, s: Setting, origin: f64) -> Option<LevelFit> {
         s.half_life_days,
         max_age.min(MAX_TABLED_AGE as f64) as usize,
     );
-    level_sums(&p, &w, origin)?.fit(s.trend)
+    level_sums(&p, &w, origin, &mut Vec::new())?.fit(s.trend)
 }
 
 /// Rolling-origin score of a setting over a channel's lanes: Σ |predicted −
@@ -368,24 +373,27 @@ fn lane_errors(
     let p = Prepared::new(d);
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::with_capacity(weeks); settings.len()];
     let mut sums: Vec<Option<LevelSums>> = Vec::with_capacity(weights.len());
+    let mut kept = Vec::with_capacity(p.len());
+    let mut held_days: Vec<usize> = Vec::new();
     for k in 1..=weeks {
         let origin = 7.0 * k as f64;
         let held = |age: f64| age < origin && age >= origin - 7.0;
+        // The held-out days, in day order (every setting sums them alike).
+        held_days.clear();
+        held_days.extend((0..p.len()).filter(|&i| held(d.age_days[i])));
         if !d.age_days.iter().any(|&a| held(a)) {
             continue;
         }
         sums.clear();
-        sums.extend(weights.iter().map(|w| level_sums(&p, w, origin)));
+        sums.extend(weights.iter().map(|w| level_sums(&p, w, origin, &mut kept)));
         for (si, s) in settings.iter().enumerate() {
             let Some(fit) = sums[half_of[si]].as_ref().and_then(|x| x.fit(s.trend)) else {
                 continue;
             };
             let (mut pred, mut actual) = (0.0, 0.0);
-            for i in 0..p.len() {
-                if held(d.age_days[i]) {
-                    pred += d.expected[i] * fit.at(origin, d.age_days[i]);
-                    actual += d.viewers[i];
-                }
+            for &i in &held_days {
+                pred += d.expected[i] * fit.at(origin, d.age_days[i]);
+                actual += d.viewers[i];
             }
             out[si].push(((pred - actual).abs(), actual));
         }
