@@ -396,8 +396,10 @@ impl Backtest {
     }
 
     /// The table for stdout.
-    pub fn table(&self) -> String {
+    pub fn table(&self, lang: crate::lang::Lang) -> String {
+        use crate::report::i18n::{Col, words};
         use crate::report::table::{Align, Table};
+        let w = words(lang);
         let pct = |x: f64| {
             if x.is_finite() {
                 format!("{:.1} %", 100.0 * x)
@@ -413,14 +415,14 @@ impl Backtest {
             }
         };
         let mut t = Table::new(&[
-            ("channel", Align::Left),
-            ("lane-weeks", Align::Right),
-            ("WAPE acqplan", Align::Right),
-            ("naive 28d", Align::Right),
-            ("log-log", Align::Right),
-            ("bias acqplan", Align::Right),
-            ("naive 28d", Align::Right),
-            ("daily WAPE", Align::Right),
+            (w.col(Col::Channel), Align::Left),
+            (w.col(Col::LaneWeeks), Align::Right),
+            (w.col(Col::WapeAcqplan), Align::Right),
+            (w.col(Col::Naive28d), Align::Right),
+            (w.col(Col::LogLog), Align::Right),
+            (w.col(Col::BiasAcqplan), Align::Right),
+            (w.col(Col::Naive28d), Align::Right),
+            (w.col(Col::DailyWape), Align::Right),
         ]);
         let mut row = |name: &str, s: &Score| {
             t.row(vec![
@@ -437,54 +439,52 @@ impl Backtest {
         for (name, s) in &self.channels {
             row(name, s);
         }
-        row("total", &self.total);
-        let mut out = format!(
-            "backtest of the last {} weeks ({} scored): each week predicted from the days before it\n\n",
-            self.weeks,
-            self.week_starts.len()
-        );
+        row(w.col(Col::Total), &self.total);
+        let mut out = w.backtest_head(self.weeks, self.week_starts.len());
+        out.push_str("\n\n");
         out.push_str(&t.render());
         if let Some(c) = &self.conversions {
-            out.push_str(&c.table());
+            out.push_str(&c.table(lang));
         }
-        out.push_str(&format!("\n{}\n", self.headline()));
+        out.push_str(&format!("\n{}\n", self.headline_in(lang)));
         if self.lane_weeks_without_curve > 0 {
-            out.push_str(&format!(
-                "{} lane-weeks had no usable curve and are left out for every method\n",
-                self.lane_weeks_without_curve
-            ));
+            out.push_str(&w.backtest_without_curve(self.lane_weeks_without_curve));
+            out.push('\n');
         }
         out
     }
 
     /// One sentence for summary.txt and the email.
     pub fn headline(&self) -> String {
+        self.headline_in(crate::lang::Lang::En)
+    }
+
+    /// [`Backtest::headline`] in `lang`.
+    pub fn headline_in(&self, lang: crate::lang::Lang) -> String {
+        let w = crate::report::i18n::words(lang);
         let s = &self.total;
         if s.lane_weeks == 0 {
-            return "The backtest found no week with enough history before it.".into();
+            return w.backtest_nothing();
         }
-        format!(
-            "The curves predicted the last {} weeks' lane totals within {:.1} % (WAPE; naive 28-day rule {:.1} %, log-log {:.1} %), bias {:+.1} %.",
+        w.backtest_headline(
             self.week_starts.len(),
-            100.0 * s.wape[0],
-            100.0 * s.wape[1],
-            100.0 * s.wape[2],
-            100.0 * s.bias[0]
+            [s.wape[0], s.wape[1], s.wape[2]],
+            s.bias[0],
         )
     }
 
     /// Channels where acqplan lost to the naive rule.
     pub fn losing_channels(&self) -> Vec<String> {
+        self.losing_channels_in(crate::lang::Lang::En)
+    }
+
+    /// [`Backtest::losing_channels`] in `lang`.
+    pub fn losing_channels_in(&self, lang: crate::lang::Lang) -> Vec<String> {
+        let w = crate::report::i18n::words(lang);
         self.channels
             .iter()
             .filter(|(_, s)| s.lane_weeks > 0 && s.loses_to_naive())
-            .map(|(c, s)| {
-                format!(
-                    "{c}: acqplan {:.1} % vs naive 28-day rule {:.1} %",
-                    100.0 * s.wape[0],
-                    100.0 * s.wape[1]
-                )
-            })
+            .map(|(c, s)| w.backtest_lost(c, s.wape[0], s.wape[1]))
             .collect()
     }
 }
@@ -554,6 +554,39 @@ mod tests {
         assert!(b.headline().contains("within"));
         let csv = String::from_utf8(b.csv()).unwrap();
         assert_eq!(csv.lines().count(), 1 + 48);
+    }
+
+    /// backtest.png in both languages: no text overlaps another or leaves
+    /// the image (8 and 2 weeks), the same bytes drawn twice, and the
+    /// languages draw different words (different bytes).
+    #[test]
+    fn backtest_png_texts_fit_in_english_and_chinese() {
+        use crate::lang::Lang;
+        use crate::report::charts::{backtest_png, backtest_png_checked};
+        let truths: Vec<(Model, f64, u64)> = (0..3)
+            .map(|i| {
+                (
+                    Model::Exp {
+                        vmax: 4000.0 + 1000.0 * i as f64,
+                        k_cny: 2000.0,
+                    },
+                    2000.0,
+                    700 + i as u64,
+                )
+            })
+            .collect();
+        let set = set_of(&truths);
+        for weeks in [8, 2] {
+            let b = backtest(&set, &StageOptions::default(), weeks);
+            let mut pngs = Vec::new();
+            for lang in [Lang::En, Lang::Zh] {
+                let (png, problems) = backtest_png_checked(&b, lang).unwrap();
+                assert!(problems.is_empty(), "{weeks} weeks, {lang:?}: {problems:?}");
+                assert_eq!(backtest_png(&b, lang).unwrap(), png);
+                pngs.push(png);
+            }
+            assert_ne!(pngs[0], pngs[1]);
+        }
     }
 
     /// The same lanes as weekly rows (per-day rates of each week, dated on

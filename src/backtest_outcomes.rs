@@ -287,8 +287,10 @@ pub fn conversions(
 
 impl Conversions {
     /// Lines for the backtest table: orders and GMV, total and per channel.
-    pub fn table(&self) -> String {
+    pub fn table(&self, lang: crate::lang::Lang) -> String {
+        use crate::report::i18n::{Col, words};
         use crate::report::table::{Align, Table};
+        let w = words(lang);
         let pct = |x: f64| {
             if x.is_finite() {
                 format!("{:.1} %", 100.0 * x)
@@ -304,20 +306,20 @@ impl Conversions {
             }
         };
         let mut out = String::new();
-        for (k, name) in ["orders", "GMV"].iter().enumerate() {
+        for k in 0..2 {
             let total = if k == 0 { &self.orders } else { &self.gmv };
             let Some(total) = total else {
                 continue;
             };
             let mut t = Table::new(&[
-                ("channel", Align::Left),
-                ("lane-weeks", Align::Right),
-                ("WAPE acqplan", Align::Right),
-                ("naive 28d", Align::Right),
-                ("log-log", Align::Right),
-                ("bias acqplan", Align::Right),
-                ("naive 28d", Align::Right),
-                ("log-log", Align::Right),
+                (w.col(Col::Channel), Align::Left),
+                (w.col(Col::LaneWeeks), Align::Right),
+                (w.col(Col::WapeAcqplan), Align::Right),
+                (w.col(Col::Naive28d), Align::Right),
+                (w.col(Col::LogLog), Align::Right),
+                (w.col(Col::BiasAcqplan), Align::Right),
+                (w.col(Col::Naive28d), Align::Right),
+                (w.col(Col::LogLog), Align::Right),
             ]);
             let mut row = |c: &str, s: &MetricScore| {
                 t.row(vec![
@@ -336,8 +338,8 @@ impl Conversions {
                     row(c, s);
                 }
             }
-            row("total", total);
-            out.push_str(&format!("\n{name} (weekly lane totals; viewers × orders or GMV per viewer before the week):\n"));
+            row(w.col(Col::Total), total);
+            out.push_str(&format!("\n{}\n", w.backtest_conversions(k == 1)));
             out.push_str(&t.render());
         }
         out
@@ -416,7 +418,10 @@ mod tests {
         );
         assert!(so.wape[0] < 0.12 && sg.wape[0] < 0.12, "{so:?} {sg:?}");
         assert!(so.wape[0] < so.wape[1], "{so:?}");
-        assert!(c.table().contains("orders (weekly lane totals"));
+        assert!(
+            c.table(crate::lang::Lang::En)
+                .contains("orders (weekly lane totals")
+        );
         let csv = String::from_utf8(
             Backtest {
                 conversions: Some(c),

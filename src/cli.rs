@@ -208,6 +208,8 @@ pub struct ValidateArgs {
     /// Print the summary as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +227,8 @@ pub struct FitArgs {
     /// Print the curves as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 /// How curves are fitted (shared by `fit` and `plan`).
@@ -270,6 +274,8 @@ pub struct BacktestArgs {
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +300,8 @@ pub struct ReviewArgs {
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +340,8 @@ pub struct IngestArgs {
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -359,6 +369,8 @@ pub struct StoreArgs {
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -377,6 +389,8 @@ pub struct ScreenArgs {
     /// Print the result as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -497,6 +511,8 @@ pub struct FrontierArgs {
     /// Print the frontier as a table or as JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Args)]
@@ -541,6 +557,26 @@ pub struct EmailArgs {
     /// headers): `en` or `zh` (default: `[report] lang`, else en).
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<crate::lang::Lang>,
+}
+
+/// The language of the table on stdout.
+#[derive(Clone, Copy, Debug, Args, Default)]
+pub struct LangArg {
+    /// Language of the table printed (headings and sentences; JSON/CSV keys
+    /// and stderr stay English): `en` or `zh` (default: `[report] lang`,
+    /// else en).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::lang::Lang>,
+}
+
+impl LangArg {
+    /// As the email flags (only `--lang` set), for the settings.
+    pub fn email_args(&self) -> EmailArgs {
+        EmailArgs {
+            lang: self.lang,
+            ..EmailArgs::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]

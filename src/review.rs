@@ -373,6 +373,46 @@ pub fn review(
 }
 
 impl Review {
+    /// The totals as the report words them (`run`: the run folder's name).
+    pub fn figures(&self, run: &str) -> crate::report::i18n::LastWeekFigures {
+        let t = &self.total;
+        crate::report::i18n::LastWeekFigures {
+            run: run.to_string(),
+            first_day: self.first_day.clone(),
+            last_day: self.last_day.clone(),
+            horizon_days: self.horizon_days,
+            days_covered: self.days_covered,
+            planned_spend_cny: t.planned_spend_cny,
+            planned_viewers: t.planned_viewers,
+            actual_spend_cny: t.actual_spend_cny,
+            actual_viewers: t.actual_viewers,
+            predicted_viewers: t.predicted_viewers,
+            execution_viewers: t.execution_viewers,
+            prediction_viewers: t.prediction_viewers,
+            fake_traffic_viewers: t.fake_traffic_viewers,
+            flagged_spend_cny: t.flagged_spend_cny,
+            flagged_rows: self.flagged_rows,
+            unsplit_viewers: t.unsplit_viewers,
+            lanes_without_curve: self
+                .lanes
+                .iter()
+                .filter(|r| r.predicted_viewers.is_none())
+                .count(),
+        }
+    }
+
+    /// The headline and the miss split in `lang` (English:
+    /// [`Review::headline`], [`Review::split_line`]).
+    pub fn lines(&self, lang: crate::lang::Lang) -> [String; 2] {
+        match lang {
+            crate::lang::Lang::En => [self.headline(), self.split_line()],
+            _ => {
+                let (f, w) = (self.figures(""), crate::report::i18n::words(lang));
+                [w.last_week_headline(&f), w.last_week_split(&f)]
+            }
+        }
+    }
+
     /// The headline: "planned 500,000 viewers for 433,068 CNY; spent
     /// 441,210 CNY and got 487,112 viewers; at that spend the curves
     /// predicted 495,300 (−1.7 %)".
@@ -494,22 +534,24 @@ impl Review {
     }
 
     /// The table on stdout: one line per channel, then the total.
-    pub fn table(&self) -> String {
+    pub fn table(&self, lang: crate::lang::Lang) -> String {
+        use crate::report::i18n::{Col, words};
         use crate::report::table::{Align, Table, thousands};
+        let w = words(lang);
         let mut t = Table::new(&[
-            ("channel", Align::Left),
-            ("planned_cny", Align::Right),
-            ("actual_cny", Align::Right),
-            ("planned_viewers", Align::Right),
-            ("predicted_at_actual", Align::Right),
-            ("actual_viewers", Align::Right),
-            ("execution", Align::Right),
-            ("prediction", Align::Right),
+            (w.col(Col::Channel), Align::Left),
+            (w.col(Col::PlannedCny), Align::Right),
+            (w.col(Col::ActualCny), Align::Right),
+            (w.col(Col::PlannedViewers), Align::Right),
+            (w.col(Col::PredictedAtActual), Align::Right),
+            (w.col(Col::ActualViewers), Align::Right),
+            (w.col(Col::Execution), Align::Right),
+            (w.col(Col::Prediction), Align::Right),
         ]);
         for r in self.channels.iter().chain(std::iter::once(&self.total)) {
             t.row(vec![
                 if r.channel.is_empty() {
-                    "total".into()
+                    w.col(Col::Total).into()
                 } else {
                     r.channel.clone()
                 },
@@ -522,15 +564,16 @@ impl Review {
                 signed(thousands(r.prediction_viewers, 0), r.prediction_viewers),
             ]);
         }
+        let [headline, split] = self.lines(lang);
         format!(
-            "Review of the plan for {} to {} ({} of {} days covered)\n\n{}\n{}\n{}\n",
-            self.first_day,
-            self.last_day,
-            self.days_covered,
-            self.horizon_days,
+            "{}\n\n{}\n{headline}\n{split}\n",
+            w.review_head(
+                &self.first_day,
+                &self.last_day,
+                self.days_covered,
+                self.horizon_days
+            ),
             t.render(),
-            self.headline(),
-            self.split_line()
         )
     }
 }

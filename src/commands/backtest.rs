@@ -12,28 +12,35 @@ use crate::pipeline::Message;
 pub(super) const BACKTEST_WEEKS: usize = 8;
 
 /// backtest.csv and backtest.png into the run, a warning per channel the
-/// naive rule predicted better; returns those channels' lines.
+/// naive rule predicted better (stderr, English); returns those channels'
+/// lines in `lang` (for summary.txt).
 pub(super) fn write_backtest(
     b: &Backtest,
     dir: &RunDir,
+    lang: crate::lang::Lang,
     io: &mut Io<'_>,
 ) -> Result<Vec<String>, Error> {
     write_atomic(&dir.join("backtest.csv"), &b.csv())?;
     write_atomic(
         &dir.join("backtest.png"),
-        &crate::report::charts::backtest_png(b)?,
+        &crate::report::charts::backtest_png(b, lang)?,
     )?;
-    let lost = b.losing_channels();
-    for line in &lost {
+    for line in &b.losing_channels() {
         io.say_one(Message::Warning(format!(
             "the naive rule predicted better than the curves on {line}"
         )));
     }
-    Ok(lost)
+    Ok(b.losing_channels_in(lang))
 }
 
 pub(super) fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, Some(&args.curves), None, None, None)?;
+    let s = settings(
+        &args.data,
+        Some(&args.curves),
+        None,
+        None,
+        Some(&args.lang.email_args()),
+    )?;
     let (series, dir) = series_stage(
         &s,
         args.data.skip_bad_rows,
@@ -45,7 +52,7 @@ pub(super) fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Er
     io.clock.start("backtest");
     let b = series.backtest(args.weeks as usize);
     io.clock.start("report");
-    write_backtest(&b, &dir, io)?;
+    write_backtest(&b, &dir, s.lang.value, io)?;
     finish_run(
         io,
         "backtest",
@@ -59,7 +66,7 @@ pub(super) fn backtest_cmd(args: BacktestArgs, io: &mut Io<'_>) -> Result<(), Er
         dir.display()
     ));
     let text = match args.format {
-        Format::Table => b.table(),
+        Format::Table => b.table(s.lang.value),
         Format::Json => {
             serde_json::to_string_pretty(&serde_json::json!({
                 "weeks": b.weeks,

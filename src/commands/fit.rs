@@ -47,9 +47,11 @@ pub(super) fn fit_stage(
     let backtest = if s.backtest.value {
         io.clock.start("backtest");
         let b = fitted.series.backtest(BACKTEST_WEEKS);
-        let lost = write_backtest(&b, &dir, io)?;
+        let lost = write_backtest(&b, &dir, s.lang.value, io)?;
         io.note(format_args!("{}", b.headline()));
-        std::iter::once(b.headline()).chain(lost).collect()
+        std::iter::once(b.headline_in(s.lang.value))
+            .chain(lost)
+            .collect()
     } else {
         Vec::new()
     };
@@ -88,7 +90,13 @@ impl FittedRun {
 }
 
 pub(super) fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, Some(&args.curves), None, None, None)?;
+    let s = settings(
+        &args.data,
+        Some(&args.curves),
+        None,
+        None,
+        Some(&args.lang.email_args()),
+    )?;
     let run = fit_stage(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
     let f = &run.fitted;
     run.finish(io, "fit", &s)?;
@@ -98,7 +106,7 @@ pub(super) fn fit(args: FitArgs, io: &mut Io<'_>) -> Result<(), Error> {
     ));
     let file = f.curves_file();
     let _ = match args.format {
-        Format::Table => io.out.write_all(file.table().as_bytes()),
+        Format::Table => io.out.write_all(file.table(s.lang.value).as_bytes()),
         Format::Json => io.out.write_all(&file.json()),
     };
     Ok(())

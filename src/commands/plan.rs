@@ -123,6 +123,7 @@ pub(super) fn plan_cmd(
             &run.dir,
             &f.series.screened,
             start_day,
+            s.lang.value,
             io,
         )?
     } else {
@@ -179,7 +180,7 @@ pub(super) fn plan_cmd(
             let mut text = plan_table_in(report, s.lang.value);
             if whatif.len() > 1 {
                 text.push_str("\nwhat-if (the first row is the plan above):\n\n");
-                text.push_str(&whatif_table(&whatif));
+                text.push_str(&whatif_table(&whatif, s.lang.value));
             }
             io.out.write_all(text.as_bytes())
         }
@@ -221,7 +222,7 @@ pub(super) fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Er
         Some(&args.curves),
         Some(&args.scenario),
         None,
-        None,
+        Some(&args.lang.email_args()),
     )?;
     let budgets = budget_range(&args.budgets, args.steps)?;
     let run = fit_stage(&s, args.data.skip_bad_rows, &args.out, args.force, io)?;
@@ -269,7 +270,9 @@ pub(super) fn frontier_cmd(args: FrontierArgs, io: &mut Io<'_>) -> Result<(), Er
         run.dir.display()
     ));
     let _ = match args.format {
-        Format::Table => io.out.write_all(whatif_table(&rows).as_bytes()),
+        Format::Table => io
+            .out
+            .write_all(whatif_table(&rows, s.lang.value).as_bytes()),
         Format::Json => {
             let mut bytes = serde_json::to_vec_pretty(&rows).expect("frontier serialises");
             bytes.push(b'\n');

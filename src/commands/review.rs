@@ -10,7 +10,7 @@ use crate::report::run_files::RunFiles;
 use crate::screen::{FakeTraffic, ScreenOptions, ScreenResult};
 
 pub(super) fn review_cmd(args: ReviewArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, None, None, None, None)?;
+    let s = settings(&args.data, None, None, None, Some(&args.lang.email_args()))?;
     io.clock.start("read");
     let run = RunFiles::read(&args.plan)?;
     let out = args.out.clone().unwrap_or_else(|| {
@@ -45,7 +45,10 @@ pub(super) fn review_cmd(args: ReviewArgs, io: &mut Io<'_>) -> Result<(), Error>
         &dir,
         &[
             ("review.csv", review.csv()),
-            ("review.png", crate::report::charts::review_png(&review)?),
+            (
+                "review.png",
+                crate::report::charts::review_png(&review, s.lang.value)?,
+            ),
         ],
     )?;
     finish_run(
@@ -61,7 +64,7 @@ pub(super) fn review_cmd(args: ReviewArgs, io: &mut Io<'_>) -> Result<(), Error>
         dir.display()
     ));
     let text = match args.format {
-        Format::Table => review.table(),
+        Format::Table => review.table(s.lang.value),
         Format::Json => {
             let mut v = serde_json::to_value(&review).expect("review serialises");
             v["headline"] = review.headline().into();
@@ -119,6 +122,7 @@ pub(super) fn review_last_week(
     dir: &RunDir,
     screened: &crate::pipeline::Screened,
     plan_start_day: i32,
+    lang: crate::lang::Lang,
     io: &mut Io<'_>,
 ) -> Result<Option<LastWeekFigures>, Error> {
     let this = dir.final_path();
@@ -181,7 +185,10 @@ pub(super) fn review_last_week(
         dir,
         &[
             ("review.csv", review.csv()),
-            ("review.png", crate::report::charts::review_png(&review)?),
+            (
+                "review.png",
+                crate::report::charts::review_png(&review, lang)?,
+            ),
         ],
     )?;
     let name = prev
@@ -197,28 +204,5 @@ pub(super) fn review_last_week(
 
 /// A review's totals as the report words them.
 pub(super) fn last_week_figures(review: &crate::review::Review, run: &str) -> LastWeekFigures {
-    let t = &review.total;
-    LastWeekFigures {
-        run: run.to_string(),
-        first_day: review.first_day.clone(),
-        last_day: review.last_day.clone(),
-        horizon_days: review.horizon_days,
-        days_covered: review.days_covered,
-        planned_spend_cny: t.planned_spend_cny,
-        planned_viewers: t.planned_viewers,
-        actual_spend_cny: t.actual_spend_cny,
-        actual_viewers: t.actual_viewers,
-        predicted_viewers: t.predicted_viewers,
-        execution_viewers: t.execution_viewers,
-        prediction_viewers: t.prediction_viewers,
-        fake_traffic_viewers: t.fake_traffic_viewers,
-        flagged_spend_cny: t.flagged_spend_cny,
-        flagged_rows: review.flagged_rows,
-        unsplit_viewers: t.unsplit_viewers,
-        lanes_without_curve: review
-            .lanes
-            .iter()
-            .filter(|r| r.predicted_viewers.is_none())
-            .count(),
-    }
+    review.figures(run)
 }

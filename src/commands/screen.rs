@@ -68,7 +68,7 @@ fn series_options(s: &Settings) -> SeriesOptions {
 }
 
 pub(super) fn screen_cmd(args: ScreenArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, None, None, None, None)?;
+    let s = settings(&args.data, None, None, None, Some(&args.lang.email_args()))?;
     let dir = RunDir::begin(&run_dir(&args.out, &s), args.force, io.err)?;
     let history = load_history(&s, args.data.skip_bad_rows, io)?;
     write_rejected(&history, &dir, io)?;
@@ -88,14 +88,18 @@ pub(super) fn screen_cmd(args: ScreenArgs, io: &mut Io<'_>) -> Result<(), Error>
     )?;
     let text = match args.format {
         Format::Table => {
-            let mut t = format!(
-                "{} of {} rows flagged as fake traffic (signals: {})\n\n",
-                r.flagged_count(),
-                rows,
-                r.signals_text()
-            );
+            let w = crate::report::i18n::words(s.lang.value);
+            let signals = (!r.signals.is_empty()).then(|| r.signals_text());
+            let mut t = w.screen_head(r.flagged_count(), rows, signals.as_deref());
+            t.push_str("\n\n");
             for c in &r.channels {
-                t.push_str(&c.line());
+                t.push_str(&w.screen_channel(
+                    &c.channel,
+                    c.rows_flagged,
+                    c.rows,
+                    c.cost_per_viewer_before_cny,
+                    c.cost_per_viewer_after_cny,
+                ));
                 t.push('\n');
             }
             t

@@ -3,6 +3,7 @@
 use super::{Io, settings};
 use crate::cli::{DataArgs, Format, IngestArgs, StoreArgs};
 use crate::error::Error;
+use crate::report::i18n::Col;
 use crate::report::table::{Align, Table, thousands};
 use crate::store::{IngestOptions, describe::describe, ingest, revision_words};
 
@@ -19,7 +20,7 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
         gmv_is_net: args.gmv_is_net,
         channel: args.channel.clone(),
     };
-    let s = settings(&data_args, None, None, None, None)?;
+    let s = settings(&data_args, None, None, None, Some(&args.lang.email_args()))?;
     let into = match args.into.clone().or(s.store.value.clone()) {
         Some(p) => p,
         None => return Err(crate::config::ConfigError::NoStore.into()),
@@ -97,19 +98,20 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
     io.finish();
     let text = match args.format {
         Format::Table => {
+            let w = crate::report::i18n::words(s.lang.value);
             let mut t = Table::new(&[
-                ("export", Align::Left),
-                ("rows", Align::Right),
-                ("added", Align::Right),
-                ("unchanged", Align::Right),
-                ("revised", Align::Right),
-                ("rejected", Align::Right),
+                (w.col(Col::Export), Align::Left),
+                (w.col(Col::Rows), Align::Right),
+                (w.col(Col::Added), Align::Right),
+                (w.col(Col::Unchanged), Align::Right),
+                (w.col(Col::Revised), Align::Right),
+                (w.col(Col::Rejected), Align::Right),
             ]);
             for e in &report.exports {
                 if e.already_ingested {
                     t.row(vec![
                         e.file.display().to_string(),
-                        "already ingested".into(),
+                        w.col(Col::AlreadyIngested).into(),
                         String::new(),
                         String::new(),
                         String::new(),
@@ -157,6 +159,19 @@ pub(super) fn ingest_cmd(args: IngestArgs, io: &mut Io<'_>) -> Result<(), Error>
     };
     let _ = io.out.write_all(text.as_bytes());
     Ok(())
+}
+
+/// No data flags: the settings of ./acqplan.toml alone.
+fn empty_data_args() -> DataArgs {
+    DataArgs {
+        data: None,
+        config: None,
+        columns: Vec::new(),
+        skip_bad_rows: false,
+        period: None,
+        gmv_is_net: false,
+        channel: None,
+    }
 }
 
 pub(super) fn store_cmd(args: StoreArgs, io: &mut Io<'_>) -> Result<(), Error> {
@@ -207,8 +222,17 @@ pub(super) fn store_cmd(args: StoreArgs, io: &mut Io<'_>) -> Result<(), Error> {
         }
     }
     let summary = describe(&args.store, args.gaps)?;
+    // `--lang`, else `[report] lang` of ./acqplan.toml, else English.
+    let lang = match args.lang.lang {
+        Some(l) => l,
+        None => {
+            settings(&empty_data_args(), None, None, None, None)?
+                .lang
+                .value
+        }
+    };
     let text = match args.format {
-        Format::Table => summary.render(),
+        Format::Table => summary.render(lang),
         Format::Json => {
             serde_json::to_string_pretty(&summary).expect("store summary serialises") + "\n"
         }

@@ -7,7 +7,7 @@ use crate::output::RunDir;
 use crate::report::summary::summarise;
 
 pub(super) fn validate(args: ValidateArgs, io: &mut Io<'_>) -> Result<(), Error> {
-    let s = settings(&args.data, None, None, None, None)?;
+    let s = settings(&args.data, None, None, None, Some(&args.lang.email_args()))?;
     let history = load_history(&s, args.data.skip_bad_rows, io)?;
     let summary = summarise(&history.loaded.data)?;
     if history.loaded.rejected.is_empty() {
@@ -19,7 +19,7 @@ pub(super) fn validate(args: ValidateArgs, io: &mut Io<'_>) -> Result<(), Error>
         finish_run(io, "validate", &dir, &history.input, history.rows(), &s)?;
     }
     let text = match args.format {
-        Format::Table => summary.render(),
+        Format::Table => summary.render(s.lang.value),
         Format::Json => {
             // The summary, with what the reader set aside or found empty.
             let mut v = serde_json::to_value(&summary).expect("summary serialises");

@@ -279,11 +279,12 @@ impl CurveRecord {
     }
 
     /// What the table's note column says.
-    fn note(&self) -> String {
+    fn note(&self, lang: crate::lang::Lang) -> String {
+        let w = crate::report::i18n::words(lang);
         match (&self.reason, &self.shrink_reason) {
             (Some(r), _) if self.status == "flat" => r.clone(),
-            (Some(r), _) => format!("unusable: {r}"),
-            (None, Some(s)) => format!("shrunk: {s}"),
+            (Some(r), _) => w.fit_unusable(r),
+            (None, Some(s)) => w.fit_shrunk(s),
             _ => String::new(),
         }
     }
@@ -450,19 +451,21 @@ impl CurvesFile {
     }
 
     /// The table for stdout.
-    pub fn table(&self) -> String {
-        let rows = crate::validate::Period::of_days(self.period_days).plural();
+    pub fn table(&self, lang: crate::lang::Lang) -> String {
+        use crate::report::i18n::{Col, words};
+        let w = words(lang);
+        let rows = w.col_rows_used(self.period_days);
         let mut t = Table::new(&[
-            ("room", Align::Left),
-            ("channel", Align::Left),
-            ("model", Align::Left),
-            (rows, Align::Right),
-            ("R²(log)", Align::Right),
-            ("holdout MAPE", Align::Right),
-            ("CNY/viewer @p50", Align::Right),
-            ("marginal @p50", Align::Right),
-            ("recency", Align::Left),
-            ("note", Align::Left),
+            (w.col(Col::Room), Align::Left),
+            (w.col(Col::Channel), Align::Left),
+            (w.col(Col::Model), Align::Left),
+            (rows.as_str(), Align::Right),
+            (w.col(Col::R2Log), Align::Right),
+            (w.col(Col::HoldoutMape), Align::Right),
+            (w.col(Col::CpvP50), Align::Right),
+            (w.col(Col::MarginalP50), Align::Right),
+            (w.col(Col::Recency), Align::Left),
+            (w.col(Col::Note), Align::Left),
         ]);
         let opt = |x: Option<f64>, f: &dyn Fn(f64) -> String| x.map_or("-".to_string(), f);
         for c in &self.curves {
@@ -486,7 +489,7 @@ impl CurvesFile {
                             && a.average_cost_per_viewer_cny.is_some()
                             && c.cap_viewers_per_day.is_none() =>
                     {
-                        "saturated".to_string()
+                        w.col(Col::Saturated).to_string()
                     }
                     _ => opt(p50.and_then(|a| a.marginal_cost_per_viewer_cny), &|v| {
                         thousands(v, 2)
@@ -495,21 +498,12 @@ impl CurvesFile {
                 c.recency
                     .as_ref()
                     .map_or("-".to_string(), |r| r.setting.clone()),
-                c.note(),
+                c.note(lang),
             ]);
         }
         let mut s = t.render();
-        let flat = if self.flat > 0 {
-            format!(", {} flat (baselines, not planned)", self.flat)
-        } else {
-            String::new()
-        };
-        s.push_str(&format!(
-            "{} curves: {} fitted{flat}, {} unusable\n",
-            self.curves.len(),
-            self.fitted,
-            self.unusable
-        ));
+        s.push_str(&w.fit_footer(self.curves.len(), self.fitted, self.flat, self.unusable));
+        s.push('\n');
         s
     }
 }

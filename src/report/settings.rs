@@ -7,15 +7,17 @@ use crate::config::{Settings, Source};
 
 /// `acqplan config`: one line per setting with its source.
 pub fn settings_table(settings: &Settings) -> String {
+    use super::i18n::{Col, words};
+    let w = words(settings.lang.value);
     let mut t = Table::new(&[
-        ("setting", Align::Left),
-        ("value", Align::Left),
-        ("source", Align::Left),
+        (w.col(Col::Setting), Align::Left),
+        (w.col(Col::Value), Align::Left),
+        (w.col(Col::Source), Align::Left),
     ]);
-    let mut row = |k: String, v: String, s: &Source| t.row(vec![k, v, s.to_string()]);
+    let mut row = |k: String, v: String, s: &Source| t.row(vec![k, v, w.setting_source(s)]);
     let list = |v: &[f64]| {
         if v.is_empty() {
-            "(none)".to_string()
+            w.col(Col::Nothing).to_string()
         } else {
             v.iter()
                 .map(|x| format!("{x}"))
@@ -29,7 +31,7 @@ pub fn settings_table(settings: &Settings) -> String {
             .config_file
             .value
             .as_ref()
-            .map_or("(none)".into(), |p| p.display().to_string()),
+            .map_or(w.col(Col::Nothing).into(), |p| p.display().to_string()),
         &settings.config_file.source,
     );
     row(
@@ -38,7 +40,7 @@ pub fn settings_table(settings: &Settings) -> String {
             .data
             .value
             .as_ref()
-            .map_or("(none)".into(), |p| p.display().to_string()),
+            .map_or(w.col(Col::Nothing).into(), |p| p.display().to_string()),
         &settings.data.source,
     );
     row(
@@ -47,7 +49,7 @@ pub fn settings_table(settings: &Settings) -> String {
             .store
             .value
             .as_ref()
-            .map_or("(none)".into(), |p| p.display().to_string()),
+            .map_or(w.col(Col::Nothing).into(), |p| p.display().to_string()),
         &settings.store.source,
     );
     row(
@@ -74,7 +76,7 @@ pub fn settings_table(settings: &Settings) -> String {
             .channel
             .value
             .clone()
-            .unwrap_or_else(|| "(from the file's channel column)".into()),
+            .unwrap_or_else(|| w.col(Col::ChannelFromFile).into()),
         &settings.channel.source,
     );
     row(
@@ -85,7 +87,7 @@ pub fn settings_table(settings: &Settings) -> String {
     row(
         "by".into(),
         match settings.by.value {
-            None => "auto (room,channel when the data has rooms)".into(),
+            None => w.col(Col::ByAuto).into(),
             Some(By::RoomChannel) => "room,channel".into(),
             Some(By::Channel) => "channel".into(),
         },
@@ -158,7 +160,7 @@ pub fn settings_table(settings: &Settings) -> String {
     row(
         "email.to".into(),
         if settings.email_to.value.is_empty() {
-            "(none: no plan.eml)".into()
+            w.col(Col::NoEmail).into()
         } else {
             settings.email_to.value.join(", ")
         },
@@ -175,7 +177,7 @@ pub fn settings_table(settings: &Settings) -> String {
             .smtp
             .value
             .clone()
-            .unwrap_or_else(|| "(none: not sent)".into()),
+            .unwrap_or_else(|| w.col(Col::NotSent).into()),
         &settings.smtp.source,
     );
     row(

@@ -93,23 +93,26 @@ pub fn summarise(data: &ValidatedData) -> PolarsResult<HistorySummary> {
 
 impl HistorySummary {
     /// The summary as text for stdout.
-    pub fn render(&self) -> String {
-        let mut s = format!(
-            "rows: {}   dates: {} .. {}   rooms: {}   channels: {}   period: {}\n\n",
-            thousands(self.rows as f64, 0),
-            self.first_date,
-            self.last_date,
+    pub fn render(&self, lang: crate::lang::Lang) -> String {
+        use crate::report::i18n::{Col, words};
+        let w = words(lang);
+        let weekday = self.period.phase.map(|p| (p as usize + 3) % 7);
+        let mut s = w.validate_head(
+            self.rows as f64,
+            &self.first_date,
+            &self.last_date,
             self.rooms,
             self.channels.len(),
-            self.period
+            &w.period_name(self.period.days, weekday),
         );
-        let with_spend = format!("{}_with_spend", self.period.plural());
+        s.push_str("\n\n");
+        let with_spend = w.col_with_spend(self.period.days);
         let mut t = Table::new(&[
-            ("channel", Align::Left),
+            (w.col(Col::Channel), Align::Left),
             (with_spend.as_str(), Align::Right),
-            ("spend_cny", Align::Right),
-            ("viewers", Align::Right),
-            ("cost_per_viewer_cny", Align::Right),
+            (w.col(Col::SpendCny), Align::Right),
+            (w.col(Col::Viewers), Align::Right),
+            (w.col(Col::CostPerViewer), Align::Right),
         ]);
         for c in &self.channels {
             t.row(vec![

@@ -35,15 +35,17 @@ pub fn whatif_csv(rows: &[WhatIf]) -> Vec<u8> {
 }
 
 /// The comparison table on stdout.
-pub fn whatif_table(rows: &[WhatIf]) -> String {
-    let varied = rows.first().map_or("value", |r| r.varied.as_str());
+pub fn whatif_table(rows: &[WhatIf], lang: crate::lang::Lang) -> String {
+    use crate::report::i18n::{Col, words};
+    let w = words(lang);
+    let varied = w.whatif_varied(rows.first().map_or("value", |r| r.varied.as_str()));
     let mut t = Table::new(&[
-        (varied, Align::Right),
-        ("spend_cny", Align::Right),
-        ("viewers", Align::Right),
-        ("avg_cpv", Align::Right),
-        ("marginal", Align::Right),
-        ("status", Align::Left),
+        (varied.as_str(), Align::Right),
+        (w.col(Col::SpendCny), Align::Right),
+        (w.col(Col::Viewers), Align::Right),
+        (w.col(Col::AvgCpv), Align::Right),
+        (w.col(Col::Marginal), Align::Right),
+        (w.col(Col::Status), Align::Left),
     ]);
     for r in rows {
         t.row(vec![
@@ -54,7 +56,7 @@ pub fn whatif_table(rows: &[WhatIf]) -> String {
                 .map_or("-".into(), |x| format!("{x:.2}")),
             r.marginal_cost_cny_per_unit
                 .map_or("-".into(), |x| format!("{x:.2}")),
-            r.status.into(),
+            w.status(r.status),
         ]);
     }
     t.render()

@@ -159,29 +159,28 @@ pub fn describe(store: &Path, max_gaps: usize) -> Result<StoreSummary, Error> {
 
 impl StoreSummary {
     /// The summary for people.
-    pub fn render(&self) -> String {
+    pub fn render(&self, lang: crate::lang::Lang) -> String {
+        use crate::report::i18n::{Col, words};
+        let w = words(lang);
         let m = &self.manifest;
-        let mut s = format!(
-            "{} rows, {} rooms, {} channels, {} to {} ({}), {} month files, generation {}\n\n",
-            thousands(m.rows as f64, 0),
+        let weekly = m.period_days == 7;
+        let mut s = w.store_head(
+            m.rows as f64,
             self.rooms,
             self.channels.len(),
             m.first_date.as_deref().unwrap_or("-"),
             m.last_date.as_deref().unwrap_or("-"),
-            if m.period_days == 7 {
-                "weekly rows"
-            } else {
-                "daily rows"
-            },
+            weekly,
             m.partitions.len(),
-            m.generation
+            m.generation,
         );
+        s.push_str("\n\n");
         let mut t = Table::new(&[
-            ("channel", Align::Left),
-            ("rows", Align::Right),
-            ("rooms", Align::Right),
-            ("first", Align::Left),
-            ("last", Align::Left),
+            (w.col(Col::Channel), Align::Left),
+            (w.col(Col::Rows), Align::Right),
+            (w.col(Col::Rooms), Align::Right),
+            (w.col(Col::First), Align::Left),
+            (w.col(Col::Last), Align::Left),
         ]);
         for c in &self.channels {
             t.row(vec![
@@ -193,21 +192,18 @@ impl StoreSummary {
             ]);
         }
         s.push_str(&t.render());
-        let unit = if m.period_days == 7 { "weeks" } else { "days" };
         if self.lanes_with_gaps == 0 {
-            s.push_str(&format!(
-                "\nno gaps: every lane has a row on all {unit} between its first and last spend\n"
-            ));
+            s.push_str(&format!("\n{}\n", w.store_no_gaps(weekly)));
         } else {
             s.push_str(&format!(
-                "\n{} lanes miss {unit} between their first and last spend:\n\n",
-                self.lanes_with_gaps
+                "\n{}\n\n",
+                w.store_gaps(self.lanes_with_gaps, weekly)
             ));
             let mut t = Table::new(&[
-                ("room", Align::Left),
-                ("channel", Align::Left),
-                ("missing", Align::Right),
-                ("first missing", Align::Left),
+                (w.col(Col::Room), Align::Left),
+                (w.col(Col::Channel), Align::Left),
+                (w.col(Col::Missing), Align::Right),
+                (w.col(Col::FirstMissing), Align::Left),
             ]);
             for g in &self.gaps {
                 t.row(vec![
@@ -219,12 +215,12 @@ impl StoreSummary {
             }
             s.push_str(&t.render());
         }
-        s.push_str("\nlast ingest per source:\n\n");
+        s.push_str(&format!("\n{}\n\n", w.store_last_ingest()));
         let mut t = Table::new(&[
-            ("source", Align::Left),
-            ("ingested at (UTC)", Align::Left),
-            ("added", Align::Right),
-            ("revised", Align::Right),
+            (w.col(Col::Source), Align::Left),
+            (w.col(Col::IngestedAt), Align::Left),
+            (w.col(Col::Added), Align::Right),
+            (w.col(Col::Revised), Align::Right),
         ]);
         for l in &self.last_ingests {
             t.row(vec![

@@ -6,6 +6,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::builder::{GRID_BOLD, GRID_LIGHT, Msg, font};
+use super::layout::{TextLog, TextRecorder};
 use super::{ChartError, encode_png, ensure_font, paint};
 use crate::backtest::Backtest;
 use crate::contract::calendar::format_date;
@@ -13,7 +14,12 @@ use crate::report::table::fmt_num;
 
 const SIZE: (u32, u32) = (960, 460);
 
-fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, b: &Backtest) -> Result<(), String> {
+fn draw(
+    area: &DrawingArea<impl DrawingBackend, Shift>,
+    b: &Backtest,
+    lang: crate::lang::Lang,
+) -> Result<(), String> {
+    let w = crate::report::i18n::words(lang);
     let weeks = b.weekly_totals();
     let n = weeks.len().max(1);
     let ymax = weeks
@@ -23,10 +29,9 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, b: &Backtest) -> Result<
         .fold(0.0, f64::max)
         .max(1.0)
         * 1.15;
-    let title = format!(
-        "Backtest: viewers per week, each week predicted from the days before it ({} weeks)",
-        weeks.len()
-    );
+    let title = w.backtest_png_title(weeks.len());
+    let [x_desc, y_desc] = w.backtest_png_axes();
+    let names = w.backtest_png_series();
     let mut chart = ChartBuilder::on(area)
         .caption(title, font(17.0))
         .margin(12)
@@ -48,8 +53,8 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, b: &Backtest) -> Result<
             }
         })
         .y_label_formatter(&|y| fmt_num(*y))
-        .x_desc("week starting")
-        .y_desc("viewers (all lanes, paid days)")
+        .x_desc(x_desc)
+        .y_desc(y_desc)
         .label_style(font(12.0))
         .axis_desc_style(font(13.0))
         .light_line_style(GRID_LIGHT)
@@ -57,20 +62,10 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, b: &Backtest) -> Result<
         .draw()
         .s()?;
     let series = [
-        ("actual", RGBColor(0, 0, 0), 0usize, false),
-        ("acqplan", RGBColor(31, 119, 180), 1, false),
-        (
-            "naive: last 28 days' viewers per CNY",
-            RGBColor(255, 127, 14),
-            2,
-            true,
-        ),
-        (
-            "per-lane log-log regression",
-            RGBColor(140, 140, 140),
-            3,
-            true,
-        ),
+        (names[0], RGBColor(0, 0, 0), 0usize, false),
+        (names[1], RGBColor(31, 119, 180), 1, false),
+        (names[2], RGBColor(255, 127, 14), 2, true),
+        (names[3], RGBColor(140, 140, 140), 3, true),
     ];
     for (name, colour, k, dashed) in series {
         let pts: Vec<(f64, f64)> = weeks
@@ -107,18 +102,42 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, b: &Backtest) -> Result<
     Ok(())
 }
 
-/// `backtest.png` bytes.
-pub fn backtest_png(b: &Backtest) -> Result<Vec<u8>, ChartError> {
+fn render(
+    b: &Backtest,
+    lang: crate::lang::Lang,
+    log: Option<&TextLog>,
+) -> Result<Vec<u8>, ChartError> {
     ensure_font()?;
     let (w, h) = SIZE;
     let mut buf = vec![255u8; w as usize * h as usize * 3];
-    paint(
-        "backtest.png",
-        BitMapBackend::with_buffer(&mut buf, (w, h)),
-        |root| draw(root, b),
-    )?;
+    {
+        let backend = BitMapBackend::with_buffer(&mut buf, (w, h));
+        match log {
+            Some(log) => paint("backtest.png", TextRecorder::new(backend, log), |root| {
+                draw(root, b, lang)
+            })?,
+            None => paint("backtest.png", backend, |root| draw(root, b, lang))?,
+        }
+    }
     encode_png(&buf, w, h).map_err(|source| ChartError::Encode {
         chart: "backtest.png",
         source,
     })
+}
+
+/// `backtest.png` bytes, its words in `lang`.
+pub fn backtest_png(b: &Backtest, lang: crate::lang::Lang) -> Result<Vec<u8>, ChartError> {
+    render(b, lang, None)
+}
+
+/// `backtest.png` drawn through a [`TextRecorder`]: the same bytes and
+/// every text overlap or text outside the image.
+pub fn backtest_png_checked(
+    b: &Backtest,
+    lang: crate::lang::Lang,
+) -> Result<(Vec<u8>, Vec<super::TextProblem>), ChartError> {
+    let log = TextLog::new();
+    let png = render(b, lang, Some(&log))?;
+    let problems = super::text_problems(&log.take(), SIZE);
+    Ok((png, problems))
 }

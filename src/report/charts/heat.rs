@@ -194,6 +194,12 @@ pub(crate) fn draw_heat_table<DB: DrawingBackend>(
         .flat_map(|r| r.2.iter().copied())
         .filter(|x| x.is_finite())
         .fold(0.0, f64::max);
+    let max_total = table
+        .rows
+        .iter()
+        .map(|r| r.3)
+        .filter(|x| x.is_finite())
+        .fold(0.0, f64::max);
     for (i, (name, colour, cells, total)) in table.rows.iter().enumerate() {
         let y = top + i as i32 * rh;
         if let Some(c) = colour {
@@ -223,7 +229,7 @@ pub(crate) fn draw_heat_table<DB: DrawingBackend>(
             let ink = if t > 0.55 { WHITE } else { BLACK };
             put(
                 area,
-                &i18n::short(lang, x),
+                &i18n::short_scaled(lang, x, max),
                 size,
                 (cx + 4, y + (rh - size as i32) / 2),
                 cw - 8,
@@ -233,7 +239,7 @@ pub(crate) fn draw_heat_table<DB: DrawingBackend>(
         }
         put(
             area,
-            &i18n::short(lang, *total),
+            &i18n::short_scaled(lang, *total, max_total),
             size,
             (tx, y + (rh - size as i32) / 2),
             total_w - 8,

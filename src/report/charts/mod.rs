@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub use backtest::backtest_png;
+pub use backtest::{backtest_png, backtest_png_checked};
 pub use font::{FONT_FAMILY, MISSING_GLYPH, has_glyph, printable};
 pub use layout::{TEXT_TOLERANCE_PX, TextBox, TextLog, TextProblem, TextRecorder, text_problems};
 pub use review::{review_png, review_png_checked, review_size};

@@ -23,11 +23,8 @@ pub fn review_size(channels: usize) -> (u32, u32) {
     (WIDTH, HEAD_PX + 70 + ROW_PX * channels.max(1) as u32)
 }
 
-const BARS: [(&str, RGBColor); 3] = [
-    ("planned", LAST_GREY),
-    ("predicted at the spend spent", RGBColor(158, 202, 225)),
-    ("actual", RGBColor(31, 119, 180)),
-];
+/// The bars' colours: planned, predicted at the spend spent, actual.
+const BARS: [RGBColor; 3] = [LAST_GREY, RGBColor(158, 202, 225), RGBColor(31, 119, 180)];
 
 fn values(r: &ReviewRow) -> [f64; 3] {
     [
@@ -37,18 +34,22 @@ fn values(r: &ReviewRow) -> [f64; 3] {
     ]
 }
 
-fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, rv: &Review) -> Result<(), String> {
+fn draw(
+    area: &DrawingArea<impl DrawingBackend, Shift>,
+    rv: &Review,
+    lang: crate::lang::Lang,
+) -> Result<(), String> {
+    let w = crate::report::i18n::words(lang);
     let (head, body) = area.split_vertically(HEAD_PX);
-    let title = format!(
-        "Review of the plan for {} – {}: viewers per channel ({} of {} days in the history)",
-        rv.first_day, rv.last_day, rv.days_covered, rv.horizon_days
+    let title = w.review_png_title(
+        &rv.first_day,
+        &rv.last_day,
+        rv.days_covered,
+        rv.horizon_days,
     );
     let max_px = (WIDTH - 40) as f64;
-    let lines = [
-        (title, 18.0),
-        (rv.headline(), 13.0),
-        (rv.split_line(), 13.0),
-    ];
+    let [headline, split] = rv.lines(lang);
+    let lines = [(title, 18.0), (headline, 13.0), (split, 13.0)];
     let mut y = 18;
     for (text, size) in lines {
         let (text, size) = fit_text(&text, size, 9.0, max_px);
@@ -61,7 +62,7 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, rv: &Review) -> Result<(
         y += 30;
     }
     let mut x = 20;
-    for (name, colour) in BARS {
+    for (name, colour) in w.review_png_bars().into_iter().zip(BARS) {
         head.draw(&Rectangle::new(
             [(x, y - 6), (x + 18, y + 6)],
             colour.filled(),
@@ -96,7 +97,7 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, rv: &Review) -> Result<(
         .y_labels(0)
         .x_labels(6)
         .x_label_formatter(&|x| fmt_num(*x))
-        .x_desc("viewers over the days covered")
+        .x_desc(w.review_png_axis())
         .label_style(font(12.0))
         .axis_desc_style(font(13.0))
         .light_line_style(GRID_LIGHT)
@@ -105,7 +106,7 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, rv: &Review) -> Result<(
         .s()?;
     for (i, r) in rv.channels.iter().enumerate() {
         let top = (n - i) as f64;
-        for (k, (_, colour)) in BARS.iter().enumerate() {
+        for (k, colour) in BARS.iter().enumerate() {
             let v = values(r)[k];
             if !v.is_finite() {
                 continue;
@@ -138,7 +139,11 @@ fn draw(area: &DrawingArea<impl DrawingBackend, Shift>, rv: &Review) -> Result<(
     Ok(())
 }
 
-fn render(rv: &Review, log: Option<&TextLog>) -> Result<Vec<u8>, ChartError> {
+fn render(
+    rv: &Review,
+    lang: crate::lang::Lang,
+    log: Option<&TextLog>,
+) -> Result<Vec<u8>, ChartError> {
     ensure_font()?;
     let (w, h) = review_size(rv.channels.len());
     let mut buf = vec![255u8; w as usize * h as usize * 3];
@@ -146,9 +151,9 @@ fn render(rv: &Review, log: Option<&TextLog>) -> Result<Vec<u8>, ChartError> {
         let backend = BitMapBackend::with_buffer(&mut buf, (w, h));
         match log {
             Some(log) => paint("review.png", TextRecorder::new(backend, log), |root| {
-                draw(root, rv)
+                draw(root, rv, lang)
             })?,
-            None => paint("review.png", backend, |root| draw(root, rv))?,
+            None => paint("review.png", backend, |root| draw(root, rv, lang))?,
         }
     }
     encode_png(&buf, w, h).map_err(|source| ChartError::Encode {
@@ -157,16 +162,19 @@ fn render(rv: &Review, log: Option<&TextLog>) -> Result<Vec<u8>, ChartError> {
     })
 }
 
-/// `review.png` bytes.
-pub fn review_png(rv: &Review) -> Result<Vec<u8>, ChartError> {
-    render(rv, None)
+/// `review.png` bytes, its words in `lang`.
+pub fn review_png(rv: &Review, lang: crate::lang::Lang) -> Result<Vec<u8>, ChartError> {
+    render(rv, lang, None)
 }
 
 /// `review.png` drawn through a [`TextRecorder`]: the bytes and every
 /// text overlap or text outside the image.
-pub fn review_png_checked(rv: &Review) -> Result<(Vec<u8>, Vec<super::TextProblem>), ChartError> {
+pub fn review_png_checked(
+    rv: &Review,
+    lang: crate::lang::Lang,
+) -> Result<(Vec<u8>, Vec<super::TextProblem>), ChartError> {
     let log = TextLog::new();
-    let png = render(rv, Some(&log))?;
+    let png = render(rv, lang, Some(&log))?;
     let problems = super::text_problems(&log.take(), review_size(rv.channels.len()));
     Ok((png, problems))
 }
@@ -227,11 +235,13 @@ mod tests {
                 channels,
                 total,
             };
-            let (png, problems) = review_png_checked(&rv).unwrap();
-            assert!(problems.is_empty(), "{n} channels: {problems:?}");
-            assert_eq!(&png[1..4], b"PNG");
-            // The same review gives the same bytes.
-            assert_eq!(review_png(&rv).unwrap(), png);
+            for lang in [crate::lang::Lang::En, crate::lang::Lang::Zh] {
+                let (png, problems) = review_png_checked(&rv, lang).unwrap();
+                assert!(problems.is_empty(), "{n} channels, {lang:?}: {problems:?}");
+                assert_eq!(&png[1..4], b"PNG");
+                // The same review gives the same bytes.
+                assert_eq!(review_png(&rv, lang).unwrap(), png);
+            }
         }
     }
 }

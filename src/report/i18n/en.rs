@@ -1,7 +1,7 @@
 //! English: the words acqplan has always written.
 
 use super::{
-    Label, Lang, LastWeekFigures, MoveKind, RiskGoal, Words, signed_count, signed_percent,
+    Col, Label, Lang, LastWeekFigures, MoveKind, RiskGoal, Words, signed_count, signed_percent,
 };
 use crate::plan::Metric;
 use crate::report::risk_text::percent;
@@ -128,6 +128,13 @@ impl Words for En {
         even_spend: f64,
         fraction: Option<f64>,
     ) -> String {
+        if saving.abs() < 0.5 {
+            return format!(
+                "Day by day ({span} from {start}): the schedule saves nothing against the same {} spread evenly over the days ({} CNY).",
+                m.unit(),
+                n(even_spend),
+            );
+        }
         format!(
             "Day by day ({span} from {start}): {} CNY {} than the same {} spread evenly over the days ({} CNY{}).",
             n(saving.abs()),
@@ -138,6 +145,13 @@ impl Words for En {
         )
     }
     fn schedule_extra(&self, span: &str, start: &str, extra: f64, m: Metric, even: f64) -> String {
+        if extra.abs() < 0.5 {
+            return format!(
+                "Day by day ({span} from {start}): the schedule gets no more {} than the same budget spread evenly over the days ({}).",
+                m.unit(),
+                n(even),
+            );
+        }
         format!(
             "Day by day ({span} from {start}): {} {} {} than the same budget spread evenly over the days ({}).",
             n(extra.abs()),
@@ -704,5 +718,244 @@ impl Words for En {
             n(at_last),
             n(saving)
         )
+    }
+
+    // --- the command tables (i19tr) ---
+    fn col(&self, c: Col) -> &'static str {
+        match c {
+            Col::Room => "room",
+            Col::Channel => "channel",
+            Col::Total => "total",
+            Col::Note => "note",
+            Col::SpendCny => "spend_cny",
+            Col::Viewers => "viewers",
+            Col::CostPerViewer => "cost_per_viewer_cny",
+            Col::Model => "model",
+            Col::R2Log => "R²(log)",
+            Col::HoldoutMape => "holdout MAPE",
+            Col::CpvP50 => "CNY/viewer @p50",
+            Col::MarginalP50 => "marginal @p50",
+            Col::Recency => "recency",
+            Col::Saturated => "saturated",
+            Col::LaneWeeks => "lane-weeks",
+            Col::WapeAcqplan => "WAPE acqplan",
+            Col::Naive28d => "naive 28d",
+            Col::LogLog => "log-log",
+            Col::BiasAcqplan => "bias acqplan",
+            Col::DailyWape => "daily WAPE",
+            Col::PlannedCny => "planned_cny",
+            Col::ActualCny => "actual_cny",
+            Col::PlannedViewers => "planned_viewers",
+            Col::PredictedAtActual => "predicted_at_actual",
+            Col::ActualViewers => "actual_viewers",
+            Col::Execution => "execution",
+            Col::Prediction => "prediction",
+            Col::Export => "export",
+            Col::Rows => "rows",
+            Col::Added => "added",
+            Col::Unchanged => "unchanged",
+            Col::Revised => "revised",
+            Col::Rejected => "rejected",
+            Col::AlreadyIngested => "already ingested",
+            Col::Rooms => "rooms",
+            Col::First => "first",
+            Col::Last => "last",
+            Col::Missing => "missing",
+            Col::FirstMissing => "first missing",
+            Col::Source => "source",
+            Col::IngestedAt => "ingested at (UTC)",
+            Col::AvgCpv => "avg_cpv",
+            Col::Marginal => "marginal",
+            Col::Status => "status",
+            Col::Setting => "setting",
+            Col::Value => "value",
+            Col::Nothing => "(none)",
+            Col::ChannelFromFile => "(from the file's channel column)",
+            Col::ByAuto => "auto (room,channel when the data has rooms)",
+            Col::NoEmail => "(none: no plan.eml)",
+            Col::NotSent => "(none: not sent)",
+        }
+    }
+    fn status(&self, status: &str) -> String {
+        status.to_string()
+    }
+    fn whatif_varied(&self, varied: &str) -> String {
+        varied.to_string()
+    }
+    fn col_rows_used(&self, period_days: u32) -> String {
+        crate::validate::Period::of_days(period_days)
+            .plural()
+            .to_string()
+    }
+    fn col_with_spend(&self, period_days: u32) -> String {
+        format!("{}_with_spend", self.col_rows_used(period_days))
+    }
+    fn period_name(&self, period_days: u32, weekday: Option<usize>) -> String {
+        const DAYS: [&str; 7] = [
+            "Mondays",
+            "Tuesdays",
+            "Wednesdays",
+            "Thursdays",
+            "Fridays",
+            "Saturdays",
+            "Sundays",
+        ];
+        match (period_days, weekday) {
+            (1, _) => "daily".into(),
+            (7, Some(w)) => format!("weekly (rows dated {})", DAYS[w % 7]),
+            (7, None) => "weekly".into(),
+            (d, _) => format!("every {d} days"),
+        }
+    }
+    fn validate_head(
+        &self,
+        rows: f64,
+        first: &str,
+        last: &str,
+        rooms: usize,
+        channels: usize,
+        period: &str,
+    ) -> String {
+        format!(
+            "rows: {}   dates: {first} .. {last}   rooms: {rooms}   channels: {channels}   period: {period}",
+            n(rows)
+        )
+    }
+    fn screen_head(&self, flagged: usize, rows: usize, signals: Option<&str>) -> String {
+        format!(
+            "{flagged} of {rows} rows flagged as fake traffic (signals: {})",
+            signals.unwrap_or("none (screening off)")
+        )
+    }
+    fn screen_channel(
+        &self,
+        channel: &str,
+        flagged: usize,
+        rows: usize,
+        before: Option<f64>,
+        after: Option<f64>,
+    ) -> String {
+        let cost = |c: Option<f64>| c.map_or_else(|| "–".to_string(), |c| format!("{c:.2}"));
+        let change = match (before, after) {
+            (Some(b), Some(a)) if b > 0.0 => format!(" ({:+.1} %)", 100.0 * (a / b - 1.0)),
+            _ => String::new(),
+        };
+        format!(
+            "{channel}: {flagged} of {rows} rows flagged, cost per viewer {} → {} CNY{change}",
+            cost(before),
+            cost(after),
+        )
+    }
+    fn fit_unusable(&self, reason: &str) -> String {
+        format!("unusable: {reason}")
+    }
+    fn fit_shrunk(&self, reason: &str) -> String {
+        format!("shrunk: {reason}")
+    }
+    fn fit_footer(&self, curves: usize, fitted: usize, flat: usize, unusable: usize) -> String {
+        let flat = if flat > 0 {
+            format!(", {flat} flat (baselines, not planned)")
+        } else {
+            String::new()
+        };
+        format!("{curves} curves: {fitted} fitted{flat}, {unusable} unusable")
+    }
+    fn backtest_head(&self, weeks: usize, scored: usize) -> String {
+        format!(
+            "backtest of the last {weeks} weeks ({scored} scored): each week predicted from the days before it"
+        )
+    }
+    fn backtest_headline(&self, weeks: usize, wape: [f64; 3], bias: f64) -> String {
+        format!(
+            "The curves predicted the last {weeks} weeks' lane totals within {:.1} % (WAPE; naive 28-day rule {:.1} %, log-log {:.1} %), bias {:+.1} %.",
+            100.0 * wape[0],
+            100.0 * wape[1],
+            100.0 * wape[2],
+            100.0 * bias
+        )
+    }
+    fn backtest_nothing(&self) -> String {
+        "The backtest found no week with enough history before it.".into()
+    }
+    fn backtest_lost(&self, channel: &str, ours: f64, naive: f64) -> String {
+        format!(
+            "{channel}: acqplan {:.1} % vs naive 28-day rule {:.1} %",
+            100.0 * ours,
+            100.0 * naive
+        )
+    }
+    fn backtest_without_curve(&self, lane_weeks: usize) -> String {
+        format!("{lane_weeks} lane-weeks had no usable curve and are left out for every method")
+    }
+    fn backtest_conversions(&self, gmv: bool) -> String {
+        format!(
+            "{} (weekly lane totals; viewers × orders or GMV per viewer before the week):",
+            if gmv { "GMV" } else { "orders" }
+        )
+    }
+    fn review_head(&self, first: &str, last: &str, covered: u32, horizon: u32) -> String {
+        format!("Review of the plan for {first} to {last} ({covered} of {horizon} days covered)")
+    }
+    fn review_png_title(&self, first: &str, last: &str, covered: u32, horizon: u32) -> String {
+        format!(
+            "Review of the plan for {first} – {last}: viewers per channel ({covered} of {horizon} days in the history)"
+        )
+    }
+    fn review_png_bars(&self) -> [&'static str; 3] {
+        ["planned", "predicted at the spend spent", "actual"]
+    }
+    fn review_png_axis(&self) -> &'static str {
+        "viewers over the days covered"
+    }
+    fn backtest_png_title(&self, weeks: usize) -> String {
+        format!(
+            "Backtest: viewers per week, each week predicted from the days before it ({weeks} weeks)"
+        )
+    }
+    fn backtest_png_axes(&self) -> [&'static str; 2] {
+        ["week starting", "viewers (all lanes, paid days)"]
+    }
+    fn backtest_png_series(&self) -> [&'static str; 4] {
+        [
+            "actual",
+            "acqplan",
+            "naive: last 28 days' viewers per CNY",
+            "per-lane log-log regression",
+        ]
+    }
+    fn store_head(
+        &self,
+        rows: f64,
+        rooms: usize,
+        channels: usize,
+        first: &str,
+        last: &str,
+        weekly: bool,
+        files: usize,
+        generation: u64,
+    ) -> String {
+        format!(
+            "{} rows, {rooms} rooms, {channels} channels, {first} to {last} ({}), {files} month files, generation {generation}",
+            n(rows),
+            if weekly { "weekly rows" } else { "daily rows" },
+        )
+    }
+    fn store_no_gaps(&self, weekly: bool) -> String {
+        format!(
+            "no gaps: every lane has a row on all {} between its first and last spend",
+            if weekly { "weeks" } else { "days" }
+        )
+    }
+    fn store_gaps(&self, lanes: usize, weekly: bool) -> String {
+        format!(
+            "{lanes} lanes miss {} between their first and last spend:",
+            if weekly { "weeks" } else { "days" }
+        )
+    }
+    fn store_last_ingest(&self) -> String {
+        "last ingest per source:".into()
+    }
+    fn setting_source(&self, source: &crate::config::Source) -> String {
+        source.to_string()
     }
 }

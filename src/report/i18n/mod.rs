@@ -70,6 +70,19 @@ pub fn short(lang: Lang, x: f64) -> String {
     }
 }
 
+/// [`short`] for a cell of a table whose largest cell is `biggest`: in
+/// Chinese, once the table shows 万, cells under 1万 show 万 too
+/// (`0.98万` beside `1.05万`, not `9800`); zero stays `0`. English as
+/// [`short`].
+pub fn short_scaled(lang: Lang, x: f64, biggest: f64) -> String {
+    match lang {
+        Lang::Zh if biggest.abs() >= 1e4 && x.abs() < 1e4 && x.round() != 0.0 => {
+            format!("{:.2}万", x / 1e4)
+        }
+        _ => short(lang, x),
+    }
+}
+
 /// 万 / 亿 from 10,000 up: two decimals below 10万 and for 亿, one decimal
 /// otherwise; plain with separators below 1万.
 fn wan(x: f64) -> String {
@@ -539,6 +552,262 @@ pub trait Words: Sync {
         at_last: f64,
         saving: f64,
     ) -> String;
+
+    // --- the command tables: validate, screen, fit, backtest, review,
+    // store, ingest, what-if / frontier, config (issue 19, i19tr) ---
+    /// A column head or fixed cell of a command table.
+    fn col(&self, c: Col) -> &'static str;
+    /// A solver status in a table cell (`optimal`, `infeasible`, …).
+    fn status(&self, status: &str) -> String;
+    /// The varied column of a what-if / frontier table (`budget_cny`, …).
+    fn whatif_varied(&self, varied: &str) -> String;
+    /// fit's column of rows used: `days`, `weeks`.
+    fn col_rows_used(&self, period_days: u32) -> String;
+    /// validate's column: `days_with_spend`, `weeks_with_spend`.
+    fn col_with_spend(&self, period_days: u32) -> String;
+    /// How long a row is: `daily`, `weekly (rows dated Mondays)`.
+    fn period_name(&self, period_days: u32, weekday: Option<usize>) -> String;
+    /// validate's first line.
+    #[allow(clippy::too_many_arguments)]
+    fn validate_head(
+        &self,
+        rows: f64,
+        first: &str,
+        last: &str,
+        rooms: usize,
+        channels: usize,
+        period: &str,
+    ) -> String;
+    /// screen's first line (`signals`: the signals' names, or `None` when
+    /// screening is off).
+    fn screen_head(&self, flagged: usize, rows: usize, signals: Option<&str>) -> String;
+    /// screen's line per channel.
+    fn screen_channel(
+        &self,
+        channel: &str,
+        flagged: usize,
+        rows: usize,
+        before: Option<f64>,
+        after: Option<f64>,
+    ) -> String;
+    /// fit's note of an unusable curve (the reason in English, from the fit).
+    fn fit_unusable(&self, reason: &str) -> String;
+    /// fit's note of a shrunk curve (the reason in English, from the fit).
+    fn fit_shrunk(&self, reason: &str) -> String;
+    /// fit's last line.
+    fn fit_footer(&self, curves: usize, fitted: usize, flat: usize, unusable: usize) -> String;
+    /// backtest's first line.
+    fn backtest_head(&self, weeks: usize, scored: usize) -> String;
+    /// The backtest's sentence (summary.txt, the email, the table).
+    fn backtest_headline(&self, weeks: usize, wape: [f64; 3], bias: f64) -> String;
+    /// No week could be backtested.
+    fn backtest_nothing(&self) -> String;
+    /// A channel where the naive rule predicted better.
+    fn backtest_lost(&self, channel: &str, ours: f64, naive: f64) -> String;
+    /// Lane-weeks without a usable curve.
+    fn backtest_without_curve(&self, lane_weeks: usize) -> String;
+    /// The heading of the orders / GMV backtest table (`gmv`: GMV).
+    fn backtest_conversions(&self, gmv: bool) -> String;
+    /// review's first line.
+    fn review_head(&self, first: &str, last: &str, covered: u32, horizon: u32) -> String;
+    /// review.png's title.
+    fn review_png_title(&self, first: &str, last: &str, covered: u32, horizon: u32) -> String;
+    /// review.png's legend: planned, predicted at the spend spent, actual.
+    fn review_png_bars(&self) -> [&'static str; 3];
+    /// review.png's x axis.
+    fn review_png_axis(&self) -> &'static str;
+    /// backtest.png's title.
+    fn backtest_png_title(&self, weeks: usize) -> String;
+    /// backtest.png's axes: x, y.
+    fn backtest_png_axes(&self) -> [&'static str; 2];
+    /// backtest.png's legend: actual, acqplan, naive, log-log.
+    fn backtest_png_series(&self) -> [&'static str; 4];
+    /// store's first line.
+    #[allow(clippy::too_many_arguments)]
+    fn store_head(
+        &self,
+        rows: f64,
+        rooms: usize,
+        channels: usize,
+        first: &str,
+        last: &str,
+        weekly: bool,
+        files: usize,
+        generation: u64,
+    ) -> String;
+    /// No lane misses a row.
+    fn store_no_gaps(&self, weekly: bool) -> String;
+    /// Lanes that miss rows.
+    fn store_gaps(&self, lanes: usize, weekly: bool) -> String;
+    /// The heading of the last ingests.
+    fn store_last_ingest(&self) -> String;
+    /// config: where a setting came from.
+    fn setting_source(&self, source: &crate::config::Source) -> String;
+}
+
+/// Column heads and fixed cells of the command tables (validate, screen,
+/// fit, backtest, review, store, ingest, what-if, frontier, config).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Col {
+    /// `room`.
+    Room,
+    /// `channel`.
+    Channel,
+    /// The total row.
+    Total,
+    /// `note`.
+    Note,
+    /// `spend_cny`.
+    SpendCny,
+    /// `viewers`.
+    Viewers,
+    /// `cost_per_viewer_cny`.
+    CostPerViewer,
+    /// fit: `model`.
+    Model,
+    /// fit: `R²(log)`.
+    R2Log,
+    /// fit: `holdout MAPE`.
+    HoldoutMape,
+    /// fit: `CNY/viewer @p50`.
+    CpvP50,
+    /// fit: `marginal @p50`.
+    MarginalP50,
+    /// fit: `recency`.
+    Recency,
+    /// A saturated curve's marginal cost.
+    Saturated,
+    /// backtest: `lane-weeks`.
+    LaneWeeks,
+    /// backtest: `WAPE acqplan`.
+    WapeAcqplan,
+    /// backtest: `naive 28d`.
+    Naive28d,
+    /// backtest: `log-log`.
+    LogLog,
+    /// backtest: `bias acqplan`.
+    BiasAcqplan,
+    /// backtest: `daily WAPE`.
+    DailyWape,
+    /// review: `planned_cny`.
+    PlannedCny,
+    /// review: `actual_cny`.
+    ActualCny,
+    /// review: `planned_viewers`.
+    PlannedViewers,
+    /// review: `predicted_at_actual`.
+    PredictedAtActual,
+    /// review: `actual_viewers`.
+    ActualViewers,
+    /// review: `execution`.
+    Execution,
+    /// review: `prediction`.
+    Prediction,
+    /// ingest: `export`.
+    Export,
+    /// `rows`.
+    Rows,
+    /// `added`.
+    Added,
+    /// `unchanged`.
+    Unchanged,
+    /// `revised`.
+    Revised,
+    /// `rejected`.
+    Rejected,
+    /// ingest: an export read before.
+    AlreadyIngested,
+    /// store: `rooms`.
+    Rooms,
+    /// store: `first`.
+    First,
+    /// store: `last`.
+    Last,
+    /// store: `missing`.
+    Missing,
+    /// store: `first missing`.
+    FirstMissing,
+    /// store: `source`.
+    Source,
+    /// store: `ingested at (UTC)`.
+    IngestedAt,
+    /// what-if: `avg_cpv`.
+    AvgCpv,
+    /// what-if: `marginal`.
+    Marginal,
+    /// what-if: `status`.
+    Status,
+    /// config: `setting`.
+    Setting,
+    /// config: `value`.
+    Value,
+    /// config: `(none)`.
+    Nothing,
+    /// config: no channel setting.
+    ChannelFromFile,
+    /// config: `by` not set.
+    ByAuto,
+    /// config: no recipients.
+    NoEmail,
+    /// config: no SMTP server.
+    NotSent,
+}
+
+impl Col {
+    /// Every column head, for the tests that check both languages.
+    pub const ALL: [Col; 51] = [
+        Col::Room,
+        Col::Channel,
+        Col::Total,
+        Col::Note,
+        Col::SpendCny,
+        Col::Viewers,
+        Col::CostPerViewer,
+        Col::Model,
+        Col::R2Log,
+        Col::HoldoutMape,
+        Col::CpvP50,
+        Col::MarginalP50,
+        Col::Recency,
+        Col::Saturated,
+        Col::LaneWeeks,
+        Col::WapeAcqplan,
+        Col::Naive28d,
+        Col::LogLog,
+        Col::BiasAcqplan,
+        Col::DailyWape,
+        Col::PlannedCny,
+        Col::ActualCny,
+        Col::PlannedViewers,
+        Col::PredictedAtActual,
+        Col::ActualViewers,
+        Col::Execution,
+        Col::Prediction,
+        Col::Export,
+        Col::Rows,
+        Col::Added,
+        Col::Unchanged,
+        Col::Revised,
+        Col::Rejected,
+        Col::AlreadyIngested,
+        Col::Rooms,
+        Col::First,
+        Col::Last,
+        Col::Missing,
+        Col::FirstMissing,
+        Col::Source,
+        Col::IngestedAt,
+        Col::AvgCpv,
+        Col::Marginal,
+        Col::Status,
+        Col::Setting,
+        Col::Value,
+        Col::Nothing,
+        Col::ChannelFromFile,
+        Col::ByAuto,
+        Col::NoEmail,
+        Col::NotSent,
+    ];
 }
 
 /// The fixed labels of the charts.

@@ -1,7 +1,7 @@
 //! 简体中文。
 
 use super::{
-    Label, Lang, LastWeekFigures, MoveKind, RiskGoal, Words, amount, count, money, percent,
+    Col, Label, Lang, LastWeekFigures, MoveKind, RiskGoal, Words, amount, count, money, percent,
     signed_count, signed_percent, unit,
 };
 use crate::plan::Metric;
@@ -122,6 +122,13 @@ impl Words for Zh {
         even_spend: f64,
         fraction: Option<f64>,
     ) -> String {
+        if saving.abs() < 0.5 {
+            return format!(
+                "按天排期（{start} 起 {span}）：与同样{}平均分配到每天相比没有节省（平均分配需 {}）。",
+                unit(L, m),
+                y(even_spend),
+            );
+        }
         format!(
             "按天排期（{start} 起 {span}）：比同样{}平均分配到每天{} {}（平均分配需 {}{}）。",
             unit(L, m),
@@ -132,6 +139,13 @@ impl Words for Zh {
         )
     }
     fn schedule_extra(&self, span: &str, start: &str, extra: f64, m: Metric, even: f64) -> String {
+        if extra.abs() < 0.5 {
+            return format!(
+                "按天排期（{start} 起 {span}）：与同样预算平均分配到每天相比没有多得{}（平均分配为 {}）。",
+                unit(L, m),
+                a(even, m),
+            );
+        }
         format!(
             "按天排期（{start} 起 {span}）：比同样预算平均分配到每天{} {}（平均分配为 {}）。",
             if extra >= 0.0 { "多得" } else { "少得" },
@@ -334,11 +348,15 @@ impl Words for Zh {
     }
 
     fn last_week_headline(&self, f: &LastWeekFigures) -> String {
+        let run = if f.run.is_empty() {
+            String::new()
+        } else {
+            format!("（运行 {}）", f.run)
+        };
         let mut s = format!(
-            "{} 至 {} 的计划（运行 {}）：计划花费 {} 获得 {} 观看；实际花费 {}，获得 {} 观看",
+            "{} 至 {} 的计划{run}：计划花费 {} 获得 {} 观看；实际花费 {}，获得 {} 观看",
             f.first_day,
             f.last_day,
-            f.run,
             y(f.planned_spend_cny),
             n(f.planned_viewers),
             y(f.actual_spend_cny),
@@ -663,5 +681,257 @@ impl Words for Zh {
             t(at_last),
             t(saving)
         )
+    }
+
+    // --- the command tables (i19tr) ---
+    fn col(&self, c: Col) -> &'static str {
+        match c {
+            Col::Room => "直播间",
+            Col::Channel => "渠道",
+            Col::Total => "合计",
+            Col::Note => "备注",
+            Col::SpendCny => "花费（元）",
+            Col::Viewers => "观看",
+            Col::CostPerViewer => "每观看成本（元）",
+            Col::Model => "模型",
+            Col::R2Log => "R²（对数）",
+            Col::HoldoutMape => "留出 MAPE",
+            Col::CpvP50 => "P50 每观看成本",
+            Col::MarginalP50 => "P50 边际成本",
+            Col::Recency => "近期加权",
+            Col::Saturated => "已饱和",
+            Col::LaneWeeks => "组合周数",
+            Col::WapeAcqplan => "WAPE acqplan",
+            Col::Naive28d => "28天朴素法",
+            Col::LogLog => "双对数",
+            Col::BiasAcqplan => "偏差 acqplan",
+            Col::DailyWape => "逐日 WAPE",
+            Col::PlannedCny => "计划花费",
+            Col::ActualCny => "实际花费",
+            Col::PlannedViewers => "计划观看",
+            Col::PredictedAtActual => "按实际花费预测",
+            Col::ActualViewers => "实际观看",
+            Col::Execution => "执行",
+            Col::Prediction => "预测",
+            Col::Export => "导出文件",
+            Col::Rows => "行数",
+            Col::Added => "新增",
+            Col::Unchanged => "未变",
+            Col::Revised => "修订",
+            Col::Rejected => "拒收",
+            Col::AlreadyIngested => "已导入过",
+            Col::Rooms => "直播间数",
+            Col::First => "首日",
+            Col::Last => "末日",
+            Col::Missing => "缺失",
+            Col::FirstMissing => "首个缺失",
+            Col::Source => "来源",
+            Col::IngestedAt => "导入时间（UTC）",
+            Col::AvgCpv => "平均每观看成本",
+            Col::Marginal => "边际成本",
+            Col::Status => "状态",
+            Col::Setting => "设置",
+            Col::Value => "值",
+            Col::Nothing => "（无）",
+            Col::ChannelFromFile => "（取自文件的渠道列）",
+            Col::ByAuto => "自动（数据有直播间列时按 room,channel）",
+            Col::NoEmail => "（无：不写 plan.eml）",
+            Col::NotSent => "（无：不发送）",
+        }
+    }
+    fn status(&self, status: &str) -> String {
+        match status {
+            "optimal" => "最优".into(),
+            "infeasible" => "不可行".into(),
+            "unbounded" => "无界".into(),
+            "error" => "出错".into(),
+            other => other.to_string(),
+        }
+    }
+    fn whatif_varied(&self, varied: &str) -> String {
+        match varied {
+            "budget_cny" => "预算（元）".into(),
+            "target_viewers" => "目标观看".into(),
+            "target_orders" => "目标订单".into(),
+            "target_gmv_cny" | "target_CNY GMV" => "目标成交额（元）".into(),
+            "value" => "值".into(),
+            other => other.to_string(),
+        }
+    }
+    fn col_rows_used(&self, period_days: u32) -> String {
+        match period_days {
+            1 => "天数".into(),
+            7 => "周数".into(),
+            _ => "期数".into(),
+        }
+    }
+    fn col_with_spend(&self, period_days: u32) -> String {
+        format!("有花费{}", self.col_rows_used(period_days))
+    }
+    fn period_name(&self, period_days: u32, weekday: Option<usize>) -> String {
+        const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+        match (period_days, weekday) {
+            (1, _) => "按日".into(),
+            (7, Some(w)) => format!("按周（每行日期为{}）", DAYS[w % 7]),
+            (7, None) => "按周".into(),
+            (d, _) => format!("每{d}天"),
+        }
+    }
+    fn validate_head(
+        &self,
+        rows: f64,
+        first: &str,
+        last: &str,
+        rooms: usize,
+        channels: usize,
+        period: &str,
+    ) -> String {
+        format!(
+            "行数：{}   日期：{first} 至 {last}   直播间：{rooms}   渠道：{channels}   周期：{period}",
+            crate::report::table::thousands(rows, 0)
+        )
+    }
+    fn screen_head(&self, flagged: usize, rows: usize, signals: Option<&str>) -> String {
+        match signals {
+            Some(s) => format!("{rows} 行中有 {flagged} 行被标记为虚假流量（信号：{s}）"),
+            None => format!("{rows} 行中有 {flagged} 行被标记为虚假流量（未筛查）"),
+        }
+    }
+    fn screen_channel(
+        &self,
+        channel: &str,
+        flagged: usize,
+        rows: usize,
+        before: Option<f64>,
+        after: Option<f64>,
+    ) -> String {
+        let cost = |c: Option<f64>| c.map_or_else(|| "–".to_string(), |c| format!("{c:.2}"));
+        let change = match (before, after) {
+            (Some(b), Some(a)) if b > 0.0 => format!("（{}）", signed_percent(L, a / b - 1.0)),
+            _ => String::new(),
+        };
+        format!(
+            "{channel}：{rows} 行中 {flagged} 行被标记，每观看成本 {} → {} 元{change}",
+            cost(before),
+            cost(after),
+        )
+    }
+    fn fit_unusable(&self, reason: &str) -> String {
+        format!("不可用：{reason}")
+    }
+    fn fit_shrunk(&self, reason: &str) -> String {
+        format!("已收缩：{reason}")
+    }
+    fn fit_footer(&self, curves: usize, fitted: usize, flat: usize, unusable: usize) -> String {
+        let flat = if flat > 0 {
+            format!("，{flat} 条平坦（基线，不参与计划）")
+        } else {
+            String::new()
+        };
+        format!("共 {curves} 条曲线：{fitted} 条已拟合{flat}，{unusable} 条不可用")
+    }
+    fn backtest_head(&self, weeks: usize, scored: usize) -> String {
+        format!("回测最近 {weeks} 周（{scored} 周计分）：每周都只用它之前的数据预测")
+    }
+    fn backtest_headline(&self, weeks: usize, wape: [f64; 3], bias: f64) -> String {
+        format!(
+            "曲线对最近 {weeks} 周各组合周合计的预测误差为 {:.1}%（WAPE；28天朴素法 {:.1}%，双对数 {:.1}%），偏差 {:+.1}%。",
+            100.0 * wape[0],
+            100.0 * wape[1],
+            100.0 * wape[2],
+            100.0 * bias
+        )
+    }
+    fn backtest_nothing(&self) -> String {
+        "回测没有找到之前有足够历史数据的周。".into()
+    }
+    fn backtest_lost(&self, channel: &str, ours: f64, naive: f64) -> String {
+        format!(
+            "{channel}：acqplan {:.1}%，28天朴素法 {:.1}%",
+            100.0 * ours,
+            100.0 * naive
+        )
+    }
+    fn backtest_without_curve(&self, lane_weeks: usize) -> String {
+        format!("{lane_weeks} 个组合周没有可用曲线，所有方法都不计入")
+    }
+    fn backtest_conversions(&self, gmv: bool) -> String {
+        format!(
+            "{}（每组合每周合计；观看 × 该周之前的每观看{}）：",
+            if gmv { "成交额" } else { "订单" },
+            if gmv { "成交额" } else { "订单" }
+        )
+    }
+    fn review_head(&self, first: &str, last: &str, covered: u32, horizon: u32) -> String {
+        format!("{first} 至 {last} 计划复盘（已覆盖 {horizon} 天中的 {covered} 天）")
+    }
+    fn review_png_title(&self, first: &str, last: &str, covered: u32, horizon: u32) -> String {
+        format!(
+            "{first} – {last} 计划复盘：各渠道观看（历史数据覆盖 {horizon} 天中的 {covered} 天）"
+        )
+    }
+    fn review_png_bars(&self) -> [&'static str; 3] {
+        ["计划", "按实际花费预测", "实际"]
+    }
+    fn review_png_axis(&self) -> &'static str {
+        "已覆盖天数内的观看"
+    }
+    fn backtest_png_title(&self, weeks: usize) -> String {
+        format!("回测：每周观看，每周都只用它之前的数据预测（{weeks} 周）")
+    }
+    fn backtest_png_axes(&self) -> [&'static str; 2] {
+        ["周起始日", "观看（所有组合，有花费的天）"]
+    }
+    fn backtest_png_series(&self) -> [&'static str; 4] {
+        [
+            "实际",
+            "acqplan",
+            "朴素法：最近28天每元观看",
+            "逐组合双对数回归",
+        ]
+    }
+    fn store_head(
+        &self,
+        rows: f64,
+        rooms: usize,
+        channels: usize,
+        first: &str,
+        last: &str,
+        weekly: bool,
+        files: usize,
+        generation: u64,
+    ) -> String {
+        format!(
+            "{} 行，{rooms} 个直播间，{channels} 个渠道，{first} 至 {last}（{}），{files} 个月份文件，第 {generation} 代",
+            crate::report::table::thousands(rows, 0),
+            if weekly {
+                "每行一周"
+            } else {
+                "每行一天"
+            },
+        )
+    }
+    fn store_no_gaps(&self, weekly: bool) -> String {
+        format!(
+            "没有缺口：每个组合从首次到最后一次花费之间每{}都有一行",
+            if weekly { "周" } else { "天" }
+        )
+    }
+    fn store_gaps(&self, lanes: usize, weekly: bool) -> String {
+        format!(
+            "{lanes} 个组合在首次与最后一次花费之间缺少若干{}：",
+            if weekly { "周" } else { "天" }
+        )
+    }
+    fn store_last_ingest(&self) -> String {
+        "各来源最近一次导入：".into()
+    }
+    fn setting_source(&self, source: &crate::config::Source) -> String {
+        use crate::config::Source;
+        match source {
+            Source::Default => "默认".into(),
+            Source::File(p) => format!("文件 {}", p.display()),
+            Source::Flag(flag) => format!("参数 {flag}"),
+        }
     }
 }
