@@ -336,7 +336,10 @@ pub fn horizon_days(
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit {
     use super::*;
 
     fn promo(name: &str, a: i32, b: i32, ch: Option<&[&str]>) -> Promotion {
