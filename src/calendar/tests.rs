@@ -100,6 +100,7 @@ fn calibration() {
     let mut z = Vec::new();
     let mut with = Vec::new();
     let mut without = Vec::new();
+    let mut bias = Vec::new();
     for seed in 1000..1040 {
         let a = run(seed, true);
         let b = run(seed, false);
@@ -108,6 +109,7 @@ fn calibration() {
         z.push((l.raw - LIFT) / l.se);
         with.push(a.level - 1.0);
         without.push(b.level - 1.0);
+        bias.push(b.level - a.level);
         eprintln!(
             "seed {seed}: lift {:.3} (raw {:.3} ± {:.3}, {} days), level with {:+.4} without {:+.4}",
             l.lift,
@@ -134,6 +136,7 @@ fn calibration() {
     show("z of raw lift", &mut z);
     show("level error with the calendar", &mut with);
     show("level error without the calendar", &mut without);
+    show("level without − with (paired)", &mut bias);
 }
 
 /// One fresh draw: the lift within the calibrated bound of the truth, the
@@ -145,7 +148,11 @@ fn a_known_lift_is_recovered_and_the_base_curve_is_the_everyday_one() {
     let l = a.lift.unwrap();
     assert_eq!(l.days, DAYS as usize);
     assert!((l.lift / LIFT - 1.0).abs() < LIFT_BOUND, "lift {l:?}");
-    assert!((a.level - 1.0).abs() < LEVEL_BOUND, "level with {}", a.level);
+    assert!(
+        (a.level - 1.0).abs() < LEVEL_BOUND,
+        "level with {}",
+        a.level
+    );
     assert!(
         b.level - a.level > BIAS_MIN,
         "without the calendar {} vs with {}",
@@ -154,9 +161,12 @@ fn a_known_lift_is_recovered_and_the_base_curve_is_the_everyday_one() {
     );
 }
 
-/// Above the calibration's largest |lift / truth − 1| over 40 draws.
-const LIFT_BOUND: f64 = 0.10;
+/// Above the calibration's largest |lift / truth − 1| over 40 draws
+/// (0.103; sd ≈ 0.045).
+const LIFT_BOUND: f64 = 0.15;
 /// Above the calibration's largest |level error| with the calendar.
 const LEVEL_BOUND: f64 = 0.06;
-/// Below the calibration's smallest bias of the level without the calendar.
+/// Below the calibration's smallest paired bias of the level without the calendar.
 const BIAS_MIN: f64 = 0.005;
+// (Calibration: the paired bias without − with is +0.019 to +0.037 over
+// 40 draws, mean +0.028.)

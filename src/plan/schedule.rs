@@ -952,7 +952,10 @@ mod tests {
         let (best, _) = oracle(&truth, t);
         let (best_ignoring, _) = oracle(&true_days(&lanes(), &factors(), None), t);
         let true_gain = best_ignoring - best;
-        assert!(true_gain > 0.02 * best_ignoring, "{true_gain} of {best_ignoring}");
+        assert!(
+            true_gain > 0.02 * best_ignoring,
+            "{true_gain} of {best_ignoring}"
+        );
         // Each plan's days on the true curves.
         let on_truth = |p: &crate::plan::Plan| -> (f64, f64) {
             let mut v = 0.0;
@@ -969,8 +972,14 @@ mod tests {
         let (spend_without, viewers_without) = on_truth(&without);
         let tol = 2e-3;
         assert!(viewers_with >= t * (1.0 - tol), "{viewers_with} < {t}");
-        assert!(viewers_without >= t, "the ignoring plan reaches the target too");
-        assert!((spend_with - best).abs() <= tol * best, "{spend_with} vs {best}");
+        assert!(
+            viewers_without >= t,
+            "the ignoring plan reaches the target too"
+        );
+        assert!(
+            (spend_with - best).abs() <= tol * best,
+            "{spend_with} vs {best}"
+        );
         assert!(
             (spend_without - best_ignoring).abs() <= tol * best_ignoring,
             "{spend_without} vs {best_ignoring}"
