@@ -663,6 +663,11 @@ pub struct GenArgs {
     /// Lanes (room × channel) with bots on 50–80 % of their paid days.
     #[arg(long, default_value_t = 0)]
     pub bot_lanes: usize,
+    /// A known promotion lift: viewers at a given spend × LIFT on DATE, for
+    /// every channel or one (`2026-06-18:1.5`,
+    /// `2026-06-18:douyin_qianchuan:1.5`); repeatable; written to truth.json.
+    #[arg(long, value_name = "DATE[:CHANNEL]:LIFT", value_parser = crate::synth::PromotionLift::parse)]
+    pub promotion: Vec<crate::synth::PromotionLift>,
     /// Also write history.parquet.
     #[arg(long)]
     pub parquet: bool,

@@ -30,6 +30,7 @@
 pub mod amount;
 pub mod backtest;
 pub mod backtest_outcomes;
+pub mod calendar;
 pub mod cli;
 pub mod commands;
 pub mod config;

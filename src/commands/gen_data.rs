@@ -113,6 +113,7 @@ pub(super) fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
         volume: args.volume,
         drift: args.drift.then_some(crate::synth::Drift::TYPICAL),
         bot_lanes: args.bot_lanes,
+        promotions: args.promotion.clone(),
         ..GenOptions::default()
     };
     if let Some(dir) = &args.parquet_dir {

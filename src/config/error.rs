@@ -114,6 +114,22 @@ pub enum ConfigError {
     },
     #[error("config `{}`, line {}, column {}: `[{}]` names {} `{}`, which the data does not have", path.display(), m.line, m.column, m.section, m.kind, m.name)]
     UnknownGroupMember { path: PathBuf, m: Box<GroupMember> },
+    #[error("config `{}`, line {line}, column {column}: {message}", path.display())]
+    BadCalendar {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("config `{}`, line {line}, column {column}: `[[calendar]]` entry `{entry}` names channel `{name}`, which the data does not have", path.display())]
+    UnknownCalendarChannel {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        entry: String,
+        name: String,
+        known: String,
+    },
     #[error("`--horizon-days {days}` is not a whole number of the history's periods ({period})")]
     HorizonNotWholePeriods {
         days: usize,
@@ -186,6 +202,12 @@ impl ConfigError {
             }
             ConfigError::UnknownGroupMember { m, .. } => {
                 format!("check the spelling; the {}s of the data are: {}", m.kind, m.known)
+            }
+            ConfigError::BadCalendar { .. } => {
+                "write each `[[calendar]]` entry with a `name` and either `date = \"2026-11-11\"` or `start = \"2026-11-01\"` and `end = \"2026-11-11\"` (YYYY-MM-DD, end not before start), optionally `channels = [\"douyin_qianchuan\"]`; entries may not share a day of a channel".into()
+            }
+            ConfigError::UnknownCalendarChannel { known, .. } => {
+                format!("check the spelling; the channels of the data are: {known}")
             }
             ConfigError::BadMaxExtrapolation { .. } => {
                 "write e.g. --max-extrapolation 2 (plan up to 2 × each lane's highest day), or `[plan] max_extrapolation = 1.5`".into()

@@ -62,6 +62,13 @@ pub struct FileConfig {
     /// How the outputs for people are written (`[report]`).
     #[serde(default)]
     pub report: ReportConfig,
+    /// Promotion days (`[[calendar]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calendar: Vec<super::calendar::CalendarEntry>,
+    /// The calendar checked, with where its channels are written (filled
+    /// when read).
+    #[serde(skip)]
+    pub calendar_checked: super::calendar::CalendarSettings,
 }
 
 /// `data = "history.csv"`, or `[data]` with the path and what the values
@@ -417,6 +424,7 @@ pub fn read_file_config(
     });
     cfg.member_positions =
         super::groups::MemberPositions::of(&path, &text, &cfg.groups, &cfg.room_groups);
+    cfg.calendar_checked = super::calendar::resolve(&path, &text, &cfg.calendar)?;
     cfg.out_root = cfg.out_root.map(|d| base.join(d));
     cfg.store = cfg.store.map(|d| base.join(d));
     Ok((cfg, Some(path)))

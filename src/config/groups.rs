@@ -101,15 +101,7 @@ impl MemberPositions {
         groups: &BTreeMap<String, GroupConfig>,
         room_groups: &BTreeMap<String, RoomGroupConfig>,
     ) -> Self {
-        let line_col = |offset: usize| {
-            let before = &text[..offset.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let col = before
-                .rfind('\n')
-                .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
-                + 1;
-            (line, col)
-        };
+        let line_col = |offset: usize| super::calendar::line_col(text, offset);
         let mut at = BTreeMap::new();
         for (g, c) in groups {
             for m in &c.channels {

@@ -7,6 +7,7 @@
 //! form `pick_each`), puts the layers in that order; each setting, or
 //! group of settings that go together, has a small resolver here.
 
+pub mod calendar;
 mod error;
 mod file;
 mod flags;
@@ -116,6 +117,7 @@ impl Settings {
             smtp: email.smtp,
             smtp_tls: email.smtp_tls,
             lang: l.pick(l.flags.lang(), l.file.report.lang, crate::lang::Lang::En),
+            calendar: file.calendar_checked.clone(),
         })
     }
 }

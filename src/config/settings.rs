@@ -185,6 +185,9 @@ pub struct Settings {
     pub smtp_tls: Setting<SmtpTls>,
     /// Language of what people read.
     pub lang: Setting<crate::lang::Lang>,
+    /// Promotion days (`[[calendar]]`).
+    #[serde(skip)]
+    pub calendar: super::calendar::CalendarSettings,
 }
 
 impl Settings {

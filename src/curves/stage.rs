@@ -140,24 +140,35 @@ impl SeriesSet {
     /// The same series cut to the days before `day` (days since
     /// 1970-01-01); series left without days are dropped.
     pub fn before(&self, day: i32) -> SeriesSet {
+        self.retain_days(|_, d| d < day)
+    }
+
+    /// The same series with only the days `keep(key, day)` keeps (a day
+    /// mask, e.g. the promotion calendar's); series left without days are
+    /// dropped.
+    pub fn retain_days(&self, mut keep: impl FnMut(&SeriesKey, i32) -> bool) -> SeriesSet {
         let mut out = SeriesSet {
             offsets: vec![0],
             period_days: self.period_days,
             ..SeriesSet::default()
         };
         for i in 0..self.len() {
-            let r = self.range(i);
-            let n = self.dates[r.clone()].partition_point(|&d| d < day);
-            if n == 0 {
+            let key = &self.keys[i];
+            let kept: Vec<usize> = self
+                .range(i)
+                .filter(|&j| keep(key, self.dates[j]))
+                .collect();
+            if kept.is_empty() {
                 continue;
             }
-            let r = r.start..r.start + n;
-            out.keys.push(self.keys[i].clone());
+            out.keys.push(key.clone());
             out.rooms_pooled.push(self.rooms_pooled[i]);
-            out.dates.extend_from_slice(&self.dates[r.clone()]);
-            out.spend_cny.extend_from_slice(&self.spend_cny[r.clone()]);
-            out.viewers.extend_from_slice(&self.viewers[r.clone()]);
-            out.weekday.extend_from_slice(&self.weekday[r]);
+            for j in kept {
+                out.dates.push(self.dates[j]);
+                out.spend_cny.push(self.spend_cny[j]);
+                out.viewers.push(self.viewers[j]);
+                out.weekday.push(self.weekday[j]);
+            }
             out.offsets.push(out.dates.len());
         }
         out

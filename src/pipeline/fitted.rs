@@ -28,6 +28,9 @@ pub struct SeriesOptions {
     pub recency: RecencyChoice,
     /// Days of the horizon planned after the history.
     pub horizon_days: usize,
+    /// Promotion days: left out of the curves, their lift per channel
+    /// estimated (see [`crate::calendar`]).
+    pub calendar: crate::config::calendar::CalendarSettings,
 }
 
 /// Screened rows cut into series, with the fit options that go with them
@@ -43,6 +46,9 @@ pub struct Series {
     pub by: Granularity,
     /// Settings of every fit of these series.
     pub options: StageOptions,
+    /// The promotion days the calendar took out of `set`, if a calendar
+    /// is set (a daily history).
+    pub promo: Option<crate::calendar::PromoDays>,
 }
 
 /// Cut the screened rows into series. A cap for a channel the data does not
@@ -59,6 +65,7 @@ pub fn series(
         None => Granularity::Channel,
     };
     let set = extract_series(&data, by)?;
+    let (set, promo) = split_promotions(set, &options.calendar, messages)?;
     for channel in options.caps_viewers_per_day.keys() {
         if !set.keys.iter().any(|k| &k.channel == channel) {
             messages.push(Message::Warning(format!(
@@ -79,7 +86,41 @@ pub fn series(
         set,
         by,
         options,
+        promo,
     })
+}
+
+/// The calendar's days out of `set`: the everyday series and the promotion
+/// days. A weekly history cannot tell promotion days apart: its calendar
+/// is ignored, with a warning.
+fn split_promotions(
+    set: SeriesSet,
+    calendar: &crate::config::calendar::CalendarSettings,
+    messages: &mut Messages,
+) -> Result<(SeriesSet, Option<crate::calendar::PromoDays>), Error> {
+    if calendar.calendar.is_empty() {
+        return Ok((set, None));
+    }
+    let mut known: Vec<&str> = set.keys.iter().map(|k| k.channel.as_str()).collect();
+    known.sort_unstable();
+    known.dedup();
+    if let Some(e) = calendar.unknown_channel(&known) {
+        return Err(e.into());
+    }
+    if set.period_days() != 1 {
+        messages.push(Message::Warning(
+            "the promotion calendar is ignored: the history is weekly, so its promotion days cannot be told apart".into(),
+        ));
+        return Ok((set, None));
+    }
+    let (everyday, days) = calendar.calendar.split(&set);
+    Ok((
+        everyday,
+        Some(crate::calendar::PromoDays {
+            calendar: calendar.calendar.clone(),
+            set: days,
+        }),
+    ))
 }
 
 impl Series {
@@ -134,6 +175,9 @@ pub struct Fitted {
     /// How setting the flagged rows aside moved each channel's cost per
     /// viewer (`None` unless the `exclude` policy flagged rows).
     pub impact: Option<Vec<ScreeningImpact>>,
+    /// The promotion days left out and each channel's lift (`None`
+    /// without a calendar).
+    pub promotion: Option<crate::calendar::PromotionFit>,
 }
 
 /// Fit every series. Under the `exclude` policy with flagged rows, also
@@ -144,10 +188,12 @@ pub fn fit(series: Series, messages: &mut Messages) -> Result<Fitted, Error> {
     let impact_wanted = screen.policy == FakeTraffic::Exclude && screen.flagged_count() > 0;
     if !impact_wanted {
         let fits = fit_set(&series.set, &series.options).0;
+        let promotion = promotion(&series, &fits, messages);
         return Ok(Fitted {
             series,
             fits,
             impact: None,
+            promotion,
         });
     }
     let (fits, screened_fits, _) = fit_set_with_comparison(&series.set, &series.options);
@@ -157,17 +203,44 @@ pub fn fit(series: Series, messages: &mut Messages) -> Result<Fitted, Error> {
     // no recency: half the cost of the plan's fit, and the difference is
     // the screening's alone).
     let unscreened = extract_series(&series.screened.history.loaded.data, series.by)?;
+    let unscreened = match &series.promo {
+        Some(p) => p.calendar.split(&unscreened).0,
+        None => unscreened,
+    };
     // Lanes without flagged rows have the same days on both sides: their
     // screened fit is their fit with the flagged rows kept.
     let with_flagged =
         fit_comparison_reusing(&unscreened, &series.options, &series.set, &screened_fits);
     let impact = screening_impact(screen, &with_flagged, &screened_fits);
     messages.extend(impact.iter().map(|i| Message::Note(i.line())));
+    let promotion = promotion(&series, &fits, messages);
     Ok(Fitted {
         series,
         fits,
         impact: Some(impact),
+        promotion,
     })
+}
+
+/// The lifts of the promotion days over the everyday fits, one note per
+/// channel.
+fn promotion(
+    series: &Series,
+    fits: &[CurveFit],
+    messages: &mut Messages,
+) -> Option<crate::calendar::PromotionFit> {
+    let p = crate::calendar::estimate(series.promo.as_ref()?, fits);
+    let left: usize = p.left_out_lane_days.values().sum();
+    messages.push(Message::Note(format!(
+        "promotion calendar: {left} lane-days left out of the curves"
+    )));
+    for l in &p.lifts {
+        messages.push(Message::Note(format!(
+            "promotion lift of {}: ×{:.2} (raw ×{:.2} ± {:.2}, {} days)",
+            l.channel, l.lift, l.raw, l.se, l.days
+        )));
+    }
+    Some(p)
 }
 
 impl Fitted {

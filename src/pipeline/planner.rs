@@ -155,8 +155,13 @@ impl<'f> Planner<'f> {
             known
         });
         let groups = super::groups::check_groups(groups, &series.set, &prepared, messages)?;
-        let start_day = series.set.last_covered_day().map_or(0, |d| d + 1);
-        let days = crate::plan::schedule::day_spec(
+        let last_promo_day = series.promo.as_ref().and_then(|p| p.set.last_covered_day());
+        let start_day = series
+            .set
+            .last_covered_day()
+            .max(last_promo_day)
+            .map_or(0, |d| d + 1);
+        let mut days = crate::plan::schedule::day_spec(
             &prepared,
             &fitted.fits,
             series.set.period_days(),
@@ -164,6 +169,21 @@ impl<'f> Planner<'f> {
             horizon_days,
             daily,
         );
+        if let (Some(spec), Some(p), Some(promo)) = (&mut days, &fitted.promotion, &series.promo) {
+            let lanes: Vec<&str> = prepared.lanes.iter().map(|l| l.channel.as_str()).collect();
+            let unknown = crate::calendar::apply_lifts(
+                &mut spec.factors,
+                &lanes,
+                &promo.calendar,
+                p,
+                start_day,
+            );
+            for (name, channel) in unknown {
+                messages.push(Message::Warning(format!(
+                    "promotion `{name}` in the horizon: channel `{channel}` has no promotion days in the history, so it is planned as an everyday"
+                )));
+            }
+        }
         Ok(Planner {
             fitted,
             prepared,

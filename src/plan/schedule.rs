@@ -901,6 +901,100 @@ mod tests {
         );
     }
 
+    /// A promotion day in the horizon (channel `a`, day 5, lift ×1.6): the
+    /// calendar's lift enters the day factors ([`crate::calendar::apply_lifts`]);
+    /// on the true (lifted) day curves the schedule costs the exact optimum
+    /// of those curves, the plan that ignores the calendar costs the exact
+    /// optimum of the unlifted ones, and the difference is what the true
+    /// curves say, each within the chords' tolerance.
+    #[test]
+    fn promotion_days_are_planned_with_their_lift() {
+        use crate::calendar::{Calendar, ChannelLift, Promotion, PromotionFit, apply_lifts};
+        let t = target();
+        let start = 20_000;
+        let calendar = Calendar {
+            entries: vec![Promotion {
+                name: "双11".into(),
+                first_day: start + 5,
+                last_day: start + 5,
+                channels: Some(vec!["a".into()]),
+            }],
+        };
+        let fit = PromotionFit {
+            lifts: vec![ChannelLift {
+                channel: "a".into(),
+                lift: 1.6,
+                raw: 1.6,
+                se: 0.0,
+                days: 3,
+                lane_days: 6,
+            }],
+            ..PromotionFit::default()
+        };
+        let mut lifted = factors();
+        let unknown = apply_lifts(&mut lifted, &["a", "b", "a"], &calendar, &fit, start);
+        assert!(unknown.is_empty());
+        for (l, (f, g)) in lifted.iter().zip(factors()).enumerate() {
+            for d in 0..7 {
+                let w = if d == 5 && l != 1 { 1.6 } else { 1.0 };
+                assert!((f[d] - w * g[d]).abs() < 1e-12, "lane {l} day {d}");
+            }
+        }
+        let spec = |f: Vec<Vec<f64>>| DaySpec {
+            factors: f,
+            daily: BTreeMap::new(),
+        };
+        let with = solve(&request(t, Some(spec(lifted.clone())))).unwrap();
+        let without = solve(&request(t, Some(spec(factors())))).unwrap();
+        assert_eq!(with.status, PlanStatus::Optimal);
+        assert_eq!(without.status, PlanStatus::Optimal);
+        let truth = true_days(&lanes(), &lifted, None);
+        let (best, _) = oracle(&truth, t);
+        let (best_ignoring, _) = oracle(&true_days(&lanes(), &factors(), None), t);
+        let true_gain = best_ignoring - best;
+        assert!(
+            true_gain > 0.02 * best_ignoring,
+            "{true_gain} of {best_ignoring}"
+        );
+        // Each plan's days on the true curves.
+        let on_truth = |p: &crate::plan::Plan| -> (f64, f64) {
+            let mut v = 0.0;
+            let mut s = 0.0;
+            for (i, l) in p.lanes.iter().enumerate() {
+                for (d, &x) in l.daily_spend_cny.iter().enumerate() {
+                    v += truth[i * 7 + d].curve.value(x.min(truth[i * 7 + d].top));
+                    s += x;
+                }
+            }
+            (s, v)
+        };
+        let (spend_with, viewers_with) = on_truth(&with);
+        let (spend_without, viewers_without) = on_truth(&without);
+        let tol = 2e-3;
+        assert!(viewers_with >= t * (1.0 - tol), "{viewers_with} < {t}");
+        assert!(
+            viewers_without >= t,
+            "the ignoring plan reaches the target too"
+        );
+        assert!(
+            (spend_with - best).abs() <= tol * best,
+            "{spend_with} vs {best}"
+        );
+        assert!(
+            (spend_without - best_ignoring).abs() <= tol * best_ignoring,
+            "{spend_without} vs {best_ignoring}"
+        );
+        let gain = spend_without - spend_with;
+        assert!(
+            (gain - true_gain).abs() <= tol * best_ignoring,
+            "gain {gain} vs the true curves' {true_gain}"
+        );
+        // More money on the promotion day of the lifted lanes.
+        for i in [0, 2] {
+            assert!(with.lanes[i].daily_spend_cny[5] > without.lanes[i].daily_spend_cny[5]);
+        }
+    }
+
     /// Days alike: the plan costs what the plan of before costs (both are
     /// within the chords' tolerance of the same optimum; the day-by-day
     /// chain is cut at half the tolerance and coarsened, so not to the

@@ -215,6 +215,62 @@ pub struct GenOptions {
     /// Log-sd of a paid day's spend around the lane's typical spend (0.5;
     /// a small value makes lanes observed only near their typical spend).
     pub spend_sigma: f64,
+    /// Known promotion lifts: viewers at a given spend times `lift` on
+    /// these days (`--promotion 2026-06-18:1.5`).
+    pub promotions: Vec<PromotionLift>,
+}
+
+/// A known promotion lift of the generator.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PromotionLift {
+    /// The day, `YYYY-MM-DD` in truth.json.
+    #[serde(serialize_with = "as_date")]
+    pub day: i32,
+    /// The channel id it lifts; `None`: every channel.
+    pub channel: Option<String>,
+    /// Factor on the day's viewers at any spend.
+    pub lift: f64,
+}
+
+fn as_date<S: serde::Serializer>(d: &i32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_date(*d))
+}
+
+impl PromotionLift {
+    /// `2026-06-18:1.5` (every channel) or `2026-06-18:douyin_qianchuan:1.5`.
+    pub fn parse(text: &str) -> Result<PromotionLift, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let (date, channel, lift) = match parts.as_slice() {
+            [d, l] => (*d, None, *l),
+            [d, c, l] => (*d, Some(c.to_string()), *l),
+            _ => return Err(format!("`{text}` is not DATE:LIFT or DATE:CHANNEL:LIFT")),
+        };
+        let day = parse_ymd(date).ok_or_else(|| format!("`{date}` is not a date YYYY-MM-DD"))?;
+        let lift: f64 = lift
+            .parse()
+            .ok()
+            .filter(|l: &f64| l.is_finite() && *l > 0.0)
+            .ok_or_else(|| format!("`{lift}` is not a lift > 0"))?;
+        if let Some(c) = &channel
+            && !CHANNELS.iter().any(|ch| ch.id == c)
+        {
+            return Err(format!(
+                "`{c}` is not a generated channel ({})",
+                CHANNELS.map(|ch| ch.id).join(", ")
+            ));
+        }
+        Ok(PromotionLift { day, channel, lift })
+    }
+}
+
+/// `YYYY-MM-DD` as days since 1970-01-01 (round trip checked).
+fn parse_ymd(s: &str) -> Option<i32> {
+    let mut it = s.splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    let day = days_from_civil(y, m, d);
+    (format_date(day) == s).then_some(day)
 }
 
 /// How the viewer noise relates to the true curve.
@@ -299,6 +355,7 @@ impl Default for GenOptions {
             drift: None,
             bot_lanes: 0,
             spend_sigma: 0.5,
+            promotions: Vec::new(),
         }
     }
 }
@@ -369,6 +426,9 @@ pub struct Truth {
     pub bot_lanes: Vec<(String, String, f64)>,
     /// Rows with bot viewers.
     pub fake_rows: Vec<FakeRow>,
+    /// Known promotion lifts on given days.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub promotions: Vec<PromotionLift>,
 }
 
 /// One generated row.
@@ -561,7 +621,13 @@ impl Generator {
                 } else {
                     tc.curve.model
                 };
-                let mean = model.value(spend) * wd;
+                let promo: f64 = opts
+                    .promotions
+                    .iter()
+                    .filter(|p| p.day == date && p.channel.as_deref().is_none_or(|c| c == ch.id))
+                    .map(|p| p.lift)
+                    .product();
+                let mean = model.value(spend) * wd * promo;
                 let noisy = mean * opts.noise.factor(opts.noise_sigma, rng.normal());
                 let mut real = if opts.counts {
                     poisson(rng, noisy)
@@ -673,6 +739,7 @@ impl Generator {
             start_curves,
             bot_lanes,
             fake_rows: self.fake_rows.clone(),
+            promotions: self.opts.promotions.clone(),
         }
     }
 }
