@@ -10,7 +10,9 @@
 //!
 //! Modes: `new` (Planner::new: histories, conversions, day factors),
 //! `target` and `budget` (the expected-value plan with its P(target met)),
-//! `target@0.9` and `budget@0.9` (`--confidence 0.9`), `frontier` (the 12
+//! `target@0.9` and `budget@0.9` (`--confidence 0.9`), `profit`
+//! (`--maximize profit --margin 0.3`), `budget+min-roi` (the budget with
+//! `--min-roi`, default 3), `frontier` (the 12
 //! budgets of the run's frontier chart around the target plan) and `report`
 //! (the whole report stage: frontier, charts, summary.txt, chart_data.json).
 
@@ -36,6 +38,9 @@ struct Args {
     /// Budget, CNY (default: the planned lanes' spend of the last 7 days).
     #[arg(long)]
     budget: Option<f64>,
+    /// The `budget+min-roi` mode's ROI floor (GMV per CNY).
+    #[arg(long, default_value_t = 3.0)]
+    min_roi: f64,
     /// Only these modes (comma-separated).
     #[arg(long)]
     modes: Option<String>,
@@ -102,6 +107,31 @@ fn main() {
     };
     let ev = Planner::new(&fitted, settings(None), &mut Vec::new()).expect("planner");
     let sure = Planner::new(&fitted, settings(Some(0.9)), &mut Vec::new()).expect("planner");
+    let profit = Planner::new(
+        &fitted,
+        PlanSettings {
+            value_goal: acqplan::plan::ValueGoal {
+                maximize_profit: true,
+                margin: Some(0.3),
+                ..Default::default()
+            },
+            ..settings(None)
+        },
+        &mut Vec::new(),
+    )
+    .expect("planner");
+    let roi = Planner::new(
+        &fitted,
+        PlanSettings {
+            value_goal: acqplan::plan::ValueGoal {
+                min_roi: Some(args.min_roi),
+                ..Default::default()
+            },
+            ..settings(None)
+        },
+        &mut Vec::new(),
+    )
+    .expect("planner");
     let target = args.target.unwrap_or_else(|| ev.last_horizon_viewers());
     let budget = args.budget.unwrap_or_else(|| ev.last_horizon_spend_cny());
     eprintln!("target {target:.0} viewers, budget {budget:.0} CNY");
@@ -140,6 +170,34 @@ fn main() {
             Box::new(|| {
                 let r = ev.solve(None, Some(budget)).expect("plan");
                 format!("viewers {:.0}", r.plan.totals.viewers)
+            }),
+        ),
+        (
+            "profit",
+            Box::new(|| {
+                let r = profit.solve(None, None).expect("plan");
+                let v = r.plan.value.as_ref().expect("value");
+                format!(
+                    "spend {:.0}, GMV {:.0}, profit {:.0}, {:?}",
+                    r.plan.totals.spend_cny,
+                    v.gmv_cny,
+                    v.profit_cny.unwrap_or(f64::NAN),
+                    r.plan.solver
+                )
+            }),
+        ),
+        (
+            "budget+min-roi",
+            Box::new(|| {
+                let r = roi.solve(None, Some(budget)).expect("plan");
+                let v = r.plan.value.as_ref().expect("value");
+                format!(
+                    "spend {:.0}, GMV {:.0}, ROI {:.3}, {:?}",
+                    r.plan.totals.spend_cny,
+                    v.gmv_cny,
+                    v.roi.unwrap_or(f64::NAN),
+                    r.plan.solver
+                )
             }),
         ),
         (

@@ -478,6 +478,25 @@ pub struct ScenarioArgs {
     /// `channel` (each channel's total). Overrides `[plan] max_change_scope`.
     #[arg(long, value_name = "SCOPE")]
     pub max_change_scope: Option<crate::plan::ChangeScope>,
+    /// `profit`: maximise margin × expected GMV − spend (needs --margin, or
+    /// `margin` under [plan], [channels.X] or [rooms.Y]); each lane is
+    /// bought until its next CNY earns nothing, within every limit and
+    /// the budget if given. Overrides `[plan] maximize`.
+    #[arg(long, value_enum, value_name = "GOAL")]
+    pub maximize: Option<crate::plan::Maximize>,
+    /// Margin as a fraction of GMV (0.3 = 30 %), for every lane without
+    /// its own `[channels.X] margin` / `[rooms.Y] margin`. Overrides
+    /// `[plan] margin`; with it the plan states the break-even ROI.
+    #[arg(long, value_name = "M")]
+    pub margin: Option<f64>,
+    /// Blended GMV / spend of the plan at least R (with a target, a budget,
+    /// or alone: the most GMV at that ROI). Overrides `[plan] min_roi`.
+    #[arg(long, value_name = "R")]
+    pub min_roi: Option<f64>,
+    /// Buy no lane past the point where its next CNY returns less than R
+    /// CNY of GMV. Overrides `[plan] min_marginal_roi`.
+    #[arg(long, value_name = "R")]
+    pub min_marginal_roi: Option<f64>,
     /// Leave a channel out of the plan. Repeatable.
     #[arg(long, value_name = "CHANNEL")]
     pub exclude: Vec<String>,

@@ -30,6 +30,7 @@ fn plan_settings(s: &Settings, room_targets: BTreeMap<String, f64>) -> PlanSetti
             .collect(),
         max_extrapolation: s.max_extrapolation.value,
         confidence: s.confidence.value,
+        value_goal: s.value_goal.clone(),
         daily: s.daily_limits(),
         groups: s.groups.clone(),
     }
@@ -73,7 +74,11 @@ pub(super) fn plan_cmd(
         Some(p) => read_room_targets(p)?,
         None => BTreeMap::new(),
     };
-    if s.targets.value.is_empty() && s.budgets_cny.value.is_empty() && room_targets.is_empty() {
+    if s.targets.value.is_empty()
+        && s.budgets_cny.value.is_empty()
+        && room_targets.is_empty()
+        && !s.value_goal.plans_alone()
+    {
         return Err(ConfigError::NoGoal.into());
     }
     let variants = pipeline::variants(&s.targets.value, &s.budgets_cny.value);

@@ -100,6 +100,12 @@ pub enum ConfigError {
     BadMaxExtrapolation { given: String },
     #[error("{origin} {given:?} is not a channel name")]
     BadChannel { origin: &'static str, given: String },
+    #[error("`{flag} {given}`: {message}")]
+    BadValueGoal {
+        flag: &'static str,
+        given: String,
+        message: String,
+    },
     #[error("confidence `{given}` is not a probability from 0.5 to below 1")]
     BadConfidence { given: String },
     #[error("{origin}: `{given}` is not a period")]
@@ -190,6 +196,9 @@ impl ConfigError {
             }
             ConfigError::BadGenOption { .. } => {
                 "--noise-sigma takes a log-sd ≥ 0, --volume a factor > 0, --fake-rate a share from 0 to 1".into()
+            }
+            ConfigError::BadValueGoal { .. } => {
+                "write e.g. --maximize profit --margin 0.3 (30 % of GMV), --min-roi 3 (3 CNY of GMV per CNY spent), or `margin = 0.3` under [plan], [channels.X] or [rooms.Y]".into()
             }
             ConfigError::BadConfidence { .. } => {
                 "write e.g. --confidence 0.9 (the cheapest plan meeting the target with 90 % probability), or `[plan] confidence = 0.9`".into()

@@ -41,6 +41,9 @@ pub struct FileConfig {
     /// The standing request of `plan` and `run` (`[plan]`).
     #[serde(default)]
     pub plan: PlanConfig,
+    /// `[rooms.ROOM]`: per-room settings (the margin).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rooms: BTreeMap<String, RoomConfig>,
     /// Channel groups with limits on their summed spend (`[groups.NAME]`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub groups: BTreeMap<String, super::groups::GroupConfig>,
@@ -209,7 +212,82 @@ pub struct PlanConfig {
     /// What the guardrail bounds: `"lane"` (default) or `"channel"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_change_scope: Option<crate::plan::ChangeScope>,
+    /// `"profit"`: maximise margin × GMV − spend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximize: Option<crate::plan::Maximize>,
+    /// Margin as a fraction of GMV for every lane (0.3 = 30 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<Margin>,
+    /// Blended GMV / spend at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_roi: Option<Roi>,
+    /// No lane bought past the point where the next CNY returns less GMV.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_marginal_roi: Option<Roi>,
 }
+
+/// `[rooms.ROOM]`: settings of one live room.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoomConfig {
+    /// The room's margin as a fraction of GMV (over its channel's and the
+    /// plan's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<Margin>,
+}
+
+/// A number checked as it is read, so that a bad one is a parse error
+/// naming the file, line and column.
+macro_rules! checked_number {
+    ($(#[$doc:meta])* $name:ident, $expecting:literal, $ok:expr, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+        pub struct $name(pub f64);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<$name, E> {
+                        let ok: fn(f64) -> bool = $ok;
+                        if ok(v) {
+                            Ok($name(v))
+                        } else {
+                            Err(E::custom(format!(concat!($what, " {} is out of range: ", $expecting), v)))
+                        }
+                    }
+                    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<$name, E> {
+                        self.visit_f64(v as f64)
+                    }
+                    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<$name, E> {
+                        self.visit_f64(v as f64)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+checked_number!(
+    /// A margin: a fraction of GMV above 0 and at most 1.
+    Margin,
+    "a margin is a fraction of GMV above 0 and at most 1, e.g. margin = 0.3 (30 %)",
+    |v| v.is_finite() && v > 0.0 && v <= 1.0,
+    "margin"
+);
+
+checked_number!(
+    /// An ROI: CNY of GMV per CNY spent, above 0.
+    Roi,
+    "an ROI is CNY of GMV per CNY spent, a number above 0, e.g. min_roi = 3",
+    |v| v.is_finite() && v > 0.0,
+    "ROI"
+);
 
 /// An amount in the config file: a number or text such as `"80万"`.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -356,6 +434,9 @@ pub struct ChannelConfig {
     /// Leave the channel out of plans.
     #[serde(default)]
     pub excluded: bool,
+    /// The channel's margin as a fraction of GMV (over the plan's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<Margin>,
     /// Most one room may spend on the channel in one day, CNY (the
     /// schedule's days).
     #[serde(default, skip_serializing_if = "Option::is_none")]

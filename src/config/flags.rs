@@ -155,6 +155,34 @@ impl<'a> Flags<'a> {
             .map(|v| ("--max-change-scope", v))
     }
 
+    /// `--maximize`.
+    pub fn maximize(&self) -> Given<crate::plan::Maximize> {
+        self.scenario
+            .and_then(|s| s.maximize)
+            .map(|v| ("--maximize", v))
+    }
+
+    /// `--margin`.
+    pub fn margin(&self) -> Given<f64> {
+        self.scenario
+            .and_then(|s| s.margin)
+            .map(|v| ("--margin", v))
+    }
+
+    /// `--min-roi`.
+    pub fn min_roi(&self) -> Given<f64> {
+        self.scenario
+            .and_then(|s| s.min_roi)
+            .map(|v| ("--min-roi", v))
+    }
+
+    /// `--min-marginal-roi`.
+    pub fn min_marginal_roi(&self) -> Given<f64> {
+        self.scenario
+            .and_then(|s| s.min_marginal_roi)
+            .map(|v| ("--min-marginal-roi", v))
+    }
+
     /// `--confidence`.
     pub fn confidence(&self) -> Given<f64> {
         self.scenario

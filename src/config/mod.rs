@@ -82,6 +82,7 @@ impl Settings {
         let horizon_days = l.horizon_days()?;
         let max_extrapolation = l.max_extrapolation()?;
         let confidence = l.confidence()?;
+        let value_goal = l.value_goal()?;
         let groups = l.group_settings()?;
         let excluded = l.excluded();
         let channel_limits = l.channel_limits();
@@ -105,6 +106,7 @@ impl Settings {
             horizon_days,
             max_extrapolation,
             confidence,
+            value_goal,
             metric: goal.metric,
             targets: goal.targets,
             budgets_cny: goal.budgets_cny,
@@ -288,6 +290,49 @@ impl Layers<'_> {
             });
         }
         Ok(m)
+    }
+
+    /// Margins and the profit / ROI goals: flags over `[plan]`; margins of
+    /// `[channels.X]` and `[rooms.Y]` over the plan's. The file's numbers
+    /// were checked as it was read (a bad one names its line and column).
+    fn value_goal(&self) -> Result<crate::plan::ValueGoal, ConfigError> {
+        let plan = &self.file.plan;
+        let check = |given: Given<f64>, ok: fn(f64) -> bool, message: &str| match given {
+            Some((flag, v)) if !ok(v) => Err(ConfigError::BadValueGoal {
+                flag,
+                given: v.to_string(),
+                message: message.to_string(),
+            }),
+            _ => Ok(given.map(|(_, v)| v)),
+        };
+        let margin = check(
+            self.flags.margin(),
+            |v| v.is_finite() && v > 0.0 && v <= 1.0,
+            "a margin is a fraction of GMV above 0 and at most 1",
+        )?;
+        let roi_ok: fn(f64) -> bool = |v| v.is_finite() && v > 0.0;
+        let roi_msg = "an ROI is CNY of GMV per CNY spent, a number above 0";
+        let min_roi = check(self.flags.min_roi(), roi_ok, roi_msg)?;
+        let min_marginal_roi = check(self.flags.min_marginal_roi(), roi_ok, roi_msg)?;
+        let maximize = self.flags.maximize().map(|(_, m)| m).or(plan.maximize);
+        Ok(crate::plan::ValueGoal {
+            maximize_profit: maximize == Some(crate::plan::Maximize::Profit),
+            margin: margin.or(plan.margin.map(|m| m.0)),
+            channel_margins: self
+                .file
+                .channels
+                .iter()
+                .filter_map(|(c, cfg)| cfg.margin.map(|m| (c.clone(), m.0)))
+                .collect(),
+            room_margins: self
+                .file
+                .rooms
+                .iter()
+                .filter_map(|(r, cfg)| cfg.margin.map(|m| (r.clone(), m.0)))
+                .collect(),
+            min_roi: min_roi.or(plan.min_roi.map(|r| r.0)),
+            min_marginal_roi: min_marginal_roi.or(plan.min_marginal_roi.map(|r| r.0)),
+        })
     }
 
     fn confidence(&self) -> Result<Setting<Option<f64>>, ConfigError> {

@@ -160,6 +160,9 @@ pub struct Settings {
     /// Plan for this probability of meeting the target (`--confidence`);
     /// `None`: the expected-value plan.
     pub confidence: Setting<Option<f64>>,
+    /// Margins and the profit / ROI goals (`--maximize`, `--margin`,
+    /// `--min-roi`, `--min-marginal-roi`, `margin` keys).
+    pub value_goal: crate::plan::ValueGoal,
     /// What the targets count.
     pub metric: Setting<Metric>,
     /// Targets over the horizon (several: a what-if comparison).

@@ -37,6 +37,8 @@ pub struct PlanSettings {
     pub daily: BTreeMap<String, DailyLimits>,
     /// Channel groups, room groups and the guardrail (issue 15 §3).
     pub groups: crate::config::groups::GroupSettings,
+    /// Margins and the profit / ROI goals (issue 15 §2).
+    pub value_goal: crate::plan::ValueGoal,
 }
 
 /// Fitted lanes ready to solve.
@@ -63,6 +65,8 @@ pub struct Planner<'f> {
     cuts: std::sync::OnceLock<crate::plan::reuse::SegmentCache>,
     /// Groups and guardrail, members checked against the lanes.
     groups: crate::config::groups::GroupSettings,
+    /// Margins and the profit / ROI goals.
+    value_goal: crate::plan::ValueGoal,
 }
 
 impl<'f> Planner<'f> {
@@ -91,11 +95,20 @@ impl<'f> Planner<'f> {
             confidence,
             mut daily,
             groups,
+            value_goal,
         } = settings;
         let series = &fitted.series;
         let histories = lane_histories(&series.set, horizon_days);
         let conv = conversions(&series.data, series.by)?;
         let mut prepared = prepare(&fitted.fits, &histories, &conv);
+        let gmv_se = crate::plan::stage::gmv_standard_errors(&series.data, series.by)?;
+        for l in &mut prepared.lanes {
+            let key = crate::curves::stage::SeriesKey {
+                room: l.room.clone(),
+                channel: l.channel.clone(),
+            };
+            l.gmv_se_cny_per_viewer = gmv_se.get(&key).copied();
+        }
         let mut data_notes = super::coverage::floor_net_gmv(&mut prepared);
         data_notes.extend(super::coverage::estimate_notes(
             &series.data,
@@ -201,6 +214,7 @@ impl<'f> Planner<'f> {
             start_day,
             cuts: std::sync::OnceLock::new(),
             groups,
+            value_goal,
         })
     }
 
@@ -243,10 +257,15 @@ impl<'f> Planner<'f> {
     }
 
     fn bare_request(&self, target: Option<f64>, budget_cny: Option<f64>) -> PlanRequest {
+        // A profit or ROI goal without a target counts GMV (the most GMV
+        // at that ROI; profit's totals in CNY of GMV).
+        let by_gmv =
+            self.value_goal.plans_alone() && target.is_none() && self.room_targets.is_empty();
         PlanRequest {
             lanes: self.prepared.lanes.clone(),
             horizon_days: self.horizon_days as f64,
-            metric: self.metric,
+            metric: if by_gmv { Metric::GmvCny } else { self.metric },
+            value: self.value_goal.clone(),
             target,
             room_targets: self.room_targets.clone(),
             budget_cny,

@@ -159,7 +159,7 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         .zip(&sol.viewers_lp)
         .map(|(l, v)| l.weight * v)
         .sum();
-    if goal.min_spend
+    if (goal.min_spend || goal.profit)
         && let Some(t) = goal.total_target
         && tight(metric_lp, t)
     {
@@ -276,6 +276,11 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         },
     ));
     let viewers: f64 = lanes.iter().map(|l| l.viewers).sum();
+    let value = {
+        let segs: Vec<&[super::segments::Segment]> = p.lanes.iter().map(|l| &l.segs[..]).collect();
+        let v: Vec<f64> = lanes.iter().map(|l| l.viewers).collect();
+        super::value::report(req, &segs, &spend, &v)
+    };
     let totals = Totals {
         spend_cny: total_spend,
         viewers,
@@ -308,6 +313,7 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
         segments_total: p.lanes.iter().map(|l| l.segs.len()).sum(),
         guardrail: None,
         limits_written: Vec::new(),
+        value,
     }
 }
 

@@ -13,6 +13,8 @@ use crate::report::table::fmt_num;
 pub(crate) fn greedy_eligible(p: &Prepared) -> bool {
     p.req.solver == SolverChoice::Auto
         && p.req.room_targets.is_empty()
+        && p.req.value.min_roi.is_none()
+        && !(p.req.value.maximize_profit && p.req.target.is_some())
         && p.extra_rows.is_empty()
         && p.channels
             .iter()
@@ -27,7 +29,9 @@ pub(crate) fn greedy_eligible(p: &Prepared) -> bool {
 
 /// Exact optimum of the segment LP when the only coupling row is the total
 /// target or budget: mandatory minimums first, then segments by decreasing
-/// metric per CNY (a fractional knapsack).
+/// metric per CNY (a fractional knapsack). Profit: segments by decreasing
+/// `value × viewers per CNY` while that is above 1 (each CNY returns more
+/// than it costs) and the budget lasts.
 pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
     let h = p.h;
     let n = p.lanes.len();
@@ -46,7 +50,7 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
             spend[i] += take;
             viewers[i] += take * s.viewers_per_cny;
             let rest = w - take;
-            let slope = s.viewers_per_cny * l.weight;
+            let slope = s.viewers_per_cny * if goal.profit { l.value } else { l.weight };
             // Rounding slivers left by the mandatory fill are not choices.
             if rest > w * 1e-12 && slope > 0.0 {
                 items.push((slope, i as u32, j as u32, rest));
@@ -105,21 +109,26 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
         let mut avail = goal.budget.map_or(f64::INFINITY, |b| b - base_spend);
         let mut last = 0.0;
         let mut exhausted = false;
-        for &(slope, i, _, w) in &items {
+        for &(slope, i, j, w) in &items {
             if avail <= 0.0 {
                 exhausted = true;
+                break;
+            }
+            if goal.profit && slope <= 1.0 {
                 break;
             }
             let i = i as usize;
             let take = w.min(avail);
             spend[i] += take;
-            viewers[i] += take * slope / p.lanes[i].weight.max(f64::MIN_POSITIVE);
+            viewers[i] += take * p.lanes[i].segs[j as usize].viewers_per_cny;
             avail -= take;
             last = slope;
             if avail <= 0.0 {
                 exhausted = true;
             }
         }
+        // Profit: one more CNY of budget earns the last chord's profit per CNY.
+        let last = if goal.profit { last - 1.0 } else { last };
         duals.budget = goal.budget.map(|_| if exhausted { last } else { 0.0 });
     }
     // Zero-weight lanes got viewers from `slope / weight`; recompute them

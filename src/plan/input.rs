@@ -21,6 +21,10 @@ pub struct Lane {
     pub orders_per_viewer: Option<f64>,
     /// GMV per viewer, CNY (needed for a GMV target).
     pub gmv_cny_per_viewer: Option<f64>,
+    /// Standard error of `gmv_cny_per_viewer` (day-to-day spread of the
+    /// history's ratio), CNY; the value report's P10–P90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gmv_se_cny_per_viewer: Option<f64>,
     /// Highest daily spend seen in the history, CNY/day; bounds the planned
     /// range at `history_multiple ×` this.
     pub history_max_spend_cny_per_day: Option<f64>,
@@ -39,6 +43,7 @@ impl Lane {
             curve,
             orders_per_viewer: None,
             gmv_cny_per_viewer: None,
+            gmv_se_cny_per_viewer: None,
             history_max_spend_cny_per_day: None,
             beyond: None,
         }
@@ -143,6 +148,9 @@ pub struct PlanRequest {
     /// The stability guardrail (`--max-change`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guardrail: Option<super::groups::Guardrail>,
+    /// Margins and the profit / ROI goals ([`super::value`]).
+    #[serde(skip_serializing_if = "super::value::ValueGoal::is_empty")]
+    pub value: super::value::ValueGoal,
 }
 
 impl Default for PlanRequest {
@@ -163,6 +171,7 @@ impl Default for PlanRequest {
             groups: BTreeMap::new(),
             room_groups: BTreeMap::new(),
             guardrail: None,
+            value: Default::default(),
         }
     }
 }
@@ -475,7 +484,12 @@ impl PlanRequest {
             days.validate(self)?;
         }
         super::groups::validate(self)?;
-        if self.target.is_none() && self.room_targets.is_empty() && self.budget_cny.is_none() {
+        self.value.validate(self)?;
+        if self.target.is_none()
+            && self.room_targets.is_empty()
+            && self.budget_cny.is_none()
+            && !self.value.plans_alone()
+        {
             return Err(PlanError::BadRequest(
                 "nothing to plan for: give a target, room targets or a budget".into(),
             ));

@@ -104,7 +104,22 @@ impl SpendLp {
             cols,
             overflow,
         } = self;
-        let objective = if goal.min_spend {
+        // Σ coef(lane)·g·x over every column (GMV or profit before spend).
+        let per_col = |coef: &dyn Fn(usize) -> f64| {
+            let mut e = Expression::with_capacity(cols.iter().map(Vec::len).sum());
+            for (l, lane_cols) in cols.iter().enumerate() {
+                let k = coef(l);
+                if k != 0.0 {
+                    for c in lane_cols {
+                        e.add_mul(k * c.viewers_per_cny, c.var);
+                    }
+                }
+            }
+            e
+        };
+        let objective = if goal.profit {
+            per_col(&|l| p.lanes[l].value) - total_spend.clone()
+        } else if goal.min_spend {
             total_spend.clone()
         } else if goal.room_caps {
             let mut e = Expression::with_capacity(0);
@@ -124,17 +139,21 @@ impl SpendLp {
         };
         let mut model = unsolved.using(clarabel);
         let mut add = |c: Constraint| -> ConstraintReference { model.add_constraint(c) };
-        let target_row = if goal.min_spend {
+        let target_row = if goal.min_spend || goal.profit {
             goal.total_target.map(|t| add(total_metric.clone().geq(t)))
         } else {
             None
         };
         let budget_row = goal.budget.map(|b| add(total_spend.clone().leq(b)));
+        let roi_row = goal.min_roi.map(|r| {
+            let gmv = per_col(&|l| p.lanes[l].gpv);
+            add((gmv - r * total_spend.clone()).geq(0.0))
+        });
         let mut room_rows = vec![None; p.rooms.len()];
         for (r, t) in goal.room_targets.iter().enumerate() {
             if let Some(t) = *t {
                 let e = room_metric[r].clone();
-                room_rows[r] = Some(if goal.min_spend {
+                room_rows[r] = Some(if goal.min_spend || goal.profit {
                     add(e.geq(t))
                 } else {
                     add(e.leq(t))
@@ -197,6 +216,7 @@ impl SpendLp {
             ch_max: max_rows.into_iter().map(get).collect(),
             ch_share: share_rows.into_iter().map(get).collect(),
             extra: extra_refs.into_iter().map(|r| dual.dual(r)).collect(),
+            roi: get(roi_row),
         };
         let threshold = thresholds(p, goal, &duals);
         Ok(Outcome::Solved(Box::new(Sol {
@@ -213,7 +233,8 @@ impl SpendLp {
 /// Reduced cost of a segment with chord slope `g` in lane `l` is
 /// `α_l − β_l·g` (min mode) from the row duals (good_lp duals are
 /// sensitivities `∂obj/∂rhs`, i.e. the multipliers `u` in `rc = c − uᵀA`).
-/// Segments with `g` above `α_l / β_l` are filled.
+/// Segments with `g` above `α_l / β_l` are filled. The ROI floor row adds
+/// `−μ(gpv·g − R)`; profit's objective coefficient is `value·g − 1`.
 fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
     let z = |v: Option<f64>| v.unwrap_or(0.0);
     let at = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten().unwrap_or(0.0);
@@ -234,8 +255,18 @@ fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
                 z(d.budget) + at(&d.ch_min, c) + at(&d.ch_max, c) + at(&d.ch_share, c) - share_all
                     + extra;
             let u_room = at(&d.rooms, l.room);
-            let (alpha, beta) = if goal.min_spend {
-                (1.0 - spend_duals, l.weight * (z(d.target) + u_room))
+            // The ROI row's column coefficient is `gpv·g − R`.
+            let (mu, r) = (z(d.roi), goal.min_roi.unwrap_or(0.0));
+            let (alpha, beta) = if goal.profit {
+                (
+                    1.0 + spend_duals - mu * r,
+                    l.value - l.weight * (z(d.target) + u_room) - mu * l.gpv,
+                )
+            } else if goal.min_spend {
+                (
+                    1.0 - spend_duals + mu * r,
+                    l.weight * (z(d.target) + u_room) + mu * l.gpv,
+                )
             } else {
                 let k = if goal.room_caps {
                     if goal.room_targets[l.room].is_some() {
@@ -246,7 +277,7 @@ fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
                 } else {
                     1.0
                 };
-                (spend_duals, l.weight * (k - u_room))
+                (spend_duals - mu * r, l.weight * (k - u_room) - mu * l.gpv)
             };
             if beta > 0.0 {
                 alpha / beta

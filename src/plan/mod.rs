@@ -53,6 +53,7 @@ pub mod schedule;
 pub mod segments;
 pub mod solve;
 pub mod stage;
+pub mod value;
 mod window;
 
 #[cfg(test)]
@@ -73,3 +74,4 @@ pub use segments::{
     DEFAULT_MAX_EXTRAPOLATION, Segment, SegmentOptions, planned_range_cny_per_day, segment_curve,
 };
 pub use solve::{lane_segments, solve};
+pub use value::{LaneValue, Maximize, ValueGoal, ValueReport};

@@ -485,6 +485,10 @@ pub struct Plan {
     /// computes them ([`super::limit_costs`]).
     #[serde(default, rename = "limits")]
     pub limits_written: Vec<WrittenLimitCost>,
+    /// What the plan earns (GMV, profit, ROI, break-even), when a margin or
+    /// an ROI goal was given ([`super::value`]).
+    #[serde(default)]
+    pub value: Option<super::value::ValueReport>,
 }
 
 /// A binding limit's cost as plan.json holds it (`limits`).

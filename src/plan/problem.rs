@@ -21,6 +21,11 @@ pub(crate) struct PLane {
     pub(crate) channel: usize,
     pub(crate) room: usize,
     pub(crate) weight: f64,
+    /// GMV per viewer, CNY (0 where unknown).
+    pub(crate) gpv: f64,
+    /// Profit per viewer before spend: margin × GMV per viewer (0 without
+    /// a margin).
+    pub(crate) value: f64,
     /// Planned range end, CNY/day (before channel truncation).
     pub(crate) range_top_cny_per_day: f64,
     /// Fine segments (daily axis), ending at `min(range top, single-lane max)`
@@ -99,14 +104,24 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
         .zip(ids.par_iter())
         .enumerate()
         .map(|(i, (l, &(c, r)))| {
-            let cut = match cached {
+            let mut cut = match cached {
                 Some(cuts) => cuts[i].clone(),
                 None => cut_lane(req, i, &channels[c]),
             };
+            let gpv = l.gmv_cny_per_viewer.unwrap_or(0.0);
+            if let Some(r) = req.value.min_marginal_roi {
+                let lo = cut.lo_cny / req.horizon_days;
+                let kept = super::value::cut_at_marginal_roi(&cut.segs, gpv, r, lo);
+                if kept.len() < cut.segs.len() {
+                    cut.segs = kept.into();
+                }
+            }
             PLane {
                 channel: c,
                 room: r,
                 weight: req.weight(l),
+                gpv,
+                value: req.value.margin_of(l).unwrap_or(0.0) * gpv,
                 range_top_cny_per_day: cut.range_top_cny_per_day,
                 segs: cut.segs,
                 lo_cny: cut.lo_cny,
@@ -251,6 +266,8 @@ pub(crate) struct Duals {
     pub(crate) ch_share: Vec<Option<f64>>,
     /// Duals of `Prepared::extra_rows`, aligned (empty off the LP).
     pub(crate) extra: Vec<f64>,
+    /// Dual of the ROI floor row (LP only).
+    pub(crate) roi: Option<f64>,
 }
 
 /// Raw solution: per-lane horizon spend and linearised viewers.
@@ -277,6 +294,11 @@ pub(crate) struct Goal {
     /// Max mode: cap each room's counted metric at its target.
     pub(crate) room_caps: bool,
     pub(crate) budget: Option<f64>,
+    /// Maximise profit (`Σ value·viewers − spend`); a total or room target
+    /// is then a floor.
+    pub(crate) profit: bool,
+    /// Blended GMV / spend at least this.
+    pub(crate) min_roi: Option<f64>,
 }
 
 pub(crate) enum Outcome {

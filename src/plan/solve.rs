@@ -26,11 +26,13 @@ pub fn solve(req: &PlanRequest) -> Result<Plan, PlanError> {
     let room_targets = p.room_target.clone();
     let has_targets = req.target.is_some() || room_targets.iter().any(Option::is_some);
     let goal = Goal {
-        min_spend: has_targets,
+        min_spend: has_targets && !req.value.maximize_profit,
         total_target: req.target,
         room_targets: room_targets.clone(),
         room_caps: false,
         budget: req.budget_cny,
+        profit: req.value.maximize_profit,
+        min_roi: req.value.min_roi,
     };
     match run(&p, &goal)? {
         Outcome::Solved(sol) => Ok(assemble(&p, &goal, &sol)),
@@ -39,7 +41,15 @@ pub fn solve(req: &PlanRequest) -> Result<Plan, PlanError> {
             &goal,
             "the channel limits cannot all hold within the budget",
         )?),
-        Outcome::Infeasible => infeasible_plan(&p, &goal),
+        Outcome::Infeasible => {
+            let mut plan = infeasible_plan(&p, &goal)?;
+            if goal.min_roi.is_some()
+                && let Some(v) = plan.value.as_mut()
+            {
+                v.roi_reachable = super::value::reachable_roi(&p, &goal)?;
+            }
+            Ok(plan)
+        }
     }
 }
 
@@ -68,6 +78,8 @@ fn infeasible_plan(p: &Prepared, goal: &Goal) -> Result<Plan, PlanError> {
         room_targets: goal.room_targets.clone(),
         room_caps: rooms_mode,
         budget: goal.budget,
+        profit: false,
+        min_roi: goal.min_roi,
     };
     let best = match run(p, &max_goal)? {
         Outcome::Solved(s) => s,
@@ -130,6 +142,8 @@ fn infeasible_plan(p: &Prepared, goal: &Goal) -> Result<Plan, PlanError> {
             .collect(),
         room_caps: false,
         budget: goal.budget,
+        profit: false,
+        min_roi: goal.min_roi,
     };
     let mut plan = match run(p, &cheap_goal)? {
         Outcome::Solved(s) => assemble(p, &cheap_goal, &s),

@@ -135,6 +135,72 @@ pub fn conversions(data: &ValidatedData, by: Granularity) -> PolarsResult<Conver
     Ok(out)
 }
 
+/// Standard error of each series' GMV per viewer, CNY: the ratio
+/// estimator's (`value::ratio_standard_error`) over the rows whose gmv
+/// cell is filled. Series without a gmv column, or with fewer than two
+/// such rows, are absent.
+pub fn gmv_standard_errors(
+    data: &ValidatedData,
+    by: Granularity,
+) -> PolarsResult<BTreeMap<SeriesKey, f64>> {
+    let df = data.frame();
+    let mut out = BTreeMap::new();
+    if df.column("gmv").is_err() {
+        return Ok(out);
+    }
+    let keep = col("gmv").is_not_null();
+    let g = col("gmv").cast(DataType::Float64);
+    let v = col("viewers").cast(DataType::Float64);
+    let sum = |e: Expr, name: &str| e.filter(keep.clone()).sum().alias(name);
+    let keys = match by {
+        Granularity::RoomChannel => vec![col("room"), col("channel")],
+        Granularity::Channel => vec![col("channel")],
+    };
+    let agg = df
+        .clone()
+        .lazy()
+        .group_by(keys)
+        .agg([
+            g.clone()
+                .filter(keep.clone())
+                .count()
+                .cast(DataType::Float64)
+                .alias("n"),
+            sum(g.clone(), "sg"),
+            sum(v.clone(), "sv"),
+            sum(g.clone() * g.clone(), "sgg"),
+            sum(g * v.clone(), "sgv"),
+            sum(v.clone() * v, "svv"),
+        ])
+        .collect()?;
+    let channel = agg.column("channel")?.str()?.clone();
+    let room = match by {
+        Granularity::RoomChannel => Some(agg.column("room")?.str()?.clone()),
+        Granularity::Channel => None,
+    };
+    let f = |name: &str| -> PolarsResult<Float64Chunked> {
+        Ok(agg.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
+    };
+    let cols = [f("n")?, f("sg")?, f("sv")?, f("sgg")?, f("sgv")?, f("svv")?];
+    for i in 0..agg.height() {
+        let x: Vec<f64> = cols.iter().map(|c| c.get(i).unwrap_or(0.0)).collect();
+        let Some(se) = super::value::ratio_standard_error(x[0], x[1], x[2], x[3], x[4], x[5])
+        else {
+            continue;
+        };
+        let key = SeriesKey {
+            room: room
+                .as_ref()
+                .and_then(|r| r.get(i))
+                .unwrap_or(crate::validate::ONE_ROOM)
+                .to_string(),
+            channel: channel.get(i).unwrap_or_default().to_string(),
+        };
+        out.insert(key, se);
+    }
+    Ok(out)
+}
+
 /// Lanes for the planner, with what each came from.
 #[derive(Clone, Debug, Default)]
 pub struct Prepared {
@@ -159,6 +225,7 @@ pub fn prepare(fits: &[CurveFit], histories: &[LaneHistory], conv: &Conversions)
                     curve: fc.curve,
                     orders_per_viewer: orders,
                     gmv_cny_per_viewer: gmv,
+                    gmv_se_cny_per_viewer: None,
                     history_max_spend_cny_per_day: histories
                         .get(i)
                         .map(|h| h.max_spend_cny_per_day),

@@ -16,6 +16,7 @@ pub mod settings;
 pub mod summary;
 pub mod summary_text;
 pub mod table;
+pub mod value_text;
 pub mod whatif_export;
 pub mod workbook;
 

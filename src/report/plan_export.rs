@@ -182,6 +182,8 @@ struct PlanJson<'a> {
     limits: Vec<crate::plan::WrittenLimitCost>,
     #[serde(skip_serializing_if = "Option::is_none")]
     guardrail: &'a Option<crate::plan::GuardrailCost>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: &'a Option<crate::plan::ValueReport>,
 }
 
 impl<'a> PlanJson<'a> {
@@ -203,6 +205,7 @@ impl<'a> PlanJson<'a> {
             segments_total,
             guardrail,
             limits_written,
+            value,
         } = p;
         PlanJson {
             status: *status,
@@ -240,6 +243,7 @@ impl<'a> PlanJson<'a> {
                     .collect()
             },
             guardrail,
+            value,
         }
     }
 }
@@ -315,71 +319,110 @@ impl InfeasibilityJson {
     }
 }
 
+/// plan.csv's columns of the value report (when a margin or an ROI goal
+/// is given); on the total row: the plan's GMV, its blended ROI and how
+/// many lanes are below break-even.
+const VALUE_COLUMNS: [&str; 3] = ["gmv_cny", "marginal_roi", "below_break_even"];
+
 /// `plan.csv`: one row per room × channel, then a `total` row.
 pub fn plan_csv(r: &PlanReport) -> Vec<u8> {
+    let value = r.plan.value.as_ref();
     let mut w = csv::Writer::from_writer(Vec::new());
     let period = r.comparison.period();
     let per = period.days as f64;
     let per_period = format!("spend_cny_per_{}", period.suffix());
-    w.write_record([
-        "room",
-        "channel",
-        "spend_cny",
-        per_period.as_str(),
-        "viewers",
-        "viewers_p10",
-        "viewers_p90",
-        "avg_cost_cny_per_viewer",
-        "marginal_cost_cny_per_viewer",
-        "binding",
-        "extrapolation",
-        "last_spend_cny",
-        "last_viewers",
-    ])
+    w.write_record(
+        [
+            "room",
+            "channel",
+            "spend_cny",
+            per_period.as_str(),
+            "viewers",
+            "viewers_p10",
+            "viewers_p90",
+            "avg_cost_cny_per_viewer",
+            "marginal_cost_cny_per_viewer",
+            "binding",
+            "extrapolation",
+            "last_spend_cny",
+            "last_viewers",
+        ]
+        .into_iter()
+        .chain(
+            value
+                .map_or(&[][..], |_| &VALUE_COLUMNS[..])
+                .iter()
+                .copied(),
+        ),
+    )
     .expect("writing to memory");
-    for row in &r.rows {
-        w.write_record([
-            row.room.as_str(),
-            row.channel.as_str(),
-            &num(Some(row.spend_cny), 2),
-            &num(Some(row.spend_cny_per_day * per), 2),
-            &num(Some(row.viewers), 1),
-            &num(Some(row.viewers_p10), 1),
-            &num(Some(row.viewers_p90), 1),
-            &num(row.avg_cost_cny_per_viewer, 4),
-            &num(row.marginal_cost_cny_per_viewer, 4),
-            &row.binding.join(";"),
-            if row.extrapolation { "true" } else { "false" },
-            &num(Some(row.last_spend_cny), 2),
-            &num(Some(row.last_viewers), 1),
-        ])
+    for (i, row) in r.rows.iter().enumerate() {
+        let extra = value.map(|v| {
+            let l = &v.lanes[i];
+            [
+                num(Some(l.gmv_cny), 2),
+                num(l.marginal_roi, 4),
+                l.below_break_even.to_string(),
+            ]
+        });
+        w.write_record(
+            [
+                row.room.as_str(),
+                row.channel.as_str(),
+                &num(Some(row.spend_cny), 2),
+                &num(Some(row.spend_cny_per_day * per), 2),
+                &num(Some(row.viewers), 1),
+                &num(Some(row.viewers_p10), 1),
+                &num(Some(row.viewers_p90), 1),
+                &num(row.avg_cost_cny_per_viewer, 4),
+                &num(row.marginal_cost_cny_per_viewer, 4),
+                &row.binding.join(";"),
+                if row.extrapolation { "true" } else { "false" },
+                &num(Some(row.last_spend_cny), 2),
+                &num(Some(row.last_viewers), 1),
+            ]
+            .into_iter()
+            .map(str::to_string)
+            .chain(extra.into_iter().flatten()),
+        )
         .expect("writing to memory");
     }
     let t = &r.plan.totals;
-    w.write_record([
-        "",
-        "total",
-        &num(Some(t.spend_cny), 2),
-        &num(Some(t.spend_cny / r.plan.horizon_days * per), 2),
-        &num(Some(t.viewers), 1),
-        &num(Some(r.viewers_p10_sum), 1),
-        &num(Some(r.viewers_p90_sum), 1),
-        &num(t.avg_cost_cny_per_viewer, 4),
-        &num(r.plan.target_shadow_price_cny_per_unit, 4),
-        &r.plan
-            .binding
-            .iter()
-            .map(|b| describe(&b.limit))
-            .collect::<Vec<_>>()
-            .join(";"),
-        if r.rows.iter().any(|x| x.extrapolation) {
-            "true"
-        } else {
-            "false"
-        },
-        &num(Some(r.comparison.last_spend_cny), 2),
-        &num(Some(r.comparison.last_viewers), 1),
-    ])
+    w.write_record(
+        [
+            "",
+            "total",
+            &num(Some(t.spend_cny), 2),
+            &num(Some(t.spend_cny / r.plan.horizon_days * per), 2),
+            &num(Some(t.viewers), 1),
+            &num(Some(r.viewers_p10_sum), 1),
+            &num(Some(r.viewers_p90_sum), 1),
+            &num(t.avg_cost_cny_per_viewer, 4),
+            &num(r.plan.target_shadow_price_cny_per_unit, 4),
+            &r.plan
+                .binding
+                .iter()
+                .map(|b| describe(&b.limit))
+                .collect::<Vec<_>>()
+                .join(";"),
+            if r.rows.iter().any(|x| x.extrapolation) {
+                "true"
+            } else {
+                "false"
+            },
+            &num(Some(r.comparison.last_spend_cny), 2),
+            &num(Some(r.comparison.last_viewers), 1),
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .chain(value.into_iter().flat_map(|v| {
+            [
+                num(Some(v.gmv_cny), 2),
+                num(v.roi, 4),
+                v.below_break_even().count().to_string(),
+            ]
+        })),
+    )
     .expect("writing to memory");
     w.into_inner().expect("writing to memory")
 }
@@ -489,6 +532,10 @@ pub fn plan_table_in(r: &PlanReport, lang: crate::lang::Lang) -> String {
     }
     if let Some(sp) = p.budget_shadow_price_units_per_cny {
         s.push_str(&w.table_shadow_budget(p.metric, sp));
+        s.push('\n');
+    }
+    for line in super::value_text::value_lines(p, lang) {
+        s.push_str(&line);
         s.push('\n');
     }
     for room in p.rooms.iter().filter(|r| r.target.is_some()) {

@@ -69,6 +69,7 @@ pub fn headline_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
         r.viewers_p10_sum,
         r.viewers_p90_sum,
     ));
+    out.extend(super::value_text::value_lines(p, cx.lang));
     if let Some(risk) = &r.risk {
         out.extend(super::risk_text::sentences_in(risk, &days, cx.lang));
     }

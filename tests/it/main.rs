@@ -29,4 +29,5 @@ mod schedule;
 mod scoreboard;
 mod snapshots;
 mod store;
+mod value;
 mod weekly;

@@ -38,6 +38,53 @@ fn is(p: f64) -> String {
 }
 
 impl Words for En {
+    fn value_gmv(&self, gmv: f64, p10: f64, p90: f64, roi: Option<f64>) -> String {
+        let roi = roi.map_or(String::new(), |r| {
+            format!(", blended ROI {r:.2} (GMV per CNY spent)")
+        });
+        format!(
+            "Expected GMV {} CNY (P10–P90 {}–{} from GMV per viewer){roi}.",
+            n(gmv),
+            n(p10),
+            n(p90)
+        )
+    }
+    fn value_profit(&self, profit: f64, p10: f64, p90: f64) -> String {
+        format!(
+            "Expected profit {} CNY (P10–P90 {}–{}): margin × GMV − ad spend.",
+            n(profit),
+            n(p10),
+            n(p90)
+        )
+    }
+    fn value_break_even(&self, break_even: f64, below: &str) -> String {
+        if below.is_empty() {
+            format!(
+                "Break-even ROI {break_even:.2} (1 / margin): every bought lane's next CNY returns at least that."
+            )
+        } else {
+            format!(
+                "Break-even ROI {break_even:.2} (1 / margin); planned below it (a limit or the target forces the spend): {below}."
+            )
+        }
+    }
+    fn value_floors(&self, min_roi: Option<f64>, min_marginal_roi: Option<f64>) -> String {
+        let mut parts = Vec::new();
+        if let Some(r) = min_roi {
+            parts.push(format!("blended ROI at least {r:.2}"));
+        }
+        if let Some(r) = min_marginal_roi {
+            parts.push(format!(
+                "no lane bought past the point where the next CNY returns less than {r:.2} CNY of GMV"
+            ));
+        }
+        format!("ROI floor: {}.", parts.join("; "))
+    }
+    fn value_roi_unreachable(&self, floor: f64, reachable: f64) -> String {
+        format!(
+            "ROI {floor:.2} cannot hold with the target: the highest blended ROI that still reaches it is {reachable:.2}; lower --min-roi to that, or lower the target."
+        )
+    }
     fn lang(&self) -> Lang {
         Lang::En
     }

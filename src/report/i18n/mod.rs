@@ -333,6 +333,19 @@ pub trait Words: Sync {
     /// Daily minimums beyond the plan.
     fn schedule_min_excess(&self, excess: f64) -> String;
 
+    // --- profit and ROI (issue 15 §2) ---
+    /// `Expected GMV 1,549,879 CNY (P10–P90 …), blended ROI 6.84.`
+    fn value_gmv(&self, gmv: f64, p10: f64, p90: f64, roi: Option<f64>) -> String;
+    /// `Expected profit 238,226 CNY (P10–P90 …): margin × GMV − spend.`
+    fn value_profit(&self, profit: f64, p10: f64, p90: f64) -> String;
+    /// The break-even ROI (1 / margin) and the lanes planned below it
+    /// (`below` empty: none).
+    fn value_break_even(&self, break_even: f64, below: &str) -> String;
+    /// The ROI floors the plan holds.
+    fn value_floors(&self, min_roi: Option<f64>, min_marginal_roi: Option<f64>) -> String;
+    /// An ROI floor the target cannot meet: the highest ROI that reaches it.
+    fn value_roi_unreachable(&self, floor: f64, reachable: f64) -> String;
+
     // --- risk ---
     /// `P(reach 500,000 viewers) = 46 %: the chance …`.
     fn risk_p(&self, goal: RiskGoal, m: Metric, days: &str, p: f64, p_expected: f64) -> String;

@@ -37,6 +37,53 @@ fn is(x: f64) -> String {
 }
 
 impl Words for Zh {
+    fn value_gmv(&self, gmv: f64, p10: f64, p90: f64, roi: Option<f64>) -> String {
+        let roi = roi.map_or(String::new(), |r| {
+            format!("，综合ROI {r:.2}（每花1元带来的GMV）")
+        });
+        format!(
+            "预计GMV {}（按每位观众GMV，P10–P90 {}–{}）{roi}。",
+            y(gmv),
+            y(p10),
+            y(p90)
+        )
+    }
+    fn value_profit(&self, profit: f64, p10: f64, p90: f64) -> String {
+        format!(
+            "预计利润 {}（P10–P90 {}–{}）：毛利率 × GMV − 投放花费。",
+            y(profit),
+            y(p10),
+            y(p90)
+        )
+    }
+    fn value_break_even(&self, break_even: f64, below: &str) -> String {
+        if below.is_empty() {
+            format!(
+                "保本ROI {break_even:.2}（1 / 毛利率）：每条投放线的下一元都至少带来这么多GMV。"
+            )
+        } else {
+            format!(
+                "保本ROI {break_even:.2}（1 / 毛利率）；低于保本的投放线（限额或目标迫使花费）：{below}。"
+            )
+        }
+    }
+    fn value_floors(&self, min_roi: Option<f64>, min_marginal_roi: Option<f64>) -> String {
+        let mut parts = Vec::new();
+        if let Some(r) = min_roi {
+            parts.push(format!("综合ROI不低于 {r:.2}"));
+        }
+        if let Some(r) = min_marginal_roi {
+            parts.push(format!(
+                "每条投放线只投到下一元带来的GMV不低于 {r:.2} 元为止"
+            ));
+        }
+        format!("ROI下限：{}。", parts.join("；"))
+    }
+    fn value_roi_unreachable(&self, floor: f64, reachable: f64) -> String {
+        format!(
+            "ROI {floor:.2} 与目标无法同时满足：能达到目标的最高综合ROI为 {reachable:.2}；把 --min-roi 降到这个值，或降低目标。"
+        )
+    }
     fn lang(&self) -> Lang {
         L
     }
