@@ -286,7 +286,7 @@ fn world(req: &PlanRequest, spend_day: &[f64], risks: &[LaneRisk], opts: &RiskOp
         if s.is_nan() || s <= 0.0 || w <= 0.0 {
             continue;
         }
-        let raw = l.curve.model.value(s);
+        let raw = planned_value(l, s);
         if raw.is_nan() || raw <= 0.0 {
             continue;
         }
@@ -313,6 +313,18 @@ fn world(req: &PlanRequest, spend_day: &[f64], risks: &[LaneRisk], opts: &RiskOp
         active,
         channels,
         rooms,
+    }
+}
+
+/// Expected viewers/day of lane `l` at `s` CNY/day before its cap, as the
+/// planner counts them: the fitted curve up to the lane's highest observed
+/// day, the conservative curve past it ([`Lane::value`]). The simulation
+/// draws its errors around this, so a plan that goes past the history is
+/// not credited with the fitted curve's optimistic growth there.
+fn planned_value(l: &super::input::Lane, s: f64) -> f64 {
+    match l.beyond.as_ref().and_then(|b| b.value(s)) {
+        Some(v) => v,
+        None => l.curve.model.value(s),
     }
 }
 
@@ -753,7 +765,7 @@ fn risk_gradient(
     let idx: Vec<usize> = (0..n)
         .filter(|&i| {
             let l = &req.lanes[i];
-            s[i] > 0.0 && req.weight(l) > 0.0 && l.curve.model.value(s[i]) > 0.0
+            s[i] > 0.0 && req.weight(l) > 0.0 && planned_value(l, s[i]) > 0.0
         })
         .collect();
     let channel_of = channel_index(req);

@@ -398,3 +398,58 @@ fn calibrate_two_lane_excess() {
         );
     }
 }
+
+/// Past the lane's highest observed day the simulation draws around the
+/// conservative curve the planner planned on, not the fitted one: a plan
+/// beyond the history gets P = Φ(ln(7·c(s) / T) / σ) with `c` the
+/// conservative value, below the Φ(ln(7·f(s) / T) / σ) the fitted curve
+/// would give the same plan.
+#[test]
+fn past_the_highest_day_the_risk_is_on_the_conservative_curve() {
+    let (vmax, k, edge) = (1_000.0, 500.0, 300.0);
+    let model = Model::Exp { vmax, k_cny: k };
+    let f = |s: f64| model.value(s);
+    let slope = model.derivative(edge);
+    // A concave continuation at half, then a quarter, of the edge's slope.
+    let p1 = (2.0 * edge, f(edge) + 0.5 * slope * edge);
+    let p2 = (3.0 * edge, p1.1 + 0.25 * slope * edge);
+    let mut fitted = exp_lane("r", "a", vmax, k);
+    fitted.history_max_spend_cny_per_day = Some(edge);
+    let mut beyond = fitted.clone();
+    beyond.beyond = Some(crate::plan::beyond::Beyond {
+        edge_cny_per_day: edge,
+        points: vec![(edge, f(edge)), p1, p2],
+    });
+    // A target only reachable past the edge.
+    let target = 7.0 * 0.5 * (f(edge) + p1.1 + 0.5 * (p1.1 - f(edge)));
+    let wide = |lane: Lane, target: f64| {
+        let mut q = request(vec![lane], Some(target), None);
+        q.segments.history_multiple = 3.0;
+        q
+    };
+    let req = wide(beyond, target);
+    let plan = solve(&req).unwrap();
+    let s = plan.lanes[0].spend_cny_per_day;
+    assert!(s > edge * 1.05 && s < 2.0 * edge, "{s}");
+    let c = req.lanes[0].beyond.as_ref().unwrap().value(s).unwrap();
+    assert!(c < 0.97 * f(s), "{c} vs {}", f(s));
+    let (sd, n) = (0.05, 20_000);
+    // A target a little below the plan's, so neither P is a coin toss.
+    let t = 0.98 * target;
+    let on = |lane: Lane| {
+        assess(&wide(lane, t), &plan, &[fixed(sd, vec![], 0.0)], &opts(n))
+            .unwrap()
+            .p_expected_reaches_target
+            .unwrap()
+    };
+    let p_cons = on(req.lanes[0].clone());
+    let p_fit = on(fitted);
+    let exact_cons = normal_cdf((7.0 * c / t).ln() / sd);
+    let exact_fit = normal_cdf((7.0 * f(s) / t).ln() / sd);
+    assert!(exact_fit - exact_cons > 0.2, "{exact_fit} {exact_cons}");
+    assert!(
+        close(p_cons, exact_cons, n, 4.0),
+        "{p_cons} vs {exact_cons}"
+    );
+    assert!(close(p_fit, exact_fit, n, 4.0), "{p_fit} vs {exact_fit}");
+}
