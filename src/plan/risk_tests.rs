@@ -231,7 +231,7 @@ fn brute_min_spend(
             let mid = 0.5 * (lo + hi);
             let s = [share * mid / 7.0, (1.0 - share) * mid / 7.0];
             let w = world(req, &s, risks, o);
-            let sim = simulate(&w, &targets_of(req, &w.rooms), draws, seed);
+            let sim = simulate(&w, &targets_of(req, &w.rooms), draws, seed, None);
             if sim.met_realised as f64 / draws as f64 >= p {
                 hi = mid;
             } else {
@@ -321,7 +321,7 @@ fn budget_confidence_maximises_the_quantile() {
         let share = k as f64 / 200.0;
         let sp = [share * 6_000.0 / 7.0, (1.0 - share) * 6_000.0 / 7.0];
         let w = world(&req, &sp, &risks, &o);
-        let mut sim = simulate(&w, &Vec::new(), draws, seed);
+        let mut sim = simulate(&w, &Vec::new(), draws, seed, None);
         best = best.max(quantile(&mut sim.realised, 0.1));
     }
     assert!(got >= best * 0.997, "{got} vs brute force {best}");
@@ -452,4 +452,44 @@ fn past_the_highest_day_the_risk_is_on_the_conservative_curve() {
         "{p_cons} vs {exact_cons}"
     );
     assert!(close(p_fit, exact_fit, n, 4.0), "{p_fit} vs {exact_fit}");
+}
+
+/// A `--confidence` search's stored draws are the live generator's numbers:
+/// the same totals and counts, draw by draw, with model error shared in a
+/// channel, day noise and a room target.
+#[test]
+fn stored_draws_simulate_exactly_as_live_ones() {
+    let mut req = request(
+        vec![
+            exp_lane("r1", "a", 1_000.0, 600.0),
+            exp_lane("r2", "a", 800.0, 400.0),
+            exp_lane("r2", "b", 900.0, 700.0),
+        ],
+        Some(9_000.0),
+        None,
+    );
+    req.room_targets.insert("r1".into(), 2_000.0);
+    let plan = solve(&req).unwrap();
+    let risks = vec![
+        fixed(0.1, vec![(0.3, -0.2)], 0.2),
+        fixed(0.2, vec![(0.3, -0.2)], 0.3),
+        fixed(0.05, vec![], 0.1),
+    ];
+    let o = opts(500);
+    let w = world(&req, &spends(&plan), &risks, &o);
+    assert_eq!(w.active.len(), 3);
+    let t = targets_of(&req, &w.rooms);
+    let st = Streams::new(
+        99,
+        500,
+        w.channels,
+        req.lanes.len() + 1 + req.room_targets.len(),
+    );
+    let live = simulate(&w, &t, 500, 99, None);
+    let stored = simulate(&w, &t, 500, 99, Some(&st));
+    assert_eq!(live.expected, stored.expected);
+    assert_eq!(live.realised, stored.realised);
+    assert_eq!(live.met_expected, stored.met_expected);
+    assert_eq!(live.met_realised, stored.met_realised);
+    assert!(live.met_realised > 0 && live.met_realised < 500);
 }
