@@ -286,7 +286,7 @@ fn world(req: &PlanRequest, spend_day: &[f64], risks: &[LaneRisk], opts: &RiskOp
         if s.is_nan() || s <= 0.0 || w <= 0.0 {
             continue;
         }
-        let raw = l.curve.model.value(s);
+        let raw = planned_value(l, s);
         if raw.is_nan() || raw <= 0.0 {
             continue;
         }
@@ -313,6 +313,18 @@ fn world(req: &PlanRequest, spend_day: &[f64], risks: &[LaneRisk], opts: &RiskOp
         active,
         channels,
         rooms,
+    }
+}
+
+/// Expected viewers/day of lane `l` at `s` CNY/day before its cap, as the
+/// planner counts them: the fitted curve up to the lane's highest observed
+/// day, the conservative curve past it ([`Lane::value`]). The simulation
+/// draws its errors around this, so a plan that goes past the history is
+/// not credited with the fitted curve's optimistic growth there.
+fn planned_value(l: &super::input::Lane, s: f64) -> f64 {
+    match l.beyond.as_ref().and_then(|b| b.value(s)) {
+        Some(v) => v,
+        None => l.curve.model.value(s),
     }
 }
 
@@ -399,6 +411,14 @@ struct Normals {
 }
 
 impl Normals {
+    /// The generator of draw `k` of a simulation seeded `seed`.
+    fn for_draw(seed: u64, k: usize) -> Self {
+        Normals {
+            rng: Rng::new(seed ^ (k as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)),
+            spare: None,
+        }
+    }
+
     fn next(&mut self) -> f64 {
         if let Some(x) = self.spare.take() {
             return x;
@@ -409,6 +429,62 @@ impl Normals {
         let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
         self.spare = Some(r * s);
         r * c
+    }
+}
+
+/// The random numbers of every draw of a simulation, generated once for a
+/// whole `--confidence` search (its candidates share them: common random
+/// numbers): draw `k`'s channel uniforms, then its normals in the order the
+/// simulation takes them (one per active lane, one for the total, one per
+/// room target). The same numbers as [`Normals::for_draw`] gives one at a
+/// time, so a stored draw simulates exactly as a live one.
+struct Streams {
+    channels: usize,
+    normals: usize,
+    uniforms: Vec<f64>,
+    z: Vec<f64>,
+}
+
+impl Streams {
+    /// `draws` draws of `channels` uniforms and `normals` normals each.
+    fn new(seed: u64, draws: usize, channels: usize, normals: usize) -> Self {
+        let per: Vec<(Vec<f64>, Vec<f64>)> = (0..draws)
+            .into_par_iter()
+            .map(|k| {
+                let mut n = Normals::for_draw(seed, k);
+                let u = (0..channels).map(|_| n.rng.uniform()).collect();
+                let z = (0..normals).map(|_| n.next()).collect();
+                (u, z)
+            })
+            .collect();
+        let mut uniforms = Vec::with_capacity(draws * channels);
+        let mut z = Vec::with_capacity(draws * normals);
+        for (u, x) in per {
+            uniforms.extend(u);
+            z.extend(x);
+        }
+        Streams {
+            channels,
+            normals,
+            uniforms,
+            z,
+        }
+    }
+}
+
+/// One draw's random numbers: generated as they are taken, or read from
+/// [`Streams`].
+enum Draw<'a> {
+    Live(Normals),
+    Stored(std::slice::Iter<'a, f64>),
+}
+
+impl Draw<'_> {
+    fn next(&mut self) -> f64 {
+        match self {
+            Draw::Live(n) => n.next(),
+            Draw::Stored(z) => *z.next().expect("a stream holds every normal a draw takes"),
+        }
     }
 }
 
@@ -436,17 +512,43 @@ struct Sim {
     met_realised: usize,
 }
 
-fn simulate(w: &World, targets: &Targets, draws: usize, seed: u64) -> Sim {
+/// The normals one draw of `w` takes with `targets`.
+fn normals_per_draw(w: &World, targets: &Targets) -> usize {
+    w.active.len() + 1 + targets.iter().filter(|(r, _)| r.is_some()).count()
+}
+
+/// `draws` draws of `w` (seeded `seed`), their random numbers from
+/// `streams` when it holds enough of them (the same numbers either way).
+fn simulate(
+    w: &World,
+    targets: &Targets,
+    draws: usize,
+    seed: u64,
+    streams: Option<&Streams>,
+) -> Sim {
     let nrooms = w.rooms.len();
     let by_room = targets.iter().any(|(r, _)| r.is_some());
+    let streams = streams.filter(|st| {
+        st.channels == w.channels
+            && st.normals >= normals_per_draw(w, targets)
+            && st.uniforms.len() == draws * st.channels
+    });
     let out: Vec<(f64, f64, bool, bool)> = (0..draws)
         .into_par_iter()
         .map(|k| {
-            let mut n = Normals {
-                rng: Rng::new(seed ^ (k as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)),
-                spare: None,
+            let (u, mut n) = match streams {
+                Some(st) => (
+                    std::borrow::Cow::Borrowed(
+                        &st.uniforms[k * st.channels..(k + 1) * st.channels],
+                    ),
+                    Draw::Stored(st.z[k * st.normals..(k + 1) * st.normals].iter()),
+                ),
+                None => {
+                    let mut n = Normals::for_draw(seed, k);
+                    let u: Vec<f64> = (0..w.channels).map(|_| n.rng.uniform()).collect();
+                    (std::borrow::Cow::Owned(u), Draw::Live(n))
+                }
             };
-            let u: Vec<f64> = (0..w.channels).map(|_| n.rng.uniform()).collect();
             let mut room_e = vec![0.0; if by_room { nrooms } else { 0 }];
             let mut room_m = room_e.clone();
             let mut room_v = room_e.clone();
@@ -544,6 +646,9 @@ struct Assessed {
     realised_sorted: Vec<f64>,
 }
 
+// The simulation's size, seed and stored draws are the search's, the rest
+// the candidate's.
+#[allow(clippy::too_many_arguments)]
 fn assess_with(
     req: &PlanRequest,
     plan: &Plan,
@@ -552,13 +657,14 @@ fn assess_with(
     draws: usize,
     seed: u64,
     curse: f64,
+    streams: Option<&Streams>,
 ) -> Assessed {
     let mut w = world(req, &spends(plan), risks, opts);
     for a in &mut w.active {
         a.raw_total *= 1.0 - curse;
     }
     let targets = targets_of(req, &w.rooms);
-    let mut sim = simulate(&w, &targets, draws, seed);
+    let mut sim = simulate(&w, &targets, draws, seed, streams);
     let n = draws as f64;
     let has_target = !targets.is_empty();
     let p = sim.met_realised as f64 / n;
@@ -596,7 +702,7 @@ pub fn assess(
     let draws = draws_for(opts, w.active.len());
     let seed = seed_of(req, opts);
     let curse = optimizer_curse(req, plan, risks, opts, seed)?;
-    Ok(assess_with(req, plan, risks, opts, draws, seed, curse).summary)
+    Ok(assess_with(req, plan, risks, opts, draws, seed, curse, None).summary)
 }
 
 /// The largest curse taken off (5 %). The redraws use each lane's
@@ -753,7 +859,7 @@ fn risk_gradient(
     let idx: Vec<usize> = (0..n)
         .filter(|&i| {
             let l = &req.lanes[i];
-            s[i] > 0.0 && req.weight(l) > 0.0 && l.curve.model.value(s[i]) > 0.0
+            s[i] > 0.0 && req.weight(l) > 0.0 && planned_value(l, s[i]) > 0.0
         })
         .collect();
     let channel_of = channel_index(req);
@@ -944,10 +1050,18 @@ pub fn solve_at_confidence(
     let draws = draws_for(opts, w0.active.len().max(req.lanes.len() / 2));
     let seed = seed_of(req, opts);
     let has_target = req.target.is_some() || !req.room_targets.is_empty();
+    // Enough normals for a candidate that buys every lane.
+    let streams = Streams::new(
+        seed,
+        draws,
+        w0.channels,
+        req.lanes.len() + 1 + req.room_targets.len(),
+    );
+    let streams = Some(&streams);
     let mut solves = 1;
     let base = Candidate {
         z: 0.0,
-        assessed: assess_with(req, &ev, risks, opts, draws, seed, curse),
+        assessed: assess_with(req, &ev, risks, opts, draws, seed, curse, streams),
         plan: ev.clone(),
     };
     // Two rounds: the haircut profile from the expected-value plan, then
@@ -967,7 +1081,7 @@ pub fn solve_at_confidence(
                 solves += 1;
                 p
             };
-            let assessed = assess_with(req, &plan, risks, opts, draws, seed, curse);
+            let assessed = assess_with(req, &plan, risks, opts, draws, seed, curse, streams);
             Ok(Candidate { z, plan, assessed })
         };
         let (c, reached) = if has_target {

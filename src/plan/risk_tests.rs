@@ -231,7 +231,7 @@ fn brute_min_spend(
             let mid = 0.5 * (lo + hi);
             let s = [share * mid / 7.0, (1.0 - share) * mid / 7.0];
             let w = world(req, &s, risks, o);
-            let sim = simulate(&w, &targets_of(req, &w.rooms), draws, seed);
+            let sim = simulate(&w, &targets_of(req, &w.rooms), draws, seed, None);
             if sim.met_realised as f64 / draws as f64 >= p {
                 hi = mid;
             } else {
@@ -321,7 +321,7 @@ fn budget_confidence_maximises_the_quantile() {
         let share = k as f64 / 200.0;
         let sp = [share * 6_000.0 / 7.0, (1.0 - share) * 6_000.0 / 7.0];
         let w = world(&req, &sp, &risks, &o);
-        let mut sim = simulate(&w, &Vec::new(), draws, seed);
+        let mut sim = simulate(&w, &Vec::new(), draws, seed, None);
         best = best.max(quantile(&mut sim.realised, 0.1));
     }
     assert!(got >= best * 0.997, "{got} vs brute force {best}");
@@ -397,4 +397,99 @@ fn calibrate_two_lane_excess() {
             xs[0], xs[15], xs[29]
         );
     }
+}
+
+/// Past the lane's highest observed day the simulation draws around the
+/// conservative curve the planner planned on, not the fitted one: a plan
+/// beyond the history gets P = Φ(ln(7·c(s) / T) / σ) with `c` the
+/// conservative value, below the Φ(ln(7·f(s) / T) / σ) the fitted curve
+/// would give the same plan.
+#[test]
+fn past_the_highest_day_the_risk_is_on_the_conservative_curve() {
+    let (vmax, k, edge) = (1_000.0, 500.0, 300.0);
+    let model = Model::Exp { vmax, k_cny: k };
+    let f = |s: f64| model.value(s);
+    let slope = model.derivative(edge);
+    // A concave continuation at half, then a quarter, of the edge's slope.
+    let p1 = (2.0 * edge, f(edge) + 0.5 * slope * edge);
+    let p2 = (3.0 * edge, p1.1 + 0.25 * slope * edge);
+    let mut fitted = exp_lane("r", "a", vmax, k);
+    fitted.history_max_spend_cny_per_day = Some(edge);
+    let mut beyond = fitted.clone();
+    beyond.beyond = Some(crate::plan::beyond::Beyond {
+        edge_cny_per_day: edge,
+        points: vec![(edge, f(edge)), p1, p2],
+    });
+    // A target only reachable past the edge.
+    let target = 7.0 * 0.5 * (f(edge) + p1.1 + 0.5 * (p1.1 - f(edge)));
+    let wide = |lane: Lane, target: f64| {
+        let mut q = request(vec![lane], Some(target), None);
+        q.segments.history_multiple = 3.0;
+        q
+    };
+    let req = wide(beyond, target);
+    let plan = solve(&req).unwrap();
+    let s = plan.lanes[0].spend_cny_per_day;
+    assert!(s > edge * 1.05 && s < 2.0 * edge, "{s}");
+    let c = req.lanes[0].beyond.as_ref().unwrap().value(s).unwrap();
+    assert!(c < 0.97 * f(s), "{c} vs {}", f(s));
+    let (sd, n) = (0.05, 20_000);
+    // A target a little below the plan's, so neither P is a coin toss.
+    let t = 0.98 * target;
+    let on = |lane: Lane| {
+        assess(&wide(lane, t), &plan, &[fixed(sd, vec![], 0.0)], &opts(n))
+            .unwrap()
+            .p_expected_reaches_target
+            .unwrap()
+    };
+    let p_cons = on(req.lanes[0].clone());
+    let p_fit = on(fitted);
+    let exact_cons = normal_cdf((7.0 * c / t).ln() / sd);
+    let exact_fit = normal_cdf((7.0 * f(s) / t).ln() / sd);
+    assert!(exact_fit - exact_cons > 0.2, "{exact_fit} {exact_cons}");
+    assert!(
+        close(p_cons, exact_cons, n, 4.0),
+        "{p_cons} vs {exact_cons}"
+    );
+    assert!(close(p_fit, exact_fit, n, 4.0), "{p_fit} vs {exact_fit}");
+}
+
+/// A `--confidence` search's stored draws are the live generator's numbers:
+/// the same totals and counts, draw by draw, with model error shared in a
+/// channel, day noise and a room target.
+#[test]
+fn stored_draws_simulate_exactly_as_live_ones() {
+    let mut req = request(
+        vec![
+            exp_lane("r1", "a", 1_000.0, 600.0),
+            exp_lane("r2", "a", 800.0, 400.0),
+            exp_lane("r2", "b", 900.0, 700.0),
+        ],
+        Some(9_000.0),
+        None,
+    );
+    req.room_targets.insert("r1".into(), 2_000.0);
+    let plan = solve(&req).unwrap();
+    let risks = vec![
+        fixed(0.1, vec![(0.3, -0.2)], 0.2),
+        fixed(0.2, vec![(0.3, -0.2)], 0.3),
+        fixed(0.05, vec![], 0.1),
+    ];
+    let o = opts(500);
+    let w = world(&req, &spends(&plan), &risks, &o);
+    assert_eq!(w.active.len(), 3);
+    let t = targets_of(&req, &w.rooms);
+    let st = Streams::new(
+        99,
+        500,
+        w.channels,
+        req.lanes.len() + 1 + req.room_targets.len(),
+    );
+    let live = simulate(&w, &t, 500, 99, None);
+    let stored = simulate(&w, &t, 500, 99, Some(&st));
+    assert_eq!(live.expected, stored.expected);
+    assert_eq!(live.realised, stored.realised);
+    assert_eq!(live.met_expected, stored.met_expected);
+    assert_eq!(live.met_realised, stored.met_realised);
+    assert!(live.met_realised > 0 && live.met_realised < 500);
 }
