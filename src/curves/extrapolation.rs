@@ -150,7 +150,7 @@ impl FittedCurve {
     /// [`FittedCurve::conservative_points`] from another edge (the planner's
     /// highest day of the lane, which counts every day of the history).
     pub fn conservative_points_from(&self, edge: f64, top: f64) -> Vec<(f64, f64)> {
-        self.conservative_points_rule(edge, top, Discount::Growth(Z90))
+        self.conservative_points_rule(edge, top, Discount::Level)
     }
 
     /// [`FittedCurve::conservative_points_from`] with the growth discounted

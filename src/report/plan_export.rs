@@ -122,7 +122,7 @@ struct BandsJson {
 impl BandsJson {
     const TEXT: BandsJson = BandsJson {
         viewers_p10_p90: "expected-value band: P10 and P90 of the expected viewers over the horizon from the curves' uncertainty (parameters and the other families' fits), not a predictive band for one week (a week's actual viewers also vary with the day-to-day noise around the expectation); the sums add the lanes' P10 (P90), a conservative total",
-        viewers_week_p10_p90: "predictive band: P10 and P90 of the viewers the horizon will actually deliver at the planned spend (the expected-value band's uncertainty plus each day's noise, drawn from the lane's residual spread and summed over the horizon's days), per lane and for the total (`viewers_week_p10_total`, `viewers_week_p90_total`: the lanes' errors combined, not added); about 8 weeks in 10 land inside it",
+        viewers_week_p10_p90: "predictive band: P10 and P90 of the viewers the horizon will actually deliver at the planned spend (the expected-value band's uncertainty plus each day's noise, drawn from the lane's residual spread and summed over the horizon's days), per lane and for the total (`viewers_week_p10_total`, `viewers_week_p90_total`: the lanes' errors combined, not added)",
     };
 }
 
@@ -134,7 +134,7 @@ struct BeyondJson {
 }
 
 impl BeyondJson {
-    const ASSUMED: &'static str = "past its highest daily spend in the history a lane is planned on a conservative curve: the fitted value up to the highest day, and only the growth beyond it discounted, f(edge) + (f(s) - f(edge)) * exp(-z * sd_growth(s)), sd_growth the log-sd of that growth from the widening of the curve's P10-P90 band; z is the lane's share of the P10 of the plan's total growth (z = 1.28 * A_c / sqrt(sum over channels of A_c^2), A_c the sum of the absolute growth sds of the lanes of its channel at the end of their planned range: errors fully shared within a channel, independent across channels), made concave; `viewers` are that curve's, `viewers_fitted_curve` what the fitted curve alone promises";
+    const ASSUMED: &'static str = "past its highest daily spend in the history a lane is planned on a conservative curve: the fitted value at the highest day, and every viewer bought beyond it discounted by the growth of the curve's P10-P90 band there, f(s) * exp(-1.28 * (sd(s) - sd(edge))), each lane at its own P10 (made concave); `viewers` are that curve's, `viewers_fitted_curve` what the fitted curve alone promises";
 
     fn of(r: &PlanReport) -> Option<BeyondJson> {
         let lanes: Vec<String> = r
