@@ -28,7 +28,64 @@ use super::fitted::FittedCurve;
 pub const CONSERVATIVE_CHORDS: usize = 32;
 
 /// z-score of the 90th percentile of a standard normal.
-const Z90: f64 = 1.281_551_565_545;
+pub const Z90: f64 = 1.281_551_565_545;
+
+/// How the viewers past the edge are discounted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Discount {
+    /// The whole fitted value by the band's widening,
+    /// `f(s)·e^(−z₉₀(sd(s) − sd(edge)))` (the first rule; kept for the
+    /// calibration that compares the rules).
+    Level,
+    /// Only the growth past the edge, by `z` log-sds of the growth:
+    /// `f(e) + (f(s) − f(e))·e^(−z·sd_G(s))`.
+    Growth(f64),
+}
+
+/// How the lanes' growth errors are pooled into the plan's total.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pooling {
+    /// Every lane at its own P10 (`z = z₉₀`).
+    Lane,
+    /// Independent lanes: lane `i` gets `z₉₀ · a_i / √Σa²`.
+    Independent,
+    /// Fully correlated within a channel, independent across channels:
+    /// lane `i` of channel `c` gets `z₉₀ · A_c / √Σ_c A_c²`, `A_c = Σ_{i∈c} a_i`.
+    Channel,
+}
+
+/// Each lane's `z` under `pooling`: `a[i]` is lane `i`'s absolute sd of its
+/// growth past the edge (viewers/day), `group[i]` its channel. Under
+/// `Independent` and `Channel` the discounts (`z_i · a_i`) add up to the
+/// P10 of the total's growth, `z₉₀ · σ_total` (the Euler allocation of the
+/// total's sd: each lane carries its share of it).
+pub fn growth_discount_z(a: &[f64], group: &[usize], pooling: Pooling) -> Vec<f64> {
+    let a: Vec<f64> = a
+        .iter()
+        .map(|x| if x.is_finite() { x.max(0.0) } else { 0.0 })
+        .collect();
+    match pooling {
+        Pooling::Lane => vec![Z90; a.len()],
+        Pooling::Independent => {
+            let tot = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+            a.iter()
+                .map(|x| if tot > 0.0 { Z90 * x / tot } else { Z90 })
+                .collect()
+        }
+        Pooling::Channel => {
+            let groups = group.iter().copied().max().map_or(0, |g| g + 1);
+            let mut sum = vec![0.0; groups];
+            for (x, &g) in a.iter().zip(group) {
+                sum[g] += x;
+            }
+            let tot = sum.iter().map(|x| x * x).sum::<f64>().sqrt();
+            group
+                .iter()
+                .map(|&g| if tot > 0.0 { Z90 * sum[g] / tot } else { Z90 })
+                .collect()
+        }
+    }
+}
 
 impl FittedCurve {
     /// Highest daily spend in the history, CNY/day: where the data ends.
@@ -49,15 +106,37 @@ impl FittedCurve {
         if sd.is_finite() { sd.max(0.0) } else { 0.0 }
     }
 
-    /// The conservative value before it is made concave: the fitted value
-    /// with the growth past the edge discounted to its P10.
-    fn conservative_raw(&self, spend: f64, edge: f64, sd_edge: f64) -> f64 {
+    /// Log-sd of the curve's *growth* past `edge` at `spend` (the value
+    /// bought beyond the edge, `f(s) − f(edge)`): the band's widening
+    /// `d = sd(s) − sd(edge)` is the log-sd of the ratio `r = f(s)/f(edge)`,
+    /// and `ln(r − 1)` moves `r / (r − 1)` times as much as `ln r`.
+    pub fn growth_sd_ln(&self, spend: f64, edge: f64) -> f64 {
+        let (fe, fs) = (self.value(edge), self.value(spend));
+        let d = (self.band_sd_ln(spend) - self.band_sd_ln(edge)).max(0.0);
+        if !(fe > 0.0 && fs > fe && d > 0.0) {
+            return 0.0;
+        }
+        let r = fs / fe;
+        d * r / (r - 1.0)
+    }
+
+    /// The conservative value before it is made concave, under `rule`.
+    fn conservative_raw(&self, spend: f64, edge: f64, sd_edge: f64, rule: Discount) -> f64 {
         let v = self.value(spend);
         if spend <= edge {
             return v;
         }
-        let extra = (self.band_sd_ln(spend) - sd_edge).max(0.0);
-        v * (-Z90 * extra).exp()
+        match rule {
+            Discount::Level => {
+                let extra = (self.band_sd_ln(spend) - sd_edge).max(0.0);
+                v * (-Z90 * extra).exp()
+            }
+            Discount::Growth(z) => {
+                let fe = self.value(edge);
+                let g = (v - fe).max(0.0);
+                fe + g * (-z.max(0.0) * self.growth_sd_ln(spend, edge)).exp()
+            }
+        }
     }
 
     /// Points `(spend CNY/day, viewers/day)` of the concave piecewise-linear
@@ -71,6 +150,13 @@ impl FittedCurve {
     /// [`FittedCurve::conservative_points`] from another edge (the planner's
     /// highest day of the lane, which counts every day of the history).
     pub fn conservative_points_from(&self, edge: f64, top: f64) -> Vec<(f64, f64)> {
+        self.conservative_points_rule(edge, top, Discount::Level)
+    }
+
+    /// [`FittedCurve::conservative_points_from`] with the growth discounted
+    /// under `rule` (the planner's: [`Discount::Growth`] at the lane's share
+    /// of the plan's total, [`growth_discount_z`]).
+    pub fn conservative_points_rule(&self, edge: f64, top: f64, rule: Discount) -> Vec<(f64, f64)> {
         if !(edge.is_finite() && edge > 0.0 && top.is_finite() && top > edge) {
             return Vec::new();
         }
@@ -89,12 +175,18 @@ impl FittedCurve {
             } else {
                 edge * ratio.powf(k as f64 / CONSERVATIVE_CHORDS as f64)
             };
-            let raw = self.conservative_raw(s, edge, sd_edge);
+            let raw = self.conservative_raw(s, edge, sd_edge, rule);
             let mut m = (raw - v0) / (s - s0);
             if !m.is_finite() || m < 0.0 {
                 m = 0.0;
             }
             m = m.min(slope_max);
+            // A chord that adds less than a millionth of the value is flat:
+            // its slope would be rounding, and the next one could not be
+            // kept below it.
+            if m * (s - s0) < 1e-6 * v0.abs() {
+                m = 0.0;
+            }
             slope_max = m;
             let v = v0 + m * (s - s0);
             pts.push((s, v));

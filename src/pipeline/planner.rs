@@ -328,6 +328,7 @@ impl<'f> Planner<'f> {
         }
         let mut r = self.dress(plan);
         r.risk = Some(risk);
+        attach_week_bands(&mut r, &req, &self.risks, &opts);
         if let Some(Ok(e)) = even {
             r.schedule = Some(crate::plan::schedule::compare(&r.plan, &e, self.start_day));
         }
@@ -378,6 +379,38 @@ impl<'f> Planner<'f> {
         r.viewers_p10_sum = r.rows.iter().map(|x| x.viewers_p10).sum();
         r.viewers_p90_sum = r.rows.iter().map(|x| x.viewers_p90).sum();
     }
+}
+
+/// The predictive band (one horizon's realised viewers) of each row and of
+/// the total, from the risk simulation's layers 1 and 2.
+fn attach_week_bands(
+    r: &mut PlanReport,
+    req: &crate::plan::PlanRequest,
+    risks: &[crate::plan::risk::LaneRisk],
+    opts: &crate::plan::risk::RiskOptions,
+) {
+    let index: BTreeMap<(&str, &str), usize> = req
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, l)| ((l.room.as_str(), l.channel.as_str()), i))
+        .collect();
+    let mut spend = vec![0.0; req.lanes.len()];
+    for p in &r.plan.lanes {
+        if let Some(&i) = index.get(&(p.room.as_str(), p.channel.as_str())) {
+            spend[i] = p.spend_cny_per_day;
+        }
+    }
+    let bands = crate::plan::risk::week_bands(req, &spend, risks, opts);
+    for row in &mut r.rows {
+        let band = index
+            .get(&(row.room.as_str(), row.channel.as_str()))
+            .and_then(|&i| bands.lanes[i]);
+        row.viewers_week_p10 = band.map(|b| b.0);
+        row.viewers_week_p90 = band.map(|b| b.1);
+    }
+    r.viewers_week_p10_total = Some(bands.total.0);
+    r.viewers_week_p90_total = Some(bands.total.1);
 }
 
 /// The solves a request asks for, as (target, budget) pairs: one per

@@ -262,6 +262,15 @@ pub struct PlanRow {
     pub viewers_p10: f64,
     /// P90 of viewers over the horizon.
     pub viewers_p90: f64,
+    /// Predictive band: P10 of the viewers the horizon will actually
+    /// deliver at the planned spend (the band above plus each day's noise;
+    /// [`crate::plan::risk::week_bands`]). `None` for plans dressed without
+    /// the risk simulation, and for lanes with no spend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewers_week_p10: Option<f64>,
+    /// Predictive band: P90 of the realised viewers over the horizon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewers_week_p90: Option<f64>,
     /// Average cost per viewer at the planned spend, CNY.
     pub avg_cost_cny_per_viewer: Option<f64>,
     /// Cost of the next viewer at the planned spend, CNY.
@@ -346,6 +355,14 @@ pub struct PlanReport {
     pub viewers_p10_sum: f64,
     /// Sum of the lanes' P90 viewers.
     pub viewers_p90_sum: f64,
+    /// Predictive band of the total: P10 and P90 of the viewers the
+    /// horizon will actually deliver (the lanes' errors combined, not
+    /// added up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewers_week_p10_total: Option<f64>,
+    /// …its P90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewers_week_p90_total: Option<f64>,
     /// Against the last horizon of history.
     pub comparison: Comparison,
     /// Series not planned, with the reason.
@@ -419,6 +436,8 @@ pub fn report(
             viewers: lp.viewers,
             viewers_p10: p10.min(lp.viewers),
             viewers_p90: p90.max(lp.viewers),
+            viewers_week_p10: None,
+            viewers_week_p90: None,
             avg_cost_cny_per_viewer: lp.avg_cost_cny_per_viewer,
             marginal_cost_cny_per_viewer: lp.marginal_cost_cny_per_viewer,
             binding: lp.bounds_binding.iter().map(bound_name).collect(),
@@ -446,6 +465,8 @@ pub fn report(
     PlanReport {
         viewers_p10_sum: rows.iter().map(|r| r.viewers_p10).sum(),
         viewers_p90_sum: rows.iter().map(|r| r.viewers_p90).sum(),
+        viewers_week_p10_total: None,
+        viewers_week_p90_total: None,
         plan,
         rows,
         comparison,

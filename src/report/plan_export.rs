@@ -101,6 +101,8 @@ pub fn plan_json_value(r: &PlanReport) -> impl Serialize + '_ {
         rows: &r.rows,
         viewers_p10_sum: r.viewers_p10_sum,
         viewers_p90_sum: r.viewers_p90_sum,
+        viewers_week_p10_total: r.viewers_week_p10_total,
+        viewers_week_p90_total: r.viewers_week_p90_total,
         comparison: &r.comparison,
         unusable: &r.unusable,
         risk: r.risk.as_ref(),
@@ -114,11 +116,13 @@ pub fn plan_json_value(r: &PlanReport) -> impl Serialize + '_ {
 #[derive(Serialize)]
 struct BandsJson {
     viewers_p10_p90: &'static str,
+    viewers_week_p10_p90: &'static str,
 }
 
 impl BandsJson {
     const TEXT: BandsJson = BandsJson {
         viewers_p10_p90: "expected-value band: P10 and P90 of the expected viewers over the horizon from the curves' uncertainty (parameters and the other families' fits), not a predictive band for one week (a week's actual viewers also vary with the day-to-day noise around the expectation); the sums add the lanes' P10 (P90), a conservative total",
+        viewers_week_p10_p90: "predictive band: P10 and P90 of the viewers the horizon will actually deliver at the planned spend (the expected-value band's uncertainty plus each day's noise, drawn from the lane's residual spread and summed over the horizon's days), per lane and for the total (`viewers_week_p10_total`, `viewers_week_p90_total`: the lanes' errors combined, not added)",
     };
 }
 
@@ -130,7 +134,7 @@ struct BeyondJson {
 }
 
 impl BeyondJson {
-    const ASSUMED: &'static str = "past its highest daily spend in the history a lane is planned on a conservative curve: the fitted value at the highest day, and every viewer bought beyond it discounted by the growth of the curve's P10-P90 band there (the P10 of the curve's growth past the data, made concave); `viewers` are that curve's, `viewers_fitted_curve` what the fitted curve alone promises";
+    const ASSUMED: &'static str = "past its highest daily spend in the history a lane is planned on a conservative curve: the fitted value at the highest day, and every viewer bought beyond it discounted by the growth of the curve's P10-P90 band there, f(s) * exp(-1.28 * (sd(s) - sd(edge))), each lane at its own P10 (made concave); `viewers` are that curve's, `viewers_fitted_curve` what the fitted curve alone promises";
 
     fn of(r: &PlanReport) -> Option<BeyondJson> {
         let lanes: Vec<String> = r
@@ -152,6 +156,10 @@ struct ReportJson<'a> {
     rows: &'a [PlanRow],
     viewers_p10_sum: f64,
     viewers_p90_sum: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    viewers_week_p10_total: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    viewers_week_p90_total: Option<f64>,
     comparison: &'a Comparison,
     unusable: &'a [(String, String, String)],
     #[serde(skip_serializing_if = "Option::is_none")]
