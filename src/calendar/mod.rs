@@ -158,12 +158,15 @@ impl PromotionFit {
     }
 }
 
+/// Per date of a channel: (Σ actual, Σ expected, rows).
+type DateSums = BTreeMap<i32, (f64, f64, usize)>;
+
 /// The lifts of the promotion days `promo` over the everyday fits `fits`
 /// (keyed as the fitted set; lanes without a usable fit add nothing).
 pub fn estimate(promo: &PromoDays, fits: &[CurveFit]) -> PromotionFit {
     // Per channel, per date: (Σ actual, Σ expected, rows); and σ's of the
     // lanes that contributed, for the noise floor of the SE.
-    let mut by: BTreeMap<&str, (BTreeMap<i32, (f64, f64, usize)>, Vec<f64>)> = BTreeMap::new();
+    let mut by: BTreeMap<&str, (DateSums, Vec<f64>)> = BTreeMap::new();
     let mut left_out: BTreeMap<String, usize> = BTreeMap::new();
     let set = &promo.set;
     for i in 0..set.len() {

@@ -1324,7 +1324,7 @@ pub fn week_bands(
     }
     let draws = draws_for(opts, w.active.len());
     let seed = seed_of(&viewers, opts) ^ 0x5EED_BA4D_0000_0001;
-    let mut sim = simulate(&w, &Vec::new(), draws, seed);
+    let mut sim = simulate(&w, &Vec::new(), draws, seed, None);
     let total = (
         quantile(&mut sim.realised, 0.1),
         quantile(&mut sim.realised, 0.9),
@@ -1342,7 +1342,7 @@ pub fn week_bands(
                 channels: 1,
                 rooms: vec![String::new()],
             };
-            let mut s = simulate(&one, &Vec::new(), draws, seed ^ (a.lane as u64 + 1));
+            let mut s = simulate(&one, &Vec::new(), draws, seed ^ (a.lane as u64 + 1), None);
             (
                 a.lane,
                 (

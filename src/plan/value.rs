@@ -295,7 +295,7 @@ pub(crate) fn report(
         });
     }
     let sd = var_gmv.sqrt();
-    let profit = all_margins.then(|| margin_gmv - total_spend);
+    let profit = all_margins.then_some(margin_gmv - total_spend);
     let psd = var_profit.sqrt();
     Some(ValueReport {
         maximize_profit: goal.maximize_profit,

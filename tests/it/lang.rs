@@ -273,10 +273,10 @@ fn the_chinese_tables_have_no_english_words() {
     // first columns; the same names appear in the Chinese ones.
     for (_, t) in &en {
         for line in t.lines() {
-            if let Some(first) = line.split("  ").next() {
-                if !first.contains(' ') {
-                    names.insert(first.trim().to_string());
-                }
+            if let Some(first) = line.split("  ").next()
+                && !first.contains(' ')
+            {
+                names.insert(first.trim().to_string());
             }
         }
     }
