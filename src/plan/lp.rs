@@ -1,6 +1,7 @@
 //! The planning LP (good_lp + clarabel) over blocks of segments, with its
 //! duals read back, and the reduced-cost thresholds they imply.
 
+use clarabel::solver::SolverStatus;
 use good_lp::constraint::ConstraintReference;
 use good_lp::solvers::{DualValues, SolutionWithDual};
 use good_lp::{
@@ -132,6 +133,29 @@ impl SpendLp {
         } else {
             total_metric.clone()
         };
+        // With an ROI floor the objective is divided by its largest column
+        // coefficient (GMV per CNY reaches ~1e5 on the steep first chord of
+        // a Hill a < 1 lane; clarabel then stopped with "dual infeasible"),
+        // and the duals are multiplied back below. Other goals are solved
+        // as they always were.
+        let obj_scale = if goal.min_roi.is_some() {
+            let biggest = cols
+                .iter()
+                .zip(&p.lanes)
+                .flat_map(|(lc, l)| {
+                    let k = l.weight.abs().max(l.gpv.abs()).max(l.value.abs());
+                    lc.iter().map(move |c| (k * c.viewers_per_cny).abs())
+                })
+                .fold(1.0, f64::max);
+            1.0 / biggest
+        } else {
+            1.0
+        };
+        let objective = if obj_scale != 1.0 {
+            objective * obj_scale
+        } else {
+            objective
+        };
         let unsolved = if goal.min_spend {
             vars.minimise(objective)
         } else {
@@ -147,7 +171,11 @@ impl SpendLp {
         let budget_row = goal.budget.map(|b| add(total_spend.clone().leq(b)));
         let roi_row = goal.min_roi.map(|r| {
             let gmv = per_col(&|l| p.lanes[l].gpv);
-            add((gmv - r * total_spend.clone()).geq(0.0))
+            // Divided by R: the row's coefficients `gpv·g/R − 1` are then of
+            // the spend rows' order. Unscaled (`gpv·g − R`, from −R to
+            // ~1e5 on the steep first chord of a Hill a < 1 lane) clarabel
+            // answered "dual infeasible" after two steps on such lanes.
+            add((gmv * (1.0 / r) - total_spend.clone()).geq(0.0))
         });
         let mut room_rows = vec![None; p.rooms.len()];
         for (r, t) in goal.room_targets.iter().enumerate() {
@@ -193,6 +221,20 @@ impl SpendLp {
             Err(ResolutionError::Infeasible) => return Ok(Outcome::Infeasible),
             Err(e) => return Err(PlanError::Solver(e.to_string())),
         };
+        // good_lp hands back clarabel's "dual infeasible" (the LP
+        // unbounded) as a solution. Every column here is bounded, so that
+        // status is numerical trouble and its point is garbage (NaN
+        // objective): an error, never a plan.
+        if matches!(
+            sol.inner().status,
+            SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible
+        ) {
+            return Err(PlanError::Solver(format!(
+                "clarabel reported the plan unbounded ({:?}), which cannot be: every spend is bounded; \
+                 this is numerical trouble in the solver, please report it with the request",
+                sol.inner().status
+            )));
+        }
         let mut spend = vec![0.0; p.lanes.len()];
         let mut viewers = vec![0.0; p.lanes.len()];
         for (l, lane_cols) in cols.iter().enumerate() {
@@ -207,7 +249,7 @@ impl SpendLp {
             .map(|v| v.map_or(0.0, |v| sol.value(v).max(0.0)))
             .collect();
         let dual = sol.compute_dual();
-        let get = |r: Option<ConstraintReference>| r.map(|r| dual.dual(r));
+        let get = |r: Option<ConstraintReference>| r.map(|r| dual.dual(r) / obj_scale);
         let duals = Duals {
             target: get(target_row),
             budget: get(budget_row),
@@ -215,7 +257,10 @@ impl SpendLp {
             ch_min: min_rows.into_iter().map(get).collect(),
             ch_max: max_rows.into_iter().map(get).collect(),
             ch_share: share_rows.into_iter().map(get).collect(),
-            extra: extra_refs.into_iter().map(|r| dual.dual(r)).collect(),
+            extra: extra_refs
+                .into_iter()
+                .map(|r| dual.dual(r) / obj_scale)
+                .collect(),
             roi: get(roi_row),
         };
         let threshold = thresholds(p, goal, &duals);
@@ -256,7 +301,10 @@ fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
                     + extra;
             let u_room = at(&d.rooms, l.room);
             // The ROI row's column coefficient is `gpv·g − R`.
-            let (mu, r) = (z(d.roi), goal.min_roi.unwrap_or(0.0));
+            // The row is divided by R (see `solve`), so its dual is R times
+            // the unscaled one.
+            let r = goal.min_roi.unwrap_or(0.0);
+            let mu = if r > 0.0 { z(d.roi) / r } else { 0.0 };
             let (alpha, beta) = if goal.profit {
                 (
                     1.0 + spend_duals - mu * r,

@@ -827,6 +827,16 @@ fn summary_heat_table_shows_each_channels_daily_spend() {
             .map(|(n, d)| (printable(n), d.clone()))
             .collect();
         want.push((others_name, others));
+        // In zh the day cells are all in 万 once one of them is, and so are
+        // the totals (one unit per column kind).
+        let max_day = want
+            .iter()
+            .flat_map(|(_, d)| d.iter().copied())
+            .fold(0.0, f64::max);
+        let max_total = want
+            .iter()
+            .map(|(_, d)| d.iter().sum::<f64>())
+            .fold(0.0, f64::max);
         // Each row: its name, then its 7 cells and total, left to right on
         // the name's line.
         let heat_top = SUMMARY_SIZE.1 as i32 - 330;
@@ -846,8 +856,11 @@ fn summary_heat_table_shows_each_channels_daily_spend() {
                 .collect();
             cells.sort_by_key(|t| t.left);
             let got: Vec<&str> = cells.iter().map(|t| t.text.as_str()).collect();
-            let mut expect: Vec<String> = days.iter().map(|&x| i18n::short(lang, x)).collect();
-            expect.push(i18n::short(lang, days.iter().sum()));
+            let mut expect: Vec<String> = days
+                .iter()
+                .map(|&x| i18n::short_scaled(lang, x, max_day))
+                .collect();
+            expect.push(i18n::short_scaled(lang, days.iter().sum(), max_total));
             assert_eq!(got, expect, "{lang:?}: row `{name}`");
         }
         // The column heads are the plan's days, from day 20,600: 2026-05-27,
