@@ -93,3 +93,38 @@ pub fn acqplan_args(args: &[&str]) -> (i32, String, String) {
     let mut cmd = assert_cmd::Command::cargo_bin("acqplan").unwrap();
     outcome(cmd.args(args).output().unwrap())
 }
+
+/// The shipped sample history, by absolute path.
+pub fn sample_history() -> String {
+    format!("{}/data/history.csv", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// An acqplan.toml in `dir` reading the sample, with WeChat's reach cap and
+/// `body` appended; its path.
+pub fn sample_config(dir: &Path, body: &str) -> String {
+    let text = format!(
+        "data = \"{}\"\n[channels.wechat_private]\nreach_cap_per_day = 5000\n{body}",
+        sample_history()
+    );
+    let p = dir.join("acqplan.toml");
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+/// `acqplan plan --config CFG --out OUT --force EXTRA…`.
+pub fn sample_plan(cfg: &str, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let o = assert_cmd::Command::cargo_bin("acqplan")
+        .unwrap()
+        .args([
+            "plan",
+            "--config",
+            cfg,
+            "--out",
+            out.to_str().unwrap(),
+            "--force",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    outcome(o)
+}

@@ -2,42 +2,7 @@
 //! the guardrail held in the plan, what the limits cost, the smallest
 //! relaxation, and a group member the data lacks named by line and column.
 
-use std::path::Path;
-
-use assert_cmd::Command;
-
-use crate::common::outcome;
-
-fn sample() -> String {
-    format!("{}/data/history.csv", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn config(dir: &Path, body: &str) -> String {
-    let text = format!(
-        "data = \"{}\"\n[channels.wechat_private]\nreach_cap_per_day = 5000\n{body}",
-        sample()
-    );
-    let p = dir.join("acqplan.toml");
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
-fn plan(cfg: &str, out: &Path, extra: &[&str]) -> (i32, String, String) {
-    let o = Command::cargo_bin("acqplan")
-        .unwrap()
-        .args([
-            "plan",
-            "--config",
-            cfg,
-            "--out",
-            out.to_str().unwrap(),
-            "--force",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    outcome(o)
-}
+use crate::common::{sample_config as config, sample_plan as plan};
 
 const GROUPS: &str = "[groups.douyin]\nchannels = [\"douyin_qianchuan\", \"douyin_douplus\"]\nmax_spend_cny = 150000\n[room_groups.brand_a]\nrooms = [\"room_01\", \"room_02\"]\nbudget_cny = 330000\n[plan]\ntarget_viewers = \"500k\"\nhorizon_days = 7\nmax_change = \"40%\"\n";
 

@@ -2,42 +2,7 @@
 //! plan is stable to the byte, plan.json and plan.csv agree on its values,
 //! and a bad margin in the config is named by line and column.
 
-use std::path::Path;
-
-use assert_cmd::Command;
-
-use crate::common::outcome;
-
-fn sample() -> String {
-    format!("{}/data/history.csv", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn config(dir: &Path, body: &str) -> String {
-    let text = format!(
-        "data = \"{}\"\n[channels.wechat_private]\nreach_cap_per_day = 5000\n{body}",
-        sample()
-    );
-    let p = dir.join("acqplan.toml");
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
-fn plan(cfg: &str, out: &Path, extra: &[&str]) -> (i32, String, String) {
-    let o = Command::cargo_bin("acqplan")
-        .unwrap()
-        .args([
-            "plan",
-            "--config",
-            cfg,
-            "--out",
-            out.to_str().unwrap(),
-            "--force",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    outcome(o)
-}
+use crate::common::{sample_config as config, sample_plan as plan};
 
 #[test]
 fn profit_plan_is_stable_and_its_files_agree() {
