@@ -177,7 +177,7 @@ fn week_rows(
         };
         let predict: Box<dyn Fn(usize) -> f64> = match &f.outcome {
             FitOutcome::Fitted(c) => {
-                Box::new(move |j| c.value(spend[j]) * c.weekday_factors[wd[j] as usize])
+                Box::new(move |j| c.row_value(spend[j]) * c.weekday_factors[wd[j] as usize])
             }
             FitOutcome::Flat {
                 viewers_per_day, ..

@@ -254,6 +254,13 @@ pub struct CurveArgs {
     /// `[fit] half_life_days`.
     #[arg(long, value_name = "DAYS|auto|all")]
     pub half_life: Option<String>,
+    /// Weekly (multi-day) rows: how unevenly the days inside a row spent.
+    /// `auto` (default: estimated from the rows' week-to-week changes),
+    /// `flat` (the same every day: no correction) or the coefficient of
+    /// variation of a day's spend inside its week. Overrides `[fit]
+    /// within_period`.
+    #[arg(long, value_name = "auto|flat|CV")]
+    pub within_period: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -307,8 +307,8 @@ pub fn review(
             match fit.map(|f| &f.outcome) {
                 Some(FitOutcome::Fitted(c)) => {
                     any_curve = true;
-                    pred_all += scale * c.value(spend[k]);
-                    pred_clean += scale * c.value(clean_spend);
+                    pred_all += scale * c.row_value(spend[k]);
+                    pred_clean += scale * c.row_value(clean_spend);
                 }
                 Some(FitOutcome::Flat {
                     viewers_per_day, ..

@@ -63,6 +63,7 @@ fn series_options(s: &Settings) -> SeriesOptions {
         }),
         caps_viewers_per_day: s.caps(),
         recency: s.half_life.value.recency(),
+        within_period: s.within_period.value,
         horizon_days: s.horizon_days.value,
         calendar: s.calendar.clone(),
     }

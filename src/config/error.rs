@@ -94,6 +94,8 @@ pub enum ConfigError {
     SmtpWithoutRecipients,
     #[error("{origin}: {message}")]
     BadHalfLife { origin: String, message: String },
+    #[error("{origin}: {message}")]
+    BadWithinPeriod { origin: String, message: String },
     #[error("`{flag} {given}` is out of range")]
     BadGenOption { flag: &'static str, given: String },
     #[error("max_extrapolation `{given}` is not a factor ≥ 1")]
@@ -233,6 +235,9 @@ impl ConfigError {
                     "each row of this history covers {period_days} days, so plan whole periods: --horizon-days {} (or --horizon-weeks {lo} for weekly rows); pass --period day if the rows are single days",
                     lo * *period_days as usize
                 )
+            }
+            ConfigError::BadWithinPeriod { .. } => {
+                "write e.g. --within-period flat (a budget held all week), --within-period 0.3, or `[fit] within_period = \"auto\"` in acqplan.toml".into()
             }
             ConfigError::BadHalfLife { .. } => {
                 "write e.g. --half-life 90 (days), --half-life all, or `[fit] half_life_days = \"auto\"` in acqplan.toml".into()

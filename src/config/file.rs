@@ -147,6 +147,9 @@ pub struct FitConfig {
     /// chosen per channel by rolling-origin validation), `"all"` (every day
     /// weighs the same) or a number of days.
     pub half_life_days: Option<HalfLifeValue>,
+    /// Weekly rows: how unevenly the days inside a row spent: `"auto"`
+    /// (default), `"flat"` or a coefficient of variation.
+    pub within_period: Option<HalfLifeValue>,
 }
 
 /// `half_life_days = 90` or `half_life_days = "auto"`.
@@ -365,6 +368,22 @@ impl FileConfig {
             .filter_map(|(channel, c)| Some((channel, c.reach_cap_per_day?)))
             .map(|(channel, v)| Ok((channel.clone(), check_cap(channel, v, v.to_string())?)))
             .collect()
+    }
+
+    /// `[fit] within_period`, checked.
+    pub(super) fn within_period(
+        &self,
+        shown: &Path,
+    ) -> Result<Option<crate::curves::period::WithinPeriod>, ConfigError> {
+        let Some(v) = &self.fit.within_period else {
+            return Ok(None);
+        };
+        crate::curves::period::WithinPeriod::parse(&v.text())
+            .map(Some)
+            .map_err(|message| ConfigError::BadWithinPeriod {
+                origin: format!("config `{}`, `[fit] within_period`", shown.display()),
+                message,
+            })
     }
 
     /// `[fit] half_life_days`, checked.

@@ -112,6 +112,20 @@ impl<'a> Flags<'a> {
             .map(|f| ("--fake-traffic", f))
     }
 
+    /// `--within-period`, checked.
+    pub fn within_period(&self) -> Result<Given<crate::curves::period::WithinPeriod>, ConfigError> {
+        let Some(h) = self.curves.and_then(|c| c.within_period.as_deref()) else {
+            return Ok(None);
+        };
+        let w = crate::curves::period::WithinPeriod::parse(h).map_err(|message| {
+            ConfigError::BadWithinPeriod {
+                origin: "`--within-period`".into(),
+                message,
+            }
+        })?;
+        Ok(Some(("--within-period", w)))
+    }
+
     /// `--half-life`, checked.
     pub fn half_life(&self) -> Result<Given<HalfLife>, ConfigError> {
         let Some(h) = self.curves.and_then(|c| c.half_life.as_deref()) else {

@@ -79,6 +79,7 @@ impl Settings {
         let by = l.by();
         let fake_traffic = l.fake_traffic();
         let half_life = l.half_life()?;
+        let within_period = l.within_period()?;
         let horizon_days = l.horizon_days()?;
         let max_extrapolation = l.max_extrapolation()?;
         let confidence = l.confidence()?;
@@ -102,6 +103,7 @@ impl Settings {
             by,
             fake_traffic,
             half_life,
+            within_period,
             caps_viewers_per_day,
             horizon_days,
             max_extrapolation,
@@ -263,6 +265,16 @@ impl Layers<'_> {
 
     fn fake_traffic(&self) -> Setting<FakeTraffic> {
         self.pick(self.flags.fake_traffic(), None, FakeTraffic::default())
+    }
+
+    /// The file's value is checked even when a flag replaces it.
+    fn within_period(&self) -> Result<Setting<crate::curves::period::WithinPeriod>, ConfigError> {
+        let file = self.file.within_period(self.shown)?;
+        Ok(self.pick(
+            self.flags.within_period()?,
+            file,
+            crate::curves::period::WithinPeriod::Auto,
+        ))
     }
 
     /// The file's value is checked even when a flag replaces it.
@@ -658,6 +670,39 @@ mod tests {
         assert_eq!(s.horizon_days.source, Source::Flag("--horizon-weeks"));
         assert_eq!(s.max_extrapolation.source, Source::Default);
         assert_eq!(s.config_file.source, Source::Default);
+    }
+
+    #[test]
+    fn within_period_from_flag_file_or_default() {
+        use crate::curves::period::WithinPeriod;
+        let s = resolve("", &[]).unwrap();
+        assert_eq!(s.within_period.value, WithinPeriod::Auto);
+        assert_eq!(s.within_period.source, Source::Default);
+        let s = resolve("[fit]\nwithin_period = \"flat\"\n", &[]).unwrap();
+        assert_eq!(s.within_period.value, WithinPeriod::Flat);
+        assert_eq!(s.within_period.source, Source::File("acqplan.toml".into()));
+        let s = resolve("[fit]\nwithin_period = 0.4\n", &["--within-period", "0.25"]).unwrap();
+        assert_eq!(s.within_period.value, WithinPeriod::Cv(0.25));
+        assert_eq!(s.within_period.source, Source::Flag("--within-period"));
+        let bad = resolve(
+            "[fit]\nwithin_period = \"weekly\"\n",
+            &["--within-period", "flat"],
+        );
+        match bad {
+            Err(e @ ConfigError::BadWithinPeriod { .. }) => {
+                let m = e.to_string();
+                assert!(
+                    m.contains("`[fit] within_period`") && m.contains("`weekly`"),
+                    "{m}"
+                );
+                assert!(e.hint().unwrap().contains("--within-period flat"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            resolve("", &["--within-period=-1"]),
+            Err(ConfigError::BadWithinPeriod { .. })
+        ));
     }
 
     #[test]

@@ -151,6 +151,8 @@ pub struct Settings {
     pub fake_traffic: Setting<FakeTraffic>,
     /// How much recent history counts in the curves' level.
     pub half_life: Setting<HalfLife>,
+    /// Weekly rows: how unevenly the days inside a row spent.
+    pub within_period: Setting<crate::curves::period::WithinPeriod>,
     /// Reach caps, viewers/day per room, per channel.
     pub caps_viewers_per_day: BTreeMap<String, Setting<f64>>,
     /// Days the plan covers.

@@ -47,7 +47,7 @@ pub use super::family::Family;
 pub use super::fitted::CvScore;
 pub use super::fitted::{
     AltFit, FitOutcome, FitQuality, FittedCurve, MARGINAL_CEILING_CNY, MARGINAL_CEILING_RATIO,
-    ParamCovariance, Recency, SpendSummary, is_beyond_history,
+    ParamCovariance, PeriodSpread, Recency, SpendSummary, is_beyond_history,
 };
 
 use super::cv::{alternative_fits, cross_validate, flat_lane, select};
@@ -317,6 +317,7 @@ fn assemble(a: Assembled<'_>, d: &SeriesData<'_>, opts: &FitOptions) -> FitOutco
         expectation_factor: smear,
         recency: None,
         unpooled_uncertainty: None,
+        period_spread: None,
     };
     fitted.spend_summaries = [25u8, 50, 75]
         .iter()

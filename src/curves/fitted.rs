@@ -155,6 +155,26 @@ pub struct FittedCurve {
     /// beyond the data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpooled_uncertainty: Option<ParamCovariance>,
+    /// Rows that cover several days (weekly): how uneven the days inside a
+    /// row were taken to be and the factor that took the curve from the
+    /// row's average day to an evenly spent day, already in `curve`
+    /// ([`super::period`]). `None` for daily rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_spread: Option<PeriodSpread>,
+}
+
+/// See [`FittedCurve::period_spread`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeriodSpread {
+    /// Coefficient of variation of a day's spend around its row's mean day.
+    pub within_cv: f64,
+    /// Day-to-day persistence of spend found for the lane's channel (AR(1)
+    /// coefficient; 0 = independent days).
+    pub persistence: f64,
+    /// κ: the row's average day ÷ an evenly spent day at the lane's median
+    /// row (≤ 1 for a concave curve); the level was divided by it, and a
+    /// row of the history is predicted as κ × the curve.
+    pub factor: f64,
 }
 
 /// Variance of the log prediction at `spend` from the parameter covariance
@@ -275,6 +295,13 @@ impl FittedCurve {
     /// Fitted viewers/day at `spend_cny` (average day, capped).
     pub fn value(&self, spend_cny: f64) -> f64 {
         self.curve.value(spend_cny)
+    }
+
+    /// What a row of the history at per-day spend `s` is predicted to
+    /// hold per day: the curve for daily rows, κ × the curve for rows of
+    /// several days whose days spent unevenly ([`PeriodSpread`]).
+    pub fn row_value(&self, spend_cny: f64) -> f64 {
+        self.curve.value(spend_cny) * self.period_spread.as_ref().map_or(1.0, |p| p.factor)
     }
 
     /// Whether `spend_cny` is beyond the extrapolation limit

@@ -12,6 +12,7 @@ mod fitted;
 mod linalg;
 mod lm;
 pub mod model;
+pub mod period;
 pub mod recency;
 pub mod shrink;
 pub mod sim;
@@ -23,7 +24,7 @@ mod tests;
 
 pub use fit::{
     AltFit, CvScore, Family, FitOptions, FitOutcome, FitQuality, FittedCurve, ParamCovariance,
-    Recency, SeriesData, ShapePrior, SpendSummary, fit_many, fit_pooled, fit_series,
+    PeriodSpread, Recency, SeriesData, ShapePrior, SpendSummary, fit_many, fit_pooled, fit_series,
     is_beyond_history,
 };
 pub use model::{Curve, Model};

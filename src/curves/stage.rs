@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::fit::{FitOptions, FitOutcome, FittedCurve, Recency, SeriesData, fit_many, fit_pooled};
+use super::fit::{
+    FitOptions, FitOutcome, FittedCurve, PeriodSpread, Recency, SeriesData, fit_many, fit_pooled,
+};
+use super::period::{self, LaneDiffs, WithinPeriod};
 use super::recency::{Choice, LaneDays, Setting, choose_among, lane_factor};
 use crate::contract::calendar::weekday;
 use crate::validate::{ONE_ROOM, ValidatedData};
@@ -421,6 +424,9 @@ pub struct StageOptions {
     pub horizon_days: usize,
     /// Weeks of rolling-origin validation behind [`RecencyChoice::Auto`].
     pub validation_weeks: usize,
+    /// Rows that cover several days: how uneven their days were
+    /// ([`super::period`]).
+    pub within_period: WithinPeriod,
 }
 
 /// How the level of the curves follows recent weeks.
@@ -462,6 +468,7 @@ impl Default for StageOptions {
             recency: RecencyChoice::Auto,
             horizon_days: 7,
             validation_weeks: 8,
+            within_period: WithinPeriod::Auto,
         }
     }
 }
@@ -688,6 +695,11 @@ fn fit_set_inner(
     let mut fits = curve_fits(outcomes);
     let t2 = std::time::Instant::now();
     apply_recency(set, &mut fits, opts);
+    apply_period_spread(set, &mut fits, opts.within_period);
+    let mut comparison = comparison;
+    if let Some(c) = comparison.as_mut() {
+        apply_period_spread(set, c, opts.within_period);
+    }
     let recency_s = t2.elapsed().as_secs_f64();
     let fit_s = t1.elapsed().as_secs_f64();
     let t = StageTimings {
@@ -699,6 +711,52 @@ fn fit_set_inner(
         recency_s,
     };
     (fits, comparison, t)
+}
+
+/// Rows that cover several days: divide each fitted curve's level by κ,
+/// the row's average day ÷ an evenly spent day ([`super::period`]), with
+/// the persistence of spend pooled over each channel's lanes. Curves that
+/// carry a spread already (a reused fit) keep it. Nothing for daily rows.
+fn apply_period_spread(set: &SeriesSet, fits: &mut [CurveFit], within: WithinPeriod) {
+    let p = set.period_days();
+    if p <= 1 || within == WithinPeriod::Flat {
+        return;
+    }
+    let diffs: Vec<Option<LaneDiffs>> = (0..fits.len())
+        .map(|i| period::lane_diffs(set.spend_cny(i), set.dates(i), p))
+        .collect();
+    let mut by_channel: BTreeMap<&str, Vec<&LaneDiffs>> = BTreeMap::new();
+    for (f, d) in fits.iter().zip(&diffs) {
+        if let Some(d) = d {
+            by_channel
+                .entry(f.key.channel.as_str())
+                .or_default()
+                .push(d);
+        }
+    }
+    let phi: BTreeMap<String, f64> = by_channel
+        .iter()
+        .map(|(ch, lanes)| (ch.to_string(), period::persistence(lanes, p)))
+        .collect();
+    for (f, d) in fits.iter_mut().zip(&diffs) {
+        let persistence = phi.get(&f.key.channel).copied().unwrap_or(0.0);
+        let FitOutcome::Fitted(fc) = &mut f.outcome else {
+            continue;
+        };
+        if fc.period_spread.is_some() {
+            continue;
+        }
+        if let Some((within_cv, factor)) =
+            period::lane_spread(fc, d.as_ref(), persistence, p, within)
+        {
+            fc.rescale_level(1.0 / factor, 0.0);
+            fc.period_spread = Some(PeriodSpread {
+                within_cv,
+                persistence,
+                factor,
+            });
+        }
+    }
 }
 
 /// The positive-spend days of series `i` against its fitted curve.

@@ -26,6 +26,8 @@ pub struct SeriesOptions {
     pub caps_viewers_per_day: BTreeMap<String, f64>,
     /// How the level follows recent weeks.
     pub recency: RecencyChoice,
+    /// Weekly rows: how unevenly the days inside a row spent.
+    pub within_period: crate::curves::period::WithinPeriod,
     /// Days of the horizon planned after the history.
     pub horizon_days: usize,
     /// Promotion days: left out of the curves, their lift per channel
@@ -78,6 +80,7 @@ pub fn series(
         shrink: by == Granularity::RoomChannel,
         recency: options.recency,
         horizon_days: options.horizon_days,
+        within_period: options.within_period,
         ..StageOptions::default()
     };
     Ok(Series {

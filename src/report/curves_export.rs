@@ -151,6 +151,10 @@ pub struct CurveRecord {
     pub expectation_factor: Option<f64>,
     /// How recent weeks set the level (null: all history the same).
     pub recency: Option<RecencyRecord>,
+    /// Rows of several days (weekly): the spread of the days inside a row
+    /// taken and the factor κ that took the curve from the row's average
+    /// day to an evenly spent day (null for daily rows).
+    pub period_spread: Option<crate::curves::PeriodSpread>,
 }
 
 /// The recency setting of a curve's level.
@@ -195,6 +199,7 @@ impl CurveRecord {
             organic_viewers_per_day: None,
             expectation_factor: None,
             recency: None,
+            period_spread: None,
         };
         match &f.outcome {
             FitOutcome::Unusable { reason } => r.reason = Some(reason.clone()),
@@ -252,6 +257,7 @@ impl CurveRecord {
                 r.weekday_factors = c.weekday_factors.iter().map(|&w| fin(w)).collect();
                 r.organic_viewers_per_day = c.organic_viewers_per_day.and_then(fin);
                 r.expectation_factor = fin(c.expectation_factor);
+                r.period_spread = c.period_spread.clone();
                 r.recency = c.recency.as_ref().map(|x| RecencyRecord {
                     setting: crate::curves::recency::Setting {
                         half_life_days: x.half_life_days,

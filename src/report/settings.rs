@@ -104,6 +104,11 @@ pub fn settings_table(settings: &Settings) -> String {
         &settings.half_life.source,
     );
     row(
+        "fit.within_period".into(),
+        settings.within_period.value.label(),
+        &settings.within_period.source,
+    );
+    row(
         "horizon_days".into(),
         settings.horizon_days.value.to_string(),
         &settings.horizon_days.source,

@@ -215,6 +215,16 @@ pub struct GenOptions {
     /// Log-sd of a paid day's spend around the lane's typical spend (0.5;
     /// a small value makes lanes observed only near their typical spend).
     pub spend_sigma: f64,
+    /// Hold a lane's spend for a whole ISO week: one draw (paused or a
+    /// spend) per lane and week, the same every day of it, as a team that
+    /// sets its daily budgets once a week does. `false`: every day draws
+    /// its own (the default).
+    pub flat_weeks: bool,
+    /// Day-to-day persistence of a lane's log spend (AR(1) coefficient,
+    /// 0 ≤ φ < 1; the spread around the typical spend stays
+    /// `spend_sigma`): 0 draws every day afresh (the default), 0.9 holds a
+    /// budget for days, as ad accounts do.
+    pub spend_persistence: f64,
     /// Known promotion lifts: viewers at a given spend times `lift` on
     /// these days (`--promotion 2026-06-18:1.5`).
     pub promotions: Vec<PromotionLift>,
@@ -355,6 +365,8 @@ impl Default for GenOptions {
             drift: None,
             bot_lanes: 0,
             spend_sigma: 0.5,
+            flat_weeks: false,
+            spend_persistence: 0.0,
             promotions: Vec::new(),
         }
     }
@@ -537,6 +549,12 @@ pub struct Generator {
     walks: Vec<(f64, f64)>,
     /// Per lane: share of paid days with bots (0 for ordinary lanes).
     bot_share: Vec<f64>,
+    /// Per lane: the Monday and the spend of its current week
+    /// (`flat_weeks` only).
+    week_spend: Vec<(i32, f64)>,
+    /// Per lane: the log spend deviation of the last day (persistence
+    /// only).
+    spend_state: Vec<Option<f64>>,
 }
 
 impl Generator {
@@ -574,6 +592,8 @@ impl Generator {
             next_day: 0,
             walks: vec![(0.0, 0.0); lanes],
             bot_share,
+            week_spend: vec![(i32::MIN, 0.0); lanes],
+            spend_state: vec![None; lanes],
         }
     }
 
@@ -610,11 +630,33 @@ impl Generator {
                 let (cost_mult, audience) = self.drift_at(lane, t);
                 let rng = &mut self.rng;
                 let tc = &self.curves[lane];
-                let paused = rng.uniform() < opts.zero_spend_rate;
-                let spend = if paused {
-                    0.0
+                let state = &mut self.spend_state[lane];
+                let phi = opts.spend_persistence.clamp(0.0, 0.999);
+                let mut draw = |rng: &mut Rng| {
+                    if rng.uniform() < opts.zero_spend_rate {
+                        0.0
+                    } else {
+                        let z = opts.spend_sigma * rng.normal();
+                        let x = if phi > 0.0 {
+                            let x =
+                                state.map_or(z, |prev| phi * prev + (1.0 - phi * phi).sqrt() * z);
+                            *state = Some(x);
+                            x
+                        } else {
+                            z
+                        };
+                        (tc.typical_spend_cny * x.exp()).round()
+                    }
+                };
+                let spend = if opts.flat_weeks {
+                    let monday = date - i32::from(weekday(date));
+                    let week = &mut self.week_spend[lane];
+                    if week.0 != monday {
+                        *week = (monday, draw(rng));
+                    }
+                    week.1
                 } else {
-                    (tc.typical_spend_cny * (opts.spend_sigma * rng.normal()).exp()).round()
+                    draw(rng)
                 };
                 let model = if opts.drift.is_some() {
                     tc.curve.model.scale_cost(cost_mult).scale_level(audience)
