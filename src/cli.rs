@@ -689,6 +689,14 @@ pub struct GenArgs {
     /// Lanes (room × channel) with bots on 50–80 % of their paid days.
     #[arg(long, default_value_t = 0)]
     pub bot_lanes: usize,
+    /// Day-to-day persistence of each lane's log spend (AR(1), 0 ≤ φ < 1):
+    /// 0 draws every day afresh, 0.9 holds budgets for days.
+    #[arg(long, default_value_t = 0.0, value_name = "PHI")]
+    pub spend_persistence: f64,
+    /// Hold each lane's spend for a whole ISO week (one draw per week, as a
+    /// team that sets daily budgets weekly).
+    #[arg(long)]
+    pub flat_weeks: bool,
     /// A known promotion lift: viewers at a given spend × LIFT on DATE, for
     /// every channel or one (`2026-06-18:1.5`,
     /// `2026-06-18:douyin_qianchuan:1.5`); repeatable; written to truth.json.

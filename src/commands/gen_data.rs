@@ -92,6 +92,11 @@ pub(super) fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
             args.fake_rate,
             (0.0..=1.0).contains(&args.fake_rate),
         ),
+        (
+            "--spend-persistence",
+            args.spend_persistence,
+            (0.0..1.0).contains(&args.spend_persistence),
+        ),
     ] {
         if !(v.is_finite() && ok) {
             return Err(ConfigError::BadGenOption {
@@ -113,6 +118,8 @@ pub(super) fn gen_cmd(args: GenArgs, err: &mut dyn Write) -> Result<(), Error> {
         volume: args.volume,
         drift: args.drift.then_some(crate::synth::Drift::TYPICAL),
         bot_lanes: args.bot_lanes,
+        spend_persistence: args.spend_persistence,
+        flat_weeks: args.flat_weeks,
         promotions: args.promotion.clone(),
         ..GenOptions::default()
     };

@@ -197,7 +197,7 @@ impl ConfigError {
                 "write e.g. --smtp smtp.example.com:587 (with --smtp-tls starttls), or `smtp = \"smtp.example.com:587\"` under [email] in acqplan.toml".into()
             }
             ConfigError::BadGenOption { .. } => {
-                "--noise-sigma takes a log-sd ≥ 0, --volume a factor > 0, --fake-rate a share from 0 to 1".into()
+                "--noise-sigma takes a log-sd ≥ 0, --volume a factor > 0, --fake-rate a share from 0 to 1, --spend-persistence a coefficient from 0 to below 1".into()
             }
             ConfigError::BadValueGoal { .. } => {
                 "write e.g. --maximize profit --margin 0.3 (30 % of GMV), --min-roi 3 (3 CNY of GMV per CNY spent), or `margin = 0.3` under [plan], [channels.X] or [rooms.Y]".into()

@@ -521,6 +521,22 @@ fn week_coverage(i: usize) -> (f64, f64) {
     (inside as f64 / n as f64, total_in as f64 / WEEKS as f64)
 }
 
+/// The predictive band of one week holds 80 % of realised lane weeks and
+/// of weekly totals. Calibrated (`calibrate_week_band`, 40 seeds):
+/// lane weeks 77.4–81.6 % per seed (mean 79.3 %), totals 65–95 % per seed
+/// (mean 78.1 %, 20 weeks each); bounds on the mean of 5 seeds.
+#[test]
+fn week_band_holds_80_percent_of_realised_weeks() {
+    let c: Vec<(f64, f64)> = (0..5).map(week_coverage).collect();
+    let lanes = mean(&c.iter().map(|x| x.0).collect::<Vec<_>>());
+    let totals = mean(&c.iter().map(|x| x.1).collect::<Vec<_>>());
+    assert!((0.75..=0.85).contains(&lanes), "lane weeks {lanes}: {c:?}");
+    assert!(
+        (0.65..=0.92).contains(&totals),
+        "weekly totals {totals}: {c:?}"
+    );
+}
+
 /// Calibration of the predictive band: `WEEK_SEEDS` fresh histories
 /// (default 40).
 #[test]
@@ -547,13 +563,20 @@ fn calibrate_week_band() {
 /// Through the binary: a history whose lanes were seen only near their
 /// typical spend (log-sd 0.2) and a target 70 % of the way from the usual
 /// week to the reach under the default support limit. The lanes plan.json
-/// marks `support_limit` are exactly those planned at 1.5 × their highest
-/// day in the history (computed here from the generated rows), and
+/// marks `support_limit` are exactly those whose schedule.csv has a day at
+/// 1.5 × their highest day in the history (computed here from the
+/// generated rows; the plan is made day by day, so a held lane's average
+/// day can be below the limit while its best weekdays sit at it), and
 /// summary.txt names exactly them.
 #[test]
-#[ignore = "fails on its first seed (see the session report): not finished"]
 fn binary_names_the_lanes_held_at_the_support_limit() {
-    let seed = seed_for(BASE_SEED, "support-binary", 0);
+    for i in 0..4 {
+        support_binary_run(i);
+    }
+}
+
+fn support_binary_run(i: usize) {
+    let seed = seed_for(BASE_SEED, "support-binary", i);
     let w = world(seed, 4, 0.2);
     let problem = limited(&w, 1.5);
     let target = between_usual_and_reach(&w, &problem, 0.7);
@@ -586,6 +609,14 @@ fn binary_names_the_lanes_held_at_the_support_limit() {
     let summary = std::fs::read_to_string(dir.path().join("run/summary.txt")).unwrap();
     let top = highest_day(&w);
     let nc = CHANNELS.len();
+    // The highest day of each lane in schedule.csv (date,room,channel,spend_cny,…).
+    let schedule = std::fs::read_to_string(dir.path().join("run/schedule.csv")).unwrap();
+    let mut best_day: std::collections::BTreeMap<String, f64> = Default::default();
+    for line in schedule.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let e = best_day.entry(format!("{} × {}", f[1], f[2])).or_default();
+        *e = e.max(f[3].parse().unwrap());
+    }
     let (mut held_lanes, mut at_limit) = (Vec::new(), Vec::new());
     for row in json["rows"].as_array().unwrap() {
         let (room, channel) = (
@@ -595,10 +626,16 @@ fn binary_names_the_lanes_held_at_the_support_limit() {
         let r = w.history.rooms.iter().position(|x| x == room).unwrap();
         let c = CHANNELS.iter().position(|x| x.id == channel).unwrap();
         let lane = format!("{room} × {channel}");
-        let spend = row["spend_cny_per_day"].as_f64().unwrap();
-        if (spend - 1.5 * top[r * nc + c]).abs() <= 1e-6 * spend.max(1.0) {
+        let limit = 1.5 * top[r * nc + c];
+        let day = best_day.get(&lane).copied().unwrap_or(0.0);
+        // schedule.csv rounds spend to the fen.
+        if (day - limit).abs() <= 0.006 + 1e-9 * limit {
             at_limit.push(lane.clone());
         }
+        assert!(
+            day <= limit + 0.006,
+            "{lane}: a day at {day} past the limit {limit}"
+        );
         if row["binding"]
             .as_array()
             .unwrap()
@@ -613,7 +650,11 @@ fn binary_names_the_lanes_held_at_the_support_limit() {
     let named: Vec<String> = summary
         .lines()
         .filter_map(|l| {
-            let rest = l.trim_start().strip_prefix("Support limit: ")?;
+            let l = l.trim_start();
+            let rest = l
+                .strip_prefix("- ")
+                .unwrap_or(l)
+                .strip_prefix("Support limit: ")?;
             Some(rest[..rest.find(" held at")?].to_string())
         })
         .collect();

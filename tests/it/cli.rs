@@ -438,6 +438,7 @@ fn gen_refuses_out_of_range_world_settings_with_a_hint() {
         ("--volume", "0"),
         ("--noise-sigma", "-0.1"),
         ("--fake-rate", "1.5"),
+        ("--spend-persistence", "1"),
     ] {
         let out = acqplan()
             .args(["gen", &format!("{flag}={value}"), "--out"])
@@ -456,6 +457,57 @@ fn gen_refuses_out_of_range_world_settings_with_a_hint() {
         );
         assert!(!dir.path().join("history.csv").exists());
     }
+}
+
+/// `gen --flat-weeks`: every lane spends the same on each day of an ISO
+/// week (paused weeks included); without it, days differ.
+#[test]
+fn gen_flat_weeks_holds_each_lanes_spend_for_its_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |flags: &[&str]| {
+        let out = acqplan()
+            .args(["gen", "--rooms", "2", "--days", "70", "--seed", "3"])
+            .args(flags)
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = std::fs::read_to_string(dir.path().join("history.csv")).unwrap();
+        // (ISO week, room, channel) → the spends of its days.
+        let mut weeks: std::collections::BTreeMap<(i32, String, String), Vec<f64>> =
+            Default::default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (y, m, d) = (
+                f[0][..4].parse().unwrap(),
+                f[0][5..7].parse().unwrap(),
+                f[0][8..10].parse().unwrap(),
+            );
+            let day = acqplan::contract::calendar::days_from_civil(y, m, d);
+            let monday = day - i32::from(acqplan::load::cell::weekday(day));
+            weeks
+                .entry((monday, f[1].to_string(), f[2].to_string()))
+                .or_default()
+                .push(f[3].parse().unwrap());
+        }
+        weeks
+    };
+    let flat = read(&["--flat-weeks"]);
+    assert_eq!(
+        flat.len(),
+        11 * 2 * 8,
+        "70 days from a Sunday touch 11 ISO weeks"
+    );
+    for (k, days) in &flat {
+        assert!(days.iter().all(|s| *s == days[0]), "{k:?}: {days:?}");
+    }
+    let daily = read(&[]);
+    let uneven = daily
+        .values()
+        .filter(|d| d.iter().any(|s| *s != d[0]))
+        .count();
+    assert!(uneven > daily.len() / 2, "{uneven} of {}", daily.len());
 }
 
 #[test]
