@@ -179,6 +179,17 @@ pub const CHANNELS: [ChannelSpec; 8] = [
 /// Weekday multipliers on viewers, Monday first (geometric mean ≈ 1).
 pub const WEEKDAY_FACTORS: [f64; 7] = [0.92, 0.95, 0.97, 1.0, 1.05, 1.12, 1.0];
 
+/// A day's spend as a console shows it: to the yuan for a lane whose
+/// typical day is 100 CNY or more, to the fen below (a lane of a few CNY a
+/// day rounded to the yuan would be planned on spend levels 1, 2, 3).
+fn round_spend(spend: f64, typical_cny: f64) -> f64 {
+    if typical_cny >= 100.0 {
+        spend.round()
+    } else {
+        (spend * 100.0).round() / 100.0
+    }
+}
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct GenOptions {
@@ -645,7 +656,7 @@ impl Generator {
                         } else {
                             z
                         };
-                        (tc.typical_spend_cny * x.exp()).round()
+                        round_spend(tc.typical_spend_cny * x.exp(), tc.typical_spend_cny)
                     }
                 };
                 let spend = if opts.flat_weeks {
