@@ -184,7 +184,10 @@ pub(super) fn plan_cmd(
         Format::Table => {
             let mut text = plan_table_in(report, s.lang.value);
             if whatif.len() > 1 {
-                text.push_str("\nwhat-if (the first row is the plan above):\n\n");
+                text.push_str(match s.lang.value {
+                    crate::lang::Lang::Zh => "\n假设情景（第一行即上面的计划）：\n\n",
+                    crate::lang::Lang::En => "\nwhat-if (the first row is the plan above):\n\n",
+                });
                 text.push_str(&whatif_table(&whatif, s.lang.value));
             }
             io.out.write_all(text.as_bytes())

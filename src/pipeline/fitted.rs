@@ -251,6 +251,7 @@ impl Fitted {
     pub fn curves_file(&self) -> CurvesFile {
         CurvesFile::new(self.series.granularity_name(), &self.fits)
             .with_period_days(self.series.set.period_days())
+            .with_promotions(self.promotion.clone())
     }
 
     /// The warning when some curves have no usable fit.

@@ -330,9 +330,55 @@ impl<'f> Planner<'f> {
         r.risk = Some(risk);
         attach_week_bands(&mut r, &req, &self.risks, &opts);
         if let Some(Ok(e)) = even {
-            r.schedule = Some(crate::plan::schedule::compare(&r.plan, &e, self.start_day));
+            let mut s = crate::plan::schedule::compare(&r.plan, &e, self.start_day);
+            s.promotions = self.promotion_days();
+            r.schedule = Some(s);
         }
         Ok(r)
+    }
+
+    /// The calendar's days in the horizon, with the channels they cover
+    /// and their lifts (empty without a calendar).
+    fn promotion_days(&self) -> Vec<crate::plan::schedule::PromotionDay> {
+        let (Some(fit), Some(promo)) = (&self.fitted.promotion, &self.fitted.series.promo) else {
+            return Vec::new();
+        };
+        let mut channels: Vec<&str> = Vec::new();
+        for l in &self.prepared.lanes {
+            if !channels.contains(&l.channel.as_str()) {
+                channels.push(l.channel.as_str());
+            }
+        }
+        crate::calendar::horizon_days(
+            &promo.calendar,
+            fit,
+            &channels,
+            self.start_day,
+            self.horizon_days,
+        )
+        .into_iter()
+        .map(|d| {
+            let entry = promo
+                .calendar
+                .entries
+                .iter()
+                .find(|p| p.name == d.name && channels.iter().any(|c| p.covers(d.day, c)));
+            crate::plan::schedule::PromotionDay {
+                date: crate::contract::calendar::format_date(d.day),
+                name: d.name.clone(),
+                channels: channels
+                    .iter()
+                    .filter(|c| entry.is_some_and(|e| e.covers(d.day, c)))
+                    .map(|c| c.to_string())
+                    .collect(),
+                lifts: d
+                    .lifts
+                    .iter()
+                    .map(|l| (l.channel.clone(), l.lift))
+                    .collect(),
+            }
+        })
+        .collect()
     }
 
     /// A solved plan of these lanes, dressed for the reader (per-lane rows,

@@ -654,6 +654,24 @@ pub struct ScheduleSummary {
     /// Spend the schedule adds beyond the plan to honour daily minimums
     /// (lanes whose whole spend is below one day's minimum), CNY.
     pub daily_min_excess_cny: f64,
+    /// The horizon's promotion days (a calendar's), each with the channels
+    /// it covers and the lifts planned with; empty without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promotions: Vec<PromotionDay>,
+}
+
+/// One promotion day of the horizon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PromotionDay {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The calendar entry's name.
+    pub name: String,
+    /// Channels of the plan it covers, in the plan's order.
+    pub channels: Vec<String>,
+    /// The lift planned with per covered channel that has one (others are
+    /// planned as everyday days).
+    pub lifts: Vec<(String, f64)>,
 }
 
 /// The schedule of `plan` against `even` (the same request spread evenly).
@@ -686,6 +704,7 @@ pub fn compare(
         extra_metric_value: (both && !min_mode)
             .then_some(plan.totals.metric_value - even.totals.metric_value),
         daily_min_excess_cny: if excess > 1e-6 { excess } else { 0.0 },
+        promotions: Vec::new(),
     }
 }
 

@@ -314,6 +314,11 @@ pub struct CurvesFile {
     pub period_days: u32,
     /// Every curve, by room then channel.
     pub curves: Vec<CurveRecord>,
+    /// With a promotion calendar: its entries, the lane-days left out of
+    /// the curves and each channel's lift (what the plan multiplies a
+    /// promotion day's viewers by). Left out without a calendar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promotions: Option<crate::calendar::PromotionFit>,
 }
 
 impl CurvesFile {
@@ -330,6 +335,7 @@ impl CurvesFile {
             unusable: curves.len() - fitted - flat,
             period_days: 1,
             curves,
+            promotions: None,
         }
     }
 
@@ -453,6 +459,12 @@ impl CurvesFile {
     /// The same file for a history whose rows each cover `days` days.
     pub fn with_period_days(mut self, days: u32) -> Self {
         self.period_days = days.max(1);
+        self
+    }
+
+    /// The same file with the promotion calendar's fit.
+    pub fn with_promotions(mut self, p: Option<crate::calendar::PromotionFit>) -> Self {
+        self.promotions = p;
         self
     }
 

@@ -546,7 +546,26 @@ pub fn plan_table_in(r: &PlanReport, lang: crate::lang::Lang) -> String {
         s.push_str(&line);
         s.push('\n');
     }
+    let zh = lang == crate::lang::Lang::Zh;
     for room in p.rooms.iter().filter(|r| r.target.is_some()) {
+        if zh {
+            use crate::report::i18n::{amount, money, price};
+            s.push_str(&format!(
+                "直播间 {}：目标 {}，达到 {}，花费 {}{}\n",
+                room.room,
+                room.target
+                    .map_or("-".into(), |t| amount(lang, t, p.metric)),
+                amount(lang, room.reached, p.metric),
+                money(lang, room.spend_cny),
+                room.shadow_price_cny_per_unit
+                    .map_or(String::new(), |sp| format!(
+                        "（再多一{}需 {}）",
+                        crate::report::i18n::unit(lang, p.metric),
+                        price(lang, sp)
+                    ))
+            ));
+            continue;
+        }
         s.push_str(&format!(
             "room {}: target {}, reached {} for {} CNY{}\n",
             room.room,
@@ -566,21 +585,41 @@ pub fn plan_table_in(r: &PlanReport, lang: crate::lang::Lang) -> String {
             s.push_str(&format!("{}{line}\n", w.table_risk()));
         }
     }
+    let (binding, limits, limited_by) = if zh {
+        ("约束：", "限制：", "  受限于：")
+    } else {
+        ("binding: ", "limits: ", "  limited by: ")
+    };
     for b in &p.binding {
-        s.push_str(&format!("binding: {}\n", describe(&b.limit)));
+        s.push_str(&format!(
+            "{binding}{}\n",
+            super::limits_text::describe_in(&b.limit, lang)
+        ));
     }
-    for line in super::limits_text::lines(p, &crate::plan::limit_costs(p), &over, 8) {
-        s.push_str(&format!("limits: {line}\n"));
+    for line in super::limits_text::lines_in(p, &crate::plan::limit_costs(p), &over, 8, lang) {
+        s.push_str(&format!("{limits}{line}\n"));
     }
     if let Some(inf) = &p.infeasibility {
-        s.push_str(&format!(
-            "infeasible: {} {} requested, at most {} reachable under the limits\n",
-            thousands(inf.requested, 0),
-            p.metric.unit(),
-            thousands(inf.max_reachable, 0)
-        ));
+        if zh {
+            use crate::report::i18n::amount;
+            s.push_str(&format!(
+                "不可行：要求 {}，在约束下最多达到 {}\n",
+                amount(lang, inf.requested, p.metric),
+                amount(lang, inf.max_reachable, p.metric)
+            ));
+        } else {
+            s.push_str(&format!(
+                "infeasible: {} {} requested, at most {} reachable under the limits\n",
+                thousands(inf.requested, 0),
+                p.metric.unit(),
+                thousands(inf.max_reachable, 0)
+            ));
+        }
         for l in &inf.limiting {
-            s.push_str(&format!("  limited by: {}\n", describe(l)));
+            s.push_str(&format!(
+                "{limited_by}{}\n",
+                super::limits_text::describe_in(l, lang)
+            ));
         }
     }
     let c = &r.comparison;

@@ -78,6 +78,11 @@ pub fn schedule_csv(r: &PlanReport, start_day: i32) -> Vec<u8> {
         s.push(',');
         s.push_str(m);
     }
+    // With promotion days in the horizon: which day of which channel is one.
+    let promos = r.schedule.as_ref().map_or(&[][..], |s| &s.promotions[..]);
+    if !promos.is_empty() {
+        s.push_str(",promotion");
+    }
     s.push('\n');
     for row in schedule_rows(r, start_day) {
         s.push_str(&format!(
@@ -90,6 +95,14 @@ pub fn schedule_csv(r: &PlanReport, start_day: i32) -> Vec<u8> {
         ));
         if let Some(m) = row.metric {
             s.push_str(&format!(",{m:.2}"));
+        }
+        if !promos.is_empty() {
+            let name = promos
+                .iter()
+                .find(|p| p.date == row.date && p.channels.contains(&row.channel))
+                .map_or(String::new(), |p| field(&p.name));
+            s.push(',');
+            s.push_str(&name);
         }
         s.push('\n');
     }
@@ -133,6 +146,10 @@ pub fn schedule_line_in(r: &PlanReport, lang: crate::lang::Lang) -> Option<Strin
     };
     if s.daily_min_excess_cny > 0.0 {
         line.push_str(&w.schedule_min_excess(s.daily_min_excess_cny));
+    }
+    for p in &s.promotions {
+        let lifts: Vec<(&str, f64)> = p.lifts.iter().map(|(c, l)| (c.as_str(), *l)).collect();
+        line.push_str(&w.schedule_promotion(&p.date, &p.name, &lifts, p.channels.len()));
     }
     Some(line)
 }

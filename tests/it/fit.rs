@@ -460,3 +460,83 @@ fn plans_for_drifting_costs_reach_the_target_of_the_coming_week() {
         "all history delivered {all}: the test lost its teeth"
     );
 }
+
+/// A promotion calendar shows in curves.json: its entries, the lane-days
+/// left out of the curves and each channel's lift, near the generator's
+/// ×1.6 on the ten promotion days (the lift's error over 40 fresh draws is
+/// −9…+10 % per channel, `calendar::tests::calibration`; the bound here is
+/// on the median over the 8 channels). Without a calendar the key is
+/// absent.
+#[test]
+fn curves_json_carries_the_promotion_calendar_and_its_lifts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let days: Vec<String> = (0..10)
+        .map(|i| format!("2026-06-{:02}", 2 + 3 * i))
+        .collect();
+    let mut args = vec![
+        "gen".to_string(),
+        "--rooms".into(),
+        "3".into(),
+        "--days".into(),
+        "240".into(),
+        "--fake-rate".into(),
+        "0".into(),
+        "--seed".into(),
+        "20261203".into(),
+    ];
+    for day in &days {
+        args.push("--promotion".into());
+        args.push(format!("{day}:1.6"));
+    }
+    args.extend(["--out".into(), d.to_str().unwrap().into()]);
+    let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let mut toml = String::new();
+    for (i, day) in days.iter().enumerate() {
+        toml.push_str(&format!(
+            "[[calendar]]\nname = \"promo {i}\"\ndate = \"{day}\"\n\n"
+        ));
+    }
+    std::fs::write(d.join("acqplan.toml"), toml).unwrap();
+    let (code, _, err) = fit_into(d, "run", &[]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(d.join("run/curves.json")).unwrap()).unwrap();
+    let p = &v["promotions"];
+    assert_eq!(p["calendar"].as_array().unwrap().len(), 10, "{p}");
+    assert_eq!(p["calendar"][0]["first_day"], "2026-06-02");
+    let left: u64 = p["left_out_lane_days"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|x| x.as_u64().unwrap())
+        .sum();
+    // 10 days × 3 rooms × 8 channels, less the paused lane-days (5 %).
+    assert!((200..=240).contains(&left), "{left}");
+    let mut lifts: Vec<f64> = p["lifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            assert_eq!(l["days"], 10, "{l}");
+            l["lift"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(lifts.len(), 8, "{p}");
+    lifts.sort_by(f64::total_cmp);
+    let median = 0.5 * (lifts[3] + lifts[4]);
+    assert!(
+        (median / 1.6 - 1.0).abs() < 0.06,
+        "median lift {median}: {lifts:?}"
+    );
+    assert!(lifts.iter().all(|l| (1.3..1.9).contains(l)), "{lifts:?}");
+    // Without a calendar: no key.
+    std::fs::write(d.join("acqplan.toml"), "").unwrap();
+    let (code, _, err) = fit_into(d, "run2", &[]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(d.join("run2/curves.json")).unwrap()).unwrap();
+    assert!(v.get("promotions").is_none());
+}

@@ -222,6 +222,31 @@ impl Words for En {
             if optimal { "optimal" } else { "infeasible" }
         )
     }
+    fn schedule_promotion(
+        &self,
+        date: &str,
+        name: &str,
+        lifts: &[(&str, f64)],
+        channels: usize,
+    ) -> String {
+        let list: Vec<String> = lifts.iter().map(|(c, l)| format!("{c} ×{l:.2}")).collect();
+        let everyday = channels.saturating_sub(lifts.len());
+        let mut s = format!(" {date} is {name}: planned with its lift");
+        if list.is_empty() {
+            s = format!(
+                " {date} is {name}: no channel has a lift from the history, so it is planned as an everyday"
+            );
+        } else {
+            s.push_str(&format!(" ({})", list.join(", ")));
+            if everyday > 0 {
+                s.push_str(&format!(
+                    "; {everyday} channel(s) without promotion days in the history as an everyday"
+                ));
+            }
+        }
+        s.push('.');
+        s
+    }
     fn schedule_min_excess(&self, excess: f64) -> String {
         format!(
             " Daily minimums add {} CNY to the schedule beyond the plan (lanes whose whole spend is below one day's minimum).",

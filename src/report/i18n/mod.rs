@@ -332,6 +332,16 @@ pub trait Words: Sync {
     ) -> String;
     /// Daily minimums beyond the plan.
     fn schedule_min_excess(&self, excess: f64) -> String;
+    /// A promotion day of the horizon and the lifts it was planned with
+    /// (`channels`: how many channels it covers; those without a lift are
+    /// planned as everyday days).
+    fn schedule_promotion(
+        &self,
+        date: &str,
+        name: &str,
+        lifts: &[(&str, f64)],
+        channels: usize,
+    ) -> String;
 
     // --- profit and ROI (issue 15 §2) ---
     /// `Expected GMV 1,549,879 CNY (P10–P90 …), blended ROI 6.84.`

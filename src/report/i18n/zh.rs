@@ -215,6 +215,27 @@ impl Words for Zh {
             if optimal { "最优" } else { "不可行" }
         )
     }
+    fn schedule_promotion(
+        &self,
+        date: &str,
+        name: &str,
+        lifts: &[(&str, f64)],
+        channels: usize,
+    ) -> String {
+        if lifts.is_empty() {
+            return format!("{date} 是{name}：历史中没有渠道有大促提升，按平日排期。");
+        }
+        let list: Vec<String> = lifts.iter().map(|(c, l)| format!("{c} ×{l:.2}")).collect();
+        let everyday = channels.saturating_sub(lifts.len());
+        let mut s = format!("{date} 是{name}：按大促提升排期（{}）", list.join("，"));
+        if everyday > 0 {
+            s.push_str(&format!(
+                "；另有 {everyday} 个渠道历史中没有大促日，按平日排期"
+            ));
+        }
+        s.push('。');
+        s
+    }
     fn schedule_min_excess(&self, excess: f64) -> String {
         format!(
             "每日最低消耗使排期比计划多花 {}（总花费低于单日最低消耗的渠道）。",
