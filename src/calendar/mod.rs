@@ -304,6 +304,8 @@ pub struct HorizonDay {
     pub day: i32,
     /// The promotion's name.
     pub name: String,
+    /// The channels of `channels` it covers, in their order.
+    pub channels: Vec<String>,
     /// The lifts planned with, per channel (channels without a lift left
     /// out).
     pub lifts: Vec<ChannelLift>,
@@ -324,14 +326,19 @@ pub fn horizon_days(
                 .entries
                 .iter()
                 .find(|p| channels.iter().any(|c| p.covers(day, c)))?;
-            let lifts = channels
+            let covered: Vec<String> = channels
                 .iter()
                 .filter(|c| name.covers(day, c))
+                .map(|c| c.to_string())
+                .collect();
+            let lifts = covered
+                .iter()
                 .filter_map(|c| fit.lift(c).cloned())
                 .collect();
             Some(HorizonDay {
                 day,
                 name: name.name.clone(),
+                channels: covered,
                 lifts,
             })
         })

@@ -357,26 +357,11 @@ impl<'f> Planner<'f> {
             self.horizon_days,
         )
         .into_iter()
-        .map(|d| {
-            let entry = promo
-                .calendar
-                .entries
-                .iter()
-                .find(|p| p.name == d.name && channels.iter().any(|c| p.covers(d.day, c)));
-            crate::plan::schedule::PromotionDay {
-                date: crate::contract::calendar::format_date(d.day),
-                name: d.name.clone(),
-                channels: channels
-                    .iter()
-                    .filter(|c| entry.is_some_and(|e| e.covers(d.day, c)))
-                    .map(|c| c.to_string())
-                    .collect(),
-                lifts: d
-                    .lifts
-                    .iter()
-                    .map(|l| (l.channel.clone(), l.lift))
-                    .collect(),
-            }
+        .map(|d| crate::plan::schedule::PromotionDay {
+            date: crate::contract::calendar::format_date(d.day),
+            name: d.name,
+            channels: d.channels,
+            lifts: d.lifts.into_iter().map(|l| (l.channel, l.lift)).collect(),
         })
         .collect()
     }

@@ -222,23 +222,39 @@ pub fn lines(plan: &Plan, costs: &[LimitCost], over: &str, n: usize) -> Vec<Stri
             .map(|c| cost_sentence(c, plan.mode, plan.metric))
             .collect()
     };
-    let mut out: Vec<String> = sentences.iter().take(n).cloned().collect();
-    if sentences.len() > n {
-        out.push(format!(
-            "and {} more binding limits with a cost (see plan.json `limits`)",
-            sentences.len() - n
-        ));
-    }
-    if let Some(g) = &plan.guardrail {
-        out.push(guardrail_sentence(g, plan.mode, plan.metric, over));
-    }
-    if let Some(rel) = plan
-        .infeasibility
+    assemble(
+        sentences,
+        n,
+        |more| format!("and {more} more binding limits with a cost (see plan.json `limits`)"),
+        plan.guardrail
+            .as_ref()
+            .map(|g| guardrail_sentence(g, plan.mode, plan.metric, over)),
+        relaxation_of(plan).map_or(Vec::new(), |rel| relaxation_sentences(rel, plan.metric)),
+    )
+}
+
+/// The infeasible request's smallest relaxation, if one was searched.
+fn relaxation_of(plan: &Plan) -> Option<&Relaxation> {
+    plan.infeasibility
         .as_ref()
         .and_then(|i| i.relaxation.as_ref())
-    {
-        out.extend(relaxation_sentences(rel, plan.metric));
+}
+
+/// The lines of [`lines`] in any language: the first `n` limit-cost
+/// sentences, how many more there are, the guardrail, the relaxation.
+fn assemble(
+    sentences: Vec<String>,
+    n: usize,
+    more: impl Fn(usize) -> String,
+    guardrail: Option<String>,
+    relaxation: Vec<String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = sentences.iter().take(n).cloned().collect();
+    if sentences.len() > n {
+        out.push(more(sentences.len() - n));
     }
+    out.extend(guardrail);
+    out.extend(relaxation);
     out
 }
 
@@ -265,28 +281,18 @@ pub fn lines_in(
     if lang == crate::lang::Lang::En || costs.is_empty() && !plan.limits_written.is_empty() {
         return lines(plan, costs, over, n);
     }
-    let mut out: Vec<String> = costs
-        .iter()
-        .take(n)
-        .map(|c| zh::cost_sentence(c, plan.mode, plan.metric))
-        .collect();
-    if costs.len() > n {
-        out.push(format!(
-            "另有 {} 个有成本的约束（见 plan.json 的 `limits`）",
-            costs.len() - n
-        ));
-    }
-    if let Some(g) = &plan.guardrail {
-        out.push(zh::guardrail_sentence(g, plan.mode, plan.metric, over));
-    }
-    if let Some(rel) = plan
-        .infeasibility
-        .as_ref()
-        .and_then(|i| i.relaxation.as_ref())
-    {
-        out.extend(zh::relaxation_sentences(rel, plan.metric));
-    }
-    out
+    assemble(
+        costs
+            .iter()
+            .map(|c| zh::cost_sentence(c, plan.mode, plan.metric))
+            .collect(),
+        n,
+        |more| format!("另有 {more} 个有成本的约束（见 plan.json 的 `limits`）"),
+        plan.guardrail
+            .as_ref()
+            .map(|g| zh::guardrail_sentence(g, plan.mode, plan.metric, over)),
+        relaxation_of(plan).map_or(Vec::new(), |rel| zh::relaxation_sentences(rel, plan.metric)),
+    )
 }
 
 /// The Chinese words of the limits (the same sentences as the English
