@@ -12,7 +12,9 @@
 //! `target` and `budget` (the expected-value plan with its P(target met)),
 //! `target@0.9` and `budget@0.9` (`--confidence 0.9`), `profit`
 //! (`--maximize profit --margin 0.3`), `budget+min-roi` (the budget with
-//! `--min-roi`, default 3), `frontier` (the 12
+//! `--min-roi`, default 3), `target+groups+guardrail` (a channel group's
+//! 30 % share, a room group's budget, `--max-change 30%` per lane),
+//! `frontier` (the 12
 //! budgets of the run's frontier chart around the target plan) and `report`
 //! (the whole report stage: frontier, charts, summary.txt, chart_data.json).
 
@@ -132,6 +134,55 @@ fn main() {
         &mut Vec::new(),
     )
     .expect("planner");
+    // Groups and guardrail: the first two channels a group at most 30 % of
+    // the spend, the first tenth of the rooms a group at most 10 % of last
+    // week's spend, every lane within 30 % of its last week.
+    let probe = ev.request(None, Some(1.0));
+    let mut chans: Vec<String> = probe.lanes.iter().map(|l| l.channel.clone()).collect();
+    chans.sort();
+    chans.dedup();
+    let mut rooms: Vec<String> = probe.lanes.iter().map(|l| l.room.clone()).collect();
+    rooms.sort();
+    rooms.dedup();
+    let last_spend = ev.last_horizon_spend_cny();
+    let grouped = Planner::new(
+        &fitted,
+        PlanSettings {
+            groups: acqplan::config::groups::GroupSettings {
+                groups: [(
+                    "pair".to_string(),
+                    acqplan::plan::ChannelGroup {
+                        channels: chans.iter().take(2).cloned().collect(),
+                        max_share: Some(0.3),
+                        ..Default::default()
+                    },
+                )]
+                .into(),
+                room_groups: [(
+                    "tenth".to_string(),
+                    acqplan::plan::RoomGroup {
+                        rooms: rooms
+                            .iter()
+                            .take(rooms.len().div_ceil(10))
+                            .cloned()
+                            .collect(),
+                        max_spend_cny: Some(0.1 * last_spend),
+                        ..Default::default()
+                    },
+                )]
+                .into(),
+                guardrail: Some(acqplan::config::groups::GuardrailSettings {
+                    max_change: 0.3,
+                    scope: acqplan::plan::ChangeScope::Lane,
+                    channels: Default::default(),
+                }),
+                ..Default::default()
+            },
+            ..settings(None)
+        },
+        &mut Vec::new(),
+    )
+    .expect("planner");
     let target = args.target.unwrap_or_else(|| ev.last_horizon_viewers());
     let budget = args.budget.unwrap_or_else(|| ev.last_horizon_spend_cny());
     eprintln!("target {target:.0} viewers, budget {budget:.0} CNY");
@@ -196,6 +247,18 @@ fn main() {
                     r.plan.totals.spend_cny,
                     v.gmv_cny,
                     v.roi.unwrap_or(f64::NAN),
+                    r.plan.solver
+                )
+            }),
+        ),
+        (
+            "target+groups+guardrail",
+            Box::new(|| {
+                let r = grouped.solve(Some(target), None).expect("plan");
+                format!(
+                    "spend {:.0}, {} binding, {:?}",
+                    r.plan.totals.spend_cny,
+                    r.plan.binding.len(),
                     r.plan.solver
                 )
             }),

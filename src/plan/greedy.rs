@@ -15,7 +15,13 @@ pub(crate) fn greedy_eligible(p: &Prepared) -> bool {
         && p.req.room_targets.is_empty()
         && p.req.value.min_roi.is_none()
         && !(p.req.value.maximize_profit && p.req.target.is_some())
-        && p.extra_rows.is_empty()
+        && lane_limits_only(p)
+}
+
+/// Every limit is one lane's own: no group rows, no channel share, and a
+/// channel's spend limits only on a channel of one lane.
+pub(crate) fn lane_limits_only(p: &Prepared) -> bool {
+    p.extra_rows.is_empty()
         && p.channels
             .iter()
             .all(|c| c.lim.max_share.is_none_or(|s| s >= 1.0))

@@ -138,7 +138,7 @@ impl SpendLp {
         // a Hill a < 1 lane; clarabel then stopped with "dual infeasible"),
         // and the duals are multiplied back below. Other goals are solved
         // as they always were.
-        let obj_scale = if goal.min_roi.is_some() {
+        let obj_scale = if goal.min_roi.is_some() && !goal.min_spend {
             let biggest = cols
                 .iter()
                 .zip(&p.lanes)

@@ -49,6 +49,7 @@ mod problem;
 pub mod relax;
 pub mod reuse;
 pub mod risk;
+mod roi_fill;
 pub mod schedule;
 pub mod segments;
 pub mod solve;

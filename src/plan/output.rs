@@ -41,6 +41,13 @@ pub enum SolverPath {
         /// LP solves done.
         solves: usize,
     },
+    /// Exact fill at the ROI floor's Lagrange multiplier, found by
+    /// bisection (only per-lane limits besides the floor; see
+    /// `plan::roi_fill`).
+    RoiMultiplier {
+        /// Knapsack fills done in the search.
+        fills: usize,
+    },
 }
 
 /// A lane-level bound that holds with equality at the plan.

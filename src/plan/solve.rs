@@ -12,6 +12,10 @@ use super::segments::Segment;
 pub(crate) fn run(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
     if greedy_eligible(p) {
         greedy(p, goal)
+    } else if super::roi_fill::eligible(p, goal)
+        && let Some(sol) = super::roi_fill::solve(p, goal)
+    {
+        Ok(Outcome::Solved(Box::new(sol)))
     } else {
         lp_solve(p, goal)
     }

@@ -1,0 +1,441 @@
+//! The exact fast path for an ROI floor (`--min-roi R`) when every other
+//! limit is a lane's own: the floor's Lagrange multiplier found by
+//! bisection, each step a one-row fractional knapsack.
+//!
+//! The floor row `Σ b_j·x_j ≥ 0` (chord `j` of a lane with GMV per viewer
+//! `gpv` and slope `g` viewers per CNY: `b_j = gpv·g − R` per CNY) couples
+//! every lane, so the plain greedy does not apply, and the LP of 4,000 lanes
+//! took ≈ 4.8 s a solve. But with only per-lane limits the problem has two
+//! coupling rows (the target or budget, and the floor), and for a fixed
+//! multiplier `μ ≥ 0` of the floor the Lagrangian is a fractional knapsack
+//! with one row (`a_j` is the chord's metric per CNY):
+//!
+//! - *max mode* (a budget, or the floor alone): each CNY of chord `j` is
+//!   worth `a_j + μ·b_j`; the chords are bought by decreasing worth while it
+//!   is positive and the budget lasts;
+//! - *min mode* (a target): each CNY of chord `j` costs `1 − μ·b_j` and
+//!   brings `a_j`; chords costing nothing or less are bought whole, the
+//!   rest by decreasing `a_j / (1 − μ·b_j)` until the target is met.
+//!
+//! Within a lane both keys increase with the slope `g`, so every fill takes
+//! a prefix of each lane's (concave) chords. The floor's slack of the fill
+//! is a subgradient of the dual function, which is convex in `μ`, so the
+//! slack does not fall as `μ` rises: `μ*` is bracketed by ×8 steps and
+//! bisected to 1e-13 of itself. At `μ*` the fills at both ends of the
+//! bracket are optimal for the Lagrangian, and their blend that meets the
+//! floor exactly is the optimum of the segment LP (to the bracket's
+//! width). A fill at `μ = 0` that meets the floor is the plain greedy's
+//! plan. Out of reach (the target, or the floor at any `μ`): `None`, and
+//! the LP decides as before, with its infeasibility report.
+//!
+//! Each fill is a weighted quickselect (expected linear time), not a sort:
+//! a search takes ~60 fills.
+
+use super::input::SolverChoice;
+use super::output::SolverPath;
+use super::problem::{Duals, Goal, Prepared, Sol};
+use super::segments::pwl_value;
+
+/// Relative width of the final bracket on `μ`.
+const BRACKET: f64 = 1e-13;
+/// Bracketing steps before the floor is declared out of reach.
+const MAX_GROW: usize = 40;
+/// Bisection steps at most (the bracket's width ends the search first).
+const MAX_BISECT: usize = 200;
+
+/// Whether the ROI fill solves `p` exactly: an ROI floor, no room
+/// targets, no profit goal, and only limits a lane holds alone (the plain
+/// greedy's conditions otherwise).
+pub(crate) fn eligible(p: &Prepared, goal: &Goal) -> bool {
+    p.req.solver == SolverChoice::Auto
+        && goal.min_roi.is_some_and(|r| r.is_finite() && r > 0.0)
+        && !goal.profit
+        && !goal.room_caps
+        && goal.room_targets.iter().all(Option::is_none)
+        && (!goal.min_spend || goal.total_target.is_some())
+        && super::greedy::lane_limits_only(p)
+}
+
+/// One chord left to choose (horizon CNY).
+struct Item {
+    lane: u32,
+    /// Metric per CNY.
+    a: f64,
+    /// GMV per CNY minus the floor.
+    b: f64,
+    /// Width left, CNY.
+    width: f64,
+}
+
+/// Which candidates a fill takes, in the order (key desc, index asc).
+#[derive(Clone, Copy, Debug)]
+enum Cut {
+    /// Every candidate.
+    All,
+    /// None.
+    Nothing,
+    /// Those before this item, and this fraction of it.
+    At(u32, f64),
+}
+
+/// One fill at a multiplier.
+struct Fill {
+    /// Fraction of each item bought.
+    frac: Vec<f64>,
+    /// The floor's slack, `Σ b·x` with the mandatory part, CNY.
+    slack: f64,
+    /// The other row's multiplier (budget: metric per CNY; target: CNY per
+    /// unit).
+    lambda: f64,
+}
+
+/// The candidates of `cand` (indices into `key`/`weight`) bought by
+/// decreasing key (ties by index) until their weights reach `capacity`.
+fn weighted_cut(cand: &mut [u32], key: &[f64], weight: &[f64], capacity: f64) -> Cut {
+    if capacity <= 0.0 {
+        return Cut::Nothing;
+    }
+    let total: f64 = cand.iter().map(|&i| weight[i as usize]).sum();
+    if total <= capacity {
+        return Cut::All;
+    }
+    let before = |i: u32, j: u32| {
+        let (ki, kj) = (key[i as usize], key[j as usize]);
+        ki > kj || (ki == kj && i < j)
+    };
+    let (mut lo, mut hi) = (0usize, cand.len());
+    let mut rem = capacity;
+    while lo < hi {
+        // Median of three as the pivot.
+        let (x, y, z) = (cand[lo], cand[lo + (hi - lo) / 2], cand[hi - 1]);
+        let pivot = if before(x, y) == before(y, z) {
+            y
+        } else if before(x, y) == before(z, x) {
+            x
+        } else {
+            z
+        };
+        let mut i = lo;
+        for k in lo..hi {
+            if before(cand[k], pivot) {
+                cand.swap(i, k);
+                i += 1;
+            }
+        }
+        let at = (i..hi)
+            .find(|&k| cand[k] == pivot)
+            .expect("the pivot is in the range");
+        cand.swap(i, at);
+        let w_before: f64 = cand[lo..i].iter().map(|&k| weight[k as usize]).sum();
+        if w_before >= rem {
+            hi = i;
+            continue;
+        }
+        let wp = weight[pivot as usize];
+        if w_before + wp >= rem {
+            return Cut::At(pivot, ((rem - w_before) / wp).clamp(0.0, 1.0));
+        }
+        rem -= w_before + wp;
+        lo = i + 1;
+    }
+    // Rounding: everything fits after all.
+    Cut::All
+}
+
+/// The fraction of each candidate a cut takes.
+fn apply(cut: Cut, cand: &[u32], key: &[f64], frac: &mut [f64]) {
+    for &i in cand {
+        frac[i as usize] = match cut {
+            Cut::All => 1.0,
+            Cut::Nothing => 0.0,
+            Cut::At(p, f) => {
+                let (ki, kp) = (key[i as usize], key[p as usize]);
+                if i == p {
+                    f
+                } else if ki > kp || (ki == kp && i < p) {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        };
+    }
+}
+
+struct Problem {
+    items: Vec<Item>,
+    /// Mandatory horizon spend per lane.
+    base_spend: Vec<f64>,
+    base_metric: f64,
+    base_slack: f64,
+    min_spend: bool,
+    /// Max mode: budget left after the mandatory spend (∞ without one).
+    avail: f64,
+    /// Min mode: metric still needed after the mandatory spend.
+    need: f64,
+}
+
+impl Problem {
+    fn fill(&self, mu: f64) -> Fill {
+        let n = self.items.len();
+        let mut frac = vec![0.0; n];
+        let mut key = vec![0.0; n];
+        let mut weight = vec![0.0; n];
+        let mut cand: Vec<u32> = Vec::with_capacity(n);
+        let lambda;
+        if self.min_spend {
+            let mut need = self.need;
+            for (j, it) in self.items.iter().enumerate() {
+                let cost = 1.0 - mu * it.b;
+                if cost <= 0.0 {
+                    frac[j] = 1.0;
+                    need -= it.a * it.width;
+                } else if it.a > 0.0 {
+                    key[j] = it.a / cost;
+                    weight[j] = it.a * it.width;
+                    cand.push(j as u32);
+                }
+            }
+            let cut = weighted_cut(&mut cand, &key, &weight, need);
+            apply(cut, &cand, &key, &mut frac);
+            lambda = match cut {
+                Cut::At(p, _) => 1.0 / key[p as usize],
+                // Met by the free chords alone, or out of reach (the
+                // caller checks the target).
+                _ => 0.0,
+            };
+        } else {
+            for (j, it) in self.items.iter().enumerate() {
+                let k = it.a + mu * it.b;
+                if k > 0.0 {
+                    key[j] = k;
+                    weight[j] = it.width;
+                    cand.push(j as u32);
+                }
+            }
+            let cut = weighted_cut(&mut cand, &key, &weight, self.avail);
+            apply(cut, &cand, &key, &mut frac);
+            lambda = match cut {
+                Cut::At(p, _) => key[p as usize],
+                _ => 0.0,
+            };
+        }
+        let slack = self.base_slack
+            + self
+                .items
+                .iter()
+                .zip(&frac)
+                .map(|(it, f)| it.b * it.width * f)
+                .sum::<f64>();
+        Fill {
+            frac,
+            slack,
+            lambda,
+        }
+    }
+
+    /// The metric a fill reaches (mandatory part included).
+    fn metric(&self, frac: &[f64]) -> f64 {
+        self.base_metric
+            + self
+                .items
+                .iter()
+                .zip(frac)
+                .map(|(it, f)| it.a * it.width * f)
+                .sum::<f64>()
+    }
+}
+
+/// The optimum of `p` under `goal` (see the module), or `None` where the LP
+/// must decide (the target or the floor out of reach, or a budget a target
+/// plan exceeds).
+pub(crate) fn solve(p: &Prepared, goal: &Goal) -> Option<Sol> {
+    let r = goal.min_roi?;
+    let h = p.h;
+    let n = p.lanes.len();
+    let mut base_spend = vec![0.0; n];
+    let (mut base_metric, mut base_gmv) = (0.0, 0.0);
+    let mut items = Vec::new();
+    for (i, l) in p.lanes.iter().enumerate() {
+        let mut need = l.lo_cny;
+        let mut viewers = 0.0;
+        for s in l.segs.iter() {
+            let w = s.width_cny_per_day() * h;
+            let take = need.min(w);
+            need -= take;
+            base_spend[i] += take;
+            viewers += take * s.viewers_per_cny;
+            let rest = w - take;
+            // Rounding slivers left by the mandatory fill are not choices.
+            if rest > w * 1e-12 {
+                items.push(Item {
+                    lane: i as u32,
+                    a: l.weight * s.viewers_per_cny,
+                    b: l.gpv * s.viewers_per_cny - r,
+                    width: rest,
+                });
+            }
+        }
+        base_metric += viewers * l.weight;
+        base_gmv += viewers * l.gpv;
+    }
+    let overflow: Vec<f64> = p.overflow_cny.clone();
+    let base_total_spend = base_spend.iter().sum::<f64>() + overflow.iter().sum::<f64>();
+    let min_spend = goal.min_spend;
+    let target = goal.total_target.unwrap_or(0.0);
+    let prob = Problem {
+        items,
+        base_spend,
+        base_metric,
+        base_slack: base_gmv - r * base_total_spend,
+        min_spend,
+        avail: match goal.budget {
+            Some(b) if !min_spend => b - base_total_spend,
+            _ => f64::INFINITY,
+        },
+        need: target - base_metric,
+    };
+    if !min_spend && prob.avail < -1e-12 * goal.budget.unwrap_or(0.0).abs() {
+        return None;
+    }
+    let met = |f: &Fill| !min_spend || prob.metric(&f.frac) >= target * (1.0 - 1e-12);
+    let f0 = prob.fill(0.0);
+    if !met(&f0) {
+        return None;
+    }
+    let mut steps = 1;
+    let (frac, mu, lambda) = if f0.slack >= 0.0 {
+        (f0.frac, 0.0, f0.lambda)
+    } else {
+        // Bracket μ*: the scale of μ is a / |b| (max mode) or 1 / |b| (min).
+        let bmax = prob.items.iter().map(|it| it.b.abs()).fold(0.0, f64::max);
+        let amax = prob.items.iter().map(|it| it.a.abs()).fold(0.0, f64::max);
+        if bmax <= 0.0 {
+            return None;
+        }
+        let scale = if min_spend { 1.0 / bmax } else { amax / bmax };
+        let (mut lo_mu, mut lo) = (0.0, f0);
+        let mut hi_mu = 1e-6 * scale;
+        let mut hi = prob.fill(hi_mu);
+        steps += 1;
+        let mut grown = 0;
+        while hi.slack < 0.0 {
+            grown += 1;
+            if grown > MAX_GROW || !hi_mu.is_finite() {
+                return None;
+            }
+            lo_mu = hi_mu;
+            lo = hi;
+            hi_mu *= 8.0;
+            hi = prob.fill(hi_mu);
+            steps += 1;
+        }
+        for _ in 0..MAX_BISECT {
+            if hi_mu - lo_mu <= BRACKET * hi_mu {
+                break;
+            }
+            let mid = 0.5 * (lo_mu + hi_mu);
+            let f = prob.fill(mid);
+            steps += 1;
+            if f.slack >= 0.0 {
+                hi_mu = mid;
+                hi = f;
+            } else {
+                lo_mu = mid;
+                lo = f;
+            }
+        }
+        // The blend of the two ends that meets the floor exactly.
+        let t = hi.slack / (hi.slack - lo.slack);
+        let frac: Vec<f64> = lo
+            .frac
+            .iter()
+            .zip(&hi.frac)
+            .map(|(a, b)| t * a + (1.0 - t) * b)
+            .collect();
+        (frac, hi_mu, t * lo.lambda + (1.0 - t) * hi.lambda)
+    };
+    let mut spend = prob.base_spend.clone();
+    for (it, f) in prob.items.iter().zip(&frac) {
+        spend[it.lane as usize] += it.width * f;
+    }
+    let total_spend: f64 = spend.iter().sum::<f64>() + overflow.iter().sum::<f64>();
+    if min_spend
+        && let Some(b) = goal.budget
+        && total_spend > b * (1.0 + 1e-9)
+    {
+        return None;
+    }
+    // Each lane's viewers from its chords filled in order (a blend may
+    // leave two chords of a lane partly bought; in order is at least as
+    // good on both rows).
+    let viewers: Vec<f64> = p
+        .lanes
+        .iter()
+        .zip(&spend)
+        .map(|(l, &x)| h * pwl_value(&l.segs, x / h))
+        .collect();
+    let mut duals = Duals::default();
+    if min_spend {
+        duals.target = Some(lambda);
+        duals.budget = goal.budget.map(|_| 0.0);
+        duals.roi = Some(mu * r);
+    } else {
+        let exhausted = goal
+            .budget
+            .is_some_and(|b| total_spend >= b * (1.0 - super::problem::TIGHT));
+        duals.budget = goal.budget.map(|_| if exhausted { lambda } else { 0.0 });
+        duals.roi = Some(-mu * r);
+    }
+    Some(Sol {
+        spend,
+        viewers_lp: viewers,
+        overflow,
+        duals,
+        threshold: Vec::new(),
+        path: SolverPath::RoiMultiplier { fills: steps },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The weighted cut takes exactly the candidates a full sort would.
+    #[test]
+    fn weighted_cut_matches_a_sort() {
+        let mut rng = crate::synth::Rng::new(7);
+        for case in 0..500 {
+            let n = 1 + (case % 60);
+            // Few distinct keys, so ties are common.
+            let key: Vec<f64> = (0..n)
+                .map(|_| (rng.uniform() * 8.0).floor() - 2.0)
+                .collect();
+            let weight: Vec<f64> = (0..n).map(|_| 0.1 + rng.uniform()).collect();
+            let total: f64 = weight.iter().sum();
+            let capacity = total * (rng.uniform() * 1.2 - 0.1);
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by(|&i, &j| key[j as usize].total_cmp(&key[i as usize]).then(i.cmp(&j)));
+            let mut want = vec![0.0; n];
+            let mut rem = capacity;
+            for &i in &order {
+                let w = weight[i as usize];
+                let take = rem.clamp(0.0, w);
+                want[i as usize] = take / w;
+                rem -= take;
+            }
+            let mut cand: Vec<u32> = (0..n as u32).collect();
+            let cut = weighted_cut(&mut cand, &key, &weight, capacity);
+            let mut got = vec![0.0; n];
+            apply(cut, &cand, &key, &mut got);
+            for i in 0..n {
+                assert!(
+                    (got[i] - want[i]).abs() < 1e-9,
+                    "case {case} item {i}: {} vs {} ({cut:?})",
+                    got[i],
+                    want[i]
+                );
+            }
+        }
+    }
+}
