@@ -2,12 +2,11 @@
 //! budget, the segment LP is a fractional knapsack, filled greedily by
 //! marginal cost.
 
-use rayon::prelude::*;
-
 use super::input::{PlanError, SolverChoice};
 use super::output::SolverPath;
 use super::problem::{Duals, Goal, Outcome, Prepared, Sol};
 use super::segments::Segment;
+use super::select::{Cut, apply, weighted_cut};
 use crate::report::table::fmt_num;
 
 pub(crate) fn greedy_eligible(p: &Prepared) -> bool {
@@ -45,8 +44,12 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
     let mut viewers = vec![0.0; n];
     let mut overflow = vec![0.0; p.channels.len()];
     let mut metric = 0.0;
-    // (metric per CNY, lane, segment, remaining width CNY)
-    let mut items: Vec<(f64, u32, u32, f64)> = Vec::new();
+    // Chords left to choose: metric per CNY (profit: value per CNY),
+    // lane, segment, remaining width CNY.
+    let mut key: Vec<f64> = Vec::new();
+    let mut lane_of: Vec<u32> = Vec::new();
+    let mut seg_of: Vec<u32> = Vec::new();
+    let mut rest_of: Vec<f64> = Vec::new();
     for (i, l) in p.lanes.iter().enumerate() {
         let mut need = l.lo_cny;
         for (j, s) in l.segs.iter().enumerate() {
@@ -59,7 +62,10 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
             let slope = s.viewers_per_cny * if goal.profit { l.value } else { l.weight };
             // Rounding slivers left by the mandatory fill are not choices.
             if rest > w * 1e-12 && slope > 0.0 {
-                items.push((slope, i as u32, j as u32, rest));
+                key.push(slope);
+                lane_of.push(i as u32);
+                seg_of.push(j as u32);
+                rest_of.push(rest);
             }
         }
         metric += viewers[i] * l.weight;
@@ -78,62 +84,78 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
             fmt_num(b)
         )));
     }
-    // A total order (lane and segment break ties), so the parallel sort
-    // gives the sequential one's order.
-    items.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // The chords taken by decreasing key (ties by lane, then segment: the
+    // chords' order) until the target or budget is used: a weighted
+    // quickselect, no sort.
     let mut duals = Duals::default();
-    let mut total_spend = base_spend;
-    if goal.min_spend {
+    let mut frac = vec![0.0; key.len()];
+    let cut = if goal.min_spend {
         let target = goal.total_target.unwrap_or(0.0);
-        let mut need = target - metric;
-        let mut last = None;
-        if need > target * 1e-12 {
-            for &(slope, i, _, w) in &items {
-                let i = i as usize;
-                let take = w.min(need / slope);
-                spend[i] += take;
-                viewers[i] += take * slope / p.lanes[i].weight;
-                total_spend += take;
-                need -= take * slope;
-                last = Some(slope);
-                if need <= target * 1e-12 {
-                    break;
-                }
-            }
-            if need > target * 1e-9 {
+        let need = target - metric;
+        let weight: Vec<f64> = key.iter().zip(&rest_of).map(|(k, w)| k * w).collect();
+        let mut cand: Vec<u32> = (0..key.len() as u32).collect();
+        let cut = if need > target * 1e-12 {
+            weighted_cut(&mut cand, &key, &weight, need)
+        } else {
+            Cut::Nothing
+        };
+        if matches!(cut, Cut::All) {
+            let reach: f64 = weight.iter().sum();
+            if need - reach > target * 1e-9 {
                 return Ok(Outcome::Infeasible);
             }
         }
+        apply(cut, &cand, &key, &mut frac);
+        cut
+    } else {
+        let avail = goal.budget.map_or(f64::INFINITY, |b| b - base_spend);
+        // Profit: only chords whose CNY returns more than it costs.
+        let mut cand: Vec<u32> = (0..key.len() as u32)
+            .filter(|&j| !goal.profit || key[j as usize] > 1.0)
+            .collect();
+        let cut = weighted_cut(&mut cand, &key, &rest_of, avail);
+        apply(cut, &cand, &key, &mut frac);
+        cut
+    };
+    let mut total_spend = base_spend;
+    for (j, &f) in frac.iter().enumerate() {
+        if f > 0.0 {
+            let i = lane_of[j] as usize;
+            let take = f * rest_of[j];
+            spend[i] += take;
+            viewers[i] += take * p.lanes[i].segs[seg_of[j] as usize].viewers_per_cny;
+            total_spend += take;
+        }
+    }
+    let last = match cut {
+        Cut::At(q, _) => Some(key[q as usize]),
+        _ => None,
+    };
+    if goal.min_spend {
         if let Some(b) = goal.budget
             && total_spend > b * (1.0 + 1e-9)
         {
             return Ok(Outcome::Infeasible);
         }
+        // The last chord bought sets the price of one more unit; all of
+        // them bought (the target met exactly at the end): the last one.
+        let last = last.or_else(|| {
+            matches!(cut, Cut::All)
+                .then(|| {
+                    (0..key.len())
+                        .filter(|&j| frac[j] > 0.0)
+                        .map(|j| key[j])
+                        .min_by(f64::total_cmp)
+                })
+                .flatten()
+        });
         duals.target = Some(last.map_or(0.0, |s| 1.0 / s));
         duals.budget = goal.budget.map(|_| 0.0);
     } else {
-        let mut avail = goal.budget.map_or(f64::INFINITY, |b| b - base_spend);
-        let mut last = 0.0;
-        let mut exhausted = false;
-        for &(slope, i, j, w) in &items {
-            if avail <= 0.0 {
-                exhausted = true;
-                break;
-            }
-            if goal.profit && slope <= 1.0 {
-                break;
-            }
-            let i = i as usize;
-            let take = w.min(avail);
-            spend[i] += take;
-            viewers[i] += take * p.lanes[i].segs[j as usize].viewers_per_cny;
-            avail -= take;
-            last = slope;
-            if avail <= 0.0 {
-                exhausted = true;
-            }
-        }
-        // Profit: one more CNY of budget earns the last chord's profit per CNY.
+        // One more CNY of budget buys more of the last chord (profit: its
+        // profit per CNY); the budget not exhausted is worth nothing.
+        let exhausted = !matches!(cut, Cut::All);
+        let last = last.unwrap_or(0.0);
         let last = if goal.profit { last - 1.0 } else { last };
         duals.budget = goal.budget.map(|_| if exhausted { last } else { 0.0 });
     }

@@ -52,6 +52,7 @@ pub mod risk;
 mod roi_fill;
 pub mod schedule;
 pub mod segments;
+mod select;
 pub mod solve;
 pub mod stage;
 pub mod value;

@@ -1089,6 +1089,9 @@ pub fn solve_at_confidence(
         } else {
             search_quantile(&mut eval, &base, confidence)?
         };
+        // A first round that kept the expected-value plan leaves the
+        // profile where it was: a second round would repeat it exactly.
+        let repeat = round == 0 && c.z == 0.0;
         if round == 0 {
             g = risk_gradient(req, &c.plan, risks, opts);
         }
@@ -1111,8 +1114,11 @@ pub fn solve_at_confidence(
         if better {
             found = Some((c, reached));
         }
+        if repeat {
+            break;
+        }
     }
-    let best = found.expect("two rounds ran");
+    let best = found.expect("a round ran");
     let (best, reached) = best;
     let mut summary = best.assessed.summary.clone();
     let ev_spend = base.plan.totals.spend_cny;
