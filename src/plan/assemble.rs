@@ -275,6 +275,7 @@ pub(crate) fn assemble(p: &Prepared, goal: &Goal, sol: &Sol) -> Plan {
             several_rooms: multi_room,
         },
     ));
+    binding.extend(guard_binding(p, goal, sol, &spend, &lane_name));
     let viewers: f64 = lanes.iter().map(|l| l.viewers).sum();
     let value = {
         let segs: Vec<&[super::segments::Segment]> = p.lanes.iter().map(|l| &l.segs[..]).collect();
@@ -368,4 +369,58 @@ fn day_bounds(
         };
         binding.push(BindingConstraint::new(limit, None));
     }
+}
+
+/// The lane guardrail's bounds holding with equality, each with its dual
+/// in the rows' convention (`∂ objective / ∂ bound`) read off the chord
+/// beyond the bound at the solution's prices: raising a top buys more of
+/// the chord past it, lowering a floor frees the chord under it. The
+/// one-sided derivative in the direction that helps, which is what
+/// `limits::limit_costs` states; 0 where moving the bound would not pay.
+fn guard_binding(
+    p: &Prepared,
+    goal: &Goal,
+    sol: &Sol,
+    spend: &[f64],
+    lane_name: &dyn Fn(usize) -> LaneName,
+) -> Vec<BindingConstraint> {
+    if p.lanes.iter().all(|l| l.guard.is_none()) {
+        return Vec::new();
+    }
+    let prices = super::lp::lane_prices(p, goal, &sol.duals);
+    let mut out = Vec::new();
+    for (i, l) in p.lanes.iter().enumerate() {
+        let Some(g) = l.guard else { continue };
+        let limit = |up: bool, bound_cny: f64| Limit::Guardrail {
+            lane: lane_name(i),
+            last_cny: g.last_cny,
+            max_change: g.change,
+            up,
+            bound_cny,
+        };
+        if let Some(top) = g.top_cny
+            && tight(spend[i], top)
+        {
+            let rc = super::lp::reduced_cost(goal, prices[i], g.top_slope);
+            let helps = if goal.min_spend && !goal.profit {
+                rc.min(0.0)
+            } else {
+                rc.max(0.0)
+            };
+            out.push(BindingConstraint::new(limit(true, top), Some(helps)));
+        }
+        if g.floor_cny > 0.0 && tight(spend[i], g.floor_cny) {
+            let rc = super::lp::reduced_cost(goal, prices[i], g.floor_slope);
+            let helps = if goal.min_spend && !goal.profit {
+                rc.max(0.0)
+            } else {
+                rc.min(0.0)
+            };
+            out.push(BindingConstraint::new(
+                limit(false, g.floor_cny),
+                Some(helps),
+            ));
+        }
+    }
+    out
 }

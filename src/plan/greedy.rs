@@ -51,23 +51,16 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
     let mut seg_of: Vec<u32> = Vec::new();
     let mut rest_of: Vec<f64> = Vec::new();
     for (i, l) in p.lanes.iter().enumerate() {
-        let mut need = l.lo_cny;
-        for (j, s) in l.segs.iter().enumerate() {
-            let w = s.width_cny_per_day() * h;
-            let take = need.min(w);
-            need -= take;
-            spend[i] += take;
-            viewers[i] += take * s.viewers_per_cny;
-            let rest = w - take;
-            let slope = s.viewers_per_cny * if goal.profit { l.value } else { l.weight };
-            // Rounding slivers left by the mandatory fill are not choices.
-            if rest > w * 1e-12 && slope > 0.0 {
+        let per = if goal.profit { l.value } else { l.weight };
+        (spend[i], viewers[i]) = l.fill_forced(h, l.forced_cny(), |j, s, rest| {
+            let slope = s.viewers_per_cny * per;
+            if slope > 0.0 {
                 key.push(slope);
                 lane_of.push(i as u32);
                 seg_of.push(j as u32);
                 rest_of.push(rest);
             }
-        }
+        });
         metric += viewers[i] * l.weight;
     }
     for (c, ch) in p.channels.iter().enumerate() {
@@ -78,6 +71,10 @@ pub(crate) fn greedy(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
     if let Some(b) = goal.budget
         && base_spend > b * (1.0 + 1e-12)
     {
+        // The guardrail's floors are relaxable limits: say which by how much.
+        if p.lanes.iter().any(|l| l.guard_floor_cny() > 0.0) {
+            return Ok(Outcome::Infeasible);
+        }
         return Err(PlanError::Inconsistent(format!(
             "minimum and locked spends total {} CNY, above the budget {} CNY",
             fmt_num(base_spend),

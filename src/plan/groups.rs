@@ -2,7 +2,10 @@
 //! stability guardrail. Each becomes one LP row over lanes' spends
 //! ([`Row`]), read the same way by the planning LP (`lp`), the smallest
 //! relaxation (`relax`) and the binding list (`assemble`). The exact greedy
-//! path cannot hold them: a request with any of them goes to the LP.
+//! path cannot hold them: a request with any of them goes to the LP. The
+//! lane-scope guardrail is the exception: it bounds one lane's spend, so
+//! outside the relaxation LP it is the lane's own bounds
+//! ([`super::problem::LaneGuard`]), which the greedy holds.
 
 use std::collections::BTreeMap;
 
@@ -274,9 +277,11 @@ pub(crate) fn validate(req: &PlanRequest) -> Result<(), PlanError> {
 
 /// The rows of a prepared request's groups and guardrail, in a fixed order
 /// (groups by name, room groups by name, then the guardrail by lane or
-/// channel). Bounds that cannot bind (a lane's upper guardrail past its
-/// planned range) are left out; a lower guardrail past the planned range
-/// is cut to the range (spend there buys nothing).
+/// channel). The lane-scope guardrail is here only with `lane_rows` (the
+/// relaxation LP); otherwise it is each lane's own bounds
+/// ([`super::problem::LaneGuard`]). Bounds that cannot bind (a lane's upper
+/// guardrail past its planned range) are left out; a lower guardrail past
+/// the planned range is cut to the range (spend there buys nothing).
 pub(crate) fn rows(
     req: &PlanRequest,
     lanes: &[PLane],
@@ -284,6 +289,7 @@ pub(crate) fn rows(
     rooms: &[String],
     overflow_cny: &[f64],
     h: f64,
+    lane_rows: bool,
 ) -> Vec<Row> {
     let mut out = Vec::new();
     let ch_index = |name: &str| channels.iter().position(|c| c.name == name);
@@ -379,6 +385,8 @@ pub(crate) fn rows(
         return out;
     };
     match g.scope {
+        // Lane bounds (`problem::LaneGuard`) unless rows are asked for.
+        ChangeScope::Lane if !lane_rows => {}
         ChangeScope::Lane => {
             for (l, lane) in lanes.iter().enumerate() {
                 let ch = &channels[lane.channel];

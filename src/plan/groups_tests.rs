@@ -397,3 +397,244 @@ fn bad_groups_are_named() {
         "{e}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        max_global_rejects: 1_000_000,
+        ..ProptestConfig::with_cases(48)
+    })]
+
+    /// The lane guardrail as each lane's own bounds (the greedy, the ROI
+    /// fill, or LP column bounds) plans what it plans as LP rows, one per
+    /// bound (how it was solved before, and how the relaxation LP still
+    /// reads it): same optimum in min-spend, budget and ROI-floor modes,
+    /// both infeasible or neither.
+    #[test]
+    fn guard_bounds_equal_guard_rows(lanes in arb_lanes(),
+                                     lasts in proptest::collection::vec(0.0..1.6f64, 8),
+                                     gpv in proptest::collection::vec(0.5..8.0f64, 8),
+                                     change in 0.0..1.2f64, mode in 0..3usize,
+                                     frac in 0.1..0.9f64, auto in any::<bool>(),
+                                     windowed in any::<bool>()) {
+        let mut lanes = lanes;
+        for (l, g) in lanes.iter_mut().zip(&gpv) {
+            l.gmv_cny_per_viewer = Some(*g);
+        }
+        let top: f64 = lanes.iter().map(|l| l.history_max_spend_cny_per_day.unwrap() * 1.5 * H).sum();
+        let mut req = request(lanes.clone());
+        req.solver = if auto { SolverChoice::Auto } else { SolverChoice::Lp };
+        // The LP on certified windows (the large requests' path).
+        if windowed {
+            req.lp_full_max_vars = 0;
+        }
+        req.guardrail = Some(groups::Guardrail {
+            max_change: change,
+            scope: groups::ChangeScope::Lane,
+            channels: BTreeMap::new(),
+            last_spend_cny: lanes.iter().zip(&lasts).map(|(l, f)| {
+                if *f < 0.3 { 0.0 } else { f * l.history_max_spend_cny_per_day.unwrap() * H }
+            }).collect(),
+        });
+        match mode {
+            0 => req.target = Some(frac * reachable(&lanes)),
+            1 => req.budget_cny = Some(frac * top),
+            _ => {
+                req.budget_cny = Some(frac * top);
+                req.value.min_roi = Some(2.0);
+            }
+        }
+        let min_spend = mode == 0;
+        let goal = problem::Goal {
+            min_spend,
+            total_target: req.target,
+            room_targets: vec![None; 2],
+            room_caps: false,
+            budget: req.budget_cny,
+            profit: false,
+            min_roi: req.value.min_roi,
+        };
+        let rows_p = problem::prepare_with(&req, true).unwrap();
+        prop_assert!(rows_p.lanes.iter().all(|l| l.guard.is_none()));
+        let rows = lp::SpendLp::new(&rows_p, &lp::full_blocks(&rows_p))
+            .solve(&rows_p, &goal, SolverPath::Lp);
+        let bounds_p = problem::prepare(&req).unwrap();
+        prop_assert!(bounds_p.extra_rows.is_empty());
+        let bounds = solve::run(&bounds_p, &goal);
+        let (rows, bounds) = match (rows, bounds) {
+            (Ok(problem::Outcome::Solved(r)), Ok(problem::Outcome::Solved(b))) => (r, b),
+            (Ok(problem::Outcome::Infeasible), Ok(problem::Outcome::Infeasible)) => return Ok(()),
+            (Ok(problem::Outcome::Infeasible), Err(_)) | (Err(_), Err(_)) => return Ok(()),
+            (r, b) => {
+                prop_assert!(false, "rows {:?} vs bounds {:?}",
+                    r.map(|o| matches!(o, problem::Outcome::Solved(_))),
+                    b.map(|o| matches!(o, problem::Outcome::Solved(_))));
+                unreachable!()
+            }
+        };
+        let metric = |s: &problem::Sol| -> f64 {
+            s.viewers_lp.iter().zip(&rows_p.lanes).map(|(v, l)| v * l.weight).sum()
+        };
+        let spend = |s: &problem::Sol| s.spend.iter().sum::<f64>();
+        let (a, b) = if min_spend {
+            (spend(&rows), spend(&bounds))
+        } else {
+            (metric(&rows), metric(&bounds))
+        };
+        // Clarabel meets an ROI row to about 1e-5 (see
+        // `value_tests::roi_fill_equals_lp`); the other modes to 1e-7.
+        let tol = if mode == 2 { 1e-4 } else { 1e-6 };
+        prop_assert!(rel(a, b) < tol, "mode {mode}: rows {a} bounds {b} ({:?})", bounds.path);
+        // Every lane within its band.
+        let g = req.guardrail.as_ref().unwrap();
+        for (i, &x) in bounds.spend.iter().enumerate() {
+            let last = g.last_spend_cny[i];
+            if last > 0.0 {
+                let top_i = rows_p.lanes[i].seg_total_cny(H);
+                prop_assert!(x <= last * (1.0 + change) * (1.0 + 1e-9) + 1e-6);
+                prop_assert!(x >= (last * (1.0 - change)).min(top_i) * (1.0 - 1e-9) - 1e-6);
+            }
+        }
+    }
+}
+
+/// Many lanes over few channels: rooms r0..r23 × channels c0..c3 (a random
+/// subset), exponential curves, with last-horizon spends.
+fn arb_many_lanes() -> impl Strategy<Value = (Vec<Lane>, Vec<f64>)> {
+    proptest::collection::vec(
+        (
+            0.0..1.0f64,
+            1_000.0..20_000.0f64,
+            500.0..20_000.0f64,
+            0.3..2.0f64,
+            0.0..1.6f64,
+        ),
+        96,
+    )
+    .prop_map(|v| {
+        let mut lanes = Vec::new();
+        let mut last = Vec::new();
+        for (i, (keep, vmax, k, hist, f)) in v.into_iter().enumerate() {
+            if keep < 0.7 {
+                lanes.push(lane(
+                    &format!("r{}", i / 4),
+                    &format!("c{}", i % 4),
+                    vmax,
+                    k,
+                    hist * k,
+                ));
+                last.push(if f < 0.4 { 0.0 } else { f * hist * k * H * 0.6 });
+            }
+        }
+        (lanes, last)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        max_global_rejects: 1_000_000,
+        ..ProptestConfig::with_cases(32)
+    })]
+
+    /// The LP over lane classes (`plan::classes`) has the optimum of the LP
+    /// over every lane's chords, under a channel group, a room group, a
+    /// channel's cap and share over several lanes and the guardrail, for a
+    /// target or a budget; its plan meets every row.
+    #[test]
+    fn classes_equal_the_lane_lp((lanes, last) in arb_many_lanes(),
+                                 gfrac in 0.2..1.2f64, rfrac in 0.2..1.2f64,
+                                 frac in 0.1..0.8f64, budget in any::<bool>(),
+                                 guard in any::<bool>(), share in any::<bool>()) {
+        prop_assume!(lanes.len() >= 16);
+        prop_assume!(lanes.iter().any(|l| ["r0", "r1", "r2", "r3"].contains(&l.room.as_str())));
+        prop_assume!(["c0", "c1", "c2"].iter().all(|c| lanes.iter().any(|l| l.channel == *c)));
+        let top: f64 = lanes.iter().map(|l| l.history_max_spend_cny_per_day.unwrap() * 1.5 * H).sum();
+        let mut req = request(lanes.clone());
+        if budget {
+            req.budget_cny = Some(frac * top);
+        } else {
+            req.target = Some(frac * reachable(&lanes));
+        }
+        let ch_top = |c: &str| -> f64 {
+            lanes.iter().filter(|l| l.channel == c)
+                .map(|l| l.history_max_spend_cny_per_day.unwrap() * 1.5 * H).sum()
+        };
+        req.groups.insert("g".into(), groups::ChannelGroup {
+            channels: vec!["c0".into(), "c1".into()],
+            max_spend_cny: Some(gfrac * frac * (ch_top("c0") + ch_top("c1"))),
+            ..Default::default()
+        });
+        req.room_groups.insert("rg".into(), groups::RoomGroup {
+            rooms: (0..4).map(|r| format!("r{r}")).filter(|r| lanes.iter().any(|l| &l.room == r)).collect(),
+            min_spend_cny: Some(0.5 * rfrac * frac * top / 3.0),
+            ..Default::default()
+        });
+        req.channels.insert("c2".into(), ChannelLimits {
+            max_spend_cny: Some(0.6 * frac * ch_top("c2")),
+            max_share: share.then_some(0.3),
+            ..Default::default()
+        });
+        if guard {
+            req.guardrail = Some(groups::Guardrail {
+                max_change: 0.5,
+                scope: groups::ChangeScope::Lane,
+                channels: BTreeMap::new(),
+                last_spend_cny: last.clone(),
+            });
+        }
+        let p = problem::prepare(&req).unwrap();
+        let goal = problem::Goal {
+            min_spend: !budget,
+            total_target: req.target,
+            room_targets: vec![None; p.rooms.len()],
+            room_caps: false,
+            budget: req.budget_cny,
+            profit: false,
+            min_roi: None,
+        };
+        let full = lp::SpendLp::new(&p, &lp::full_blocks(&p)).solve(&p, &goal, SolverPath::Lp).unwrap();
+        let by_class = classes::solve(&p, &goal).unwrap();
+        let (full, by_class) = match (full, by_class) {
+            (problem::Outcome::Solved(f), Some(problem::Outcome::Solved(c))) => (f, c),
+            (problem::Outcome::Infeasible, _) => return Ok(()),
+            (_, None) => {
+                // Too many classes for the lanes drawn, or no certificate.
+                let (_, n) = classes::classify(&p, &goal);
+                prop_assert!(n as f64 > classes::MAX_CLASS_FRACTION * p.lanes.len() as f64,
+                    "{n} classes of {} lanes and no certified window", p.lanes.len());
+                return Ok(());
+            }
+            (_, Some(problem::Outcome::Infeasible)) => {
+                prop_assert!(false, "classes infeasible where the lane LP is not");
+                unreachable!()
+            }
+        };
+        let on_classes = matches!(by_class.path, SolverPath::LpClasses { .. });
+        prop_assert!(on_classes, "path {:?}", by_class.path);
+        let metric = |s: &problem::Sol| -> f64 {
+            s.viewers_lp.iter().zip(&p.lanes).map(|(v, l)| v * l.weight).sum()
+        };
+        let spend = |s: &problem::Sol| s.spend.iter().sum::<f64>() + s.overflow.iter().sum::<f64>();
+        let (a, b) = if budget { (metric(&full), metric(&by_class)) } else { (spend(&full), spend(&by_class)) };
+        prop_assert!(rel(a, b) < 1e-6, "lanes {a} classes {b}");
+        // Every row holds at the classes' plan (spend per lane as assembled).
+        let total = spend(&by_class);
+        for r in &p.extra_rows {
+            let v = r.value(&by_class.spend, total);
+            let slack = if r.upper { r.rhs - v } else { v - r.rhs };
+            prop_assert!(slack >= -1e-6 * r.rhs.abs().max(total).max(1.0), "{:?} off by {}", r.key, slack);
+        }
+        let c2: f64 = p.lanes.iter().zip(&by_class.spend)
+            .filter(|(l, _)| p.channels[l.channel].name == "c2").map(|(_, s)| s).sum();
+        prop_assert!(c2 <= 0.6 * frac * ch_top("c2") * (1.0 + 1e-6) + 1e-6);
+        if let Some(t) = req.target {
+            prop_assert!(metric(&by_class) >= t * (1.0 - 1e-6));
+        }
+        if let Some(g) = &req.guardrail {
+            for (i, &x) in by_class.spend.iter().enumerate() {
+                if g.last_spend_cny[i] > 0.0 {
+                    prop_assert!(x <= g.last_spend_cny[i] * 1.5 * (1.0 + 1e-9) + 1e-6);
+                }
+            }
+        }
+    }
+}

@@ -18,6 +18,8 @@ use super::problem::{Duals, Goal, Outcome, Prepared, Sol};
 pub(super) struct Col {
     pub(super) var: Variable,
     pub(super) width_cny: f64,
+    /// Least spend (the part under a guardrail floor), CNY.
+    pub(super) least_cny: f64,
     pub(super) viewers_per_cny: f64,
 }
 
@@ -51,6 +53,7 @@ impl SpendLp {
         lp.total_metric = Expression::with_capacity(ncols);
         for (l, lane) in p.lanes.iter().enumerate() {
             let mut cols = Vec::with_capacity(blocks[l].len());
+            let floor = lane.guard_floor_cny();
             for &(first, last) in &blocks[l] {
                 let a = lane.segs[first].start_cny_per_day;
                 let b = lane.segs[last].end_cny_per_day;
@@ -60,11 +63,26 @@ impl SpendLp {
                     .sum();
                 let width_cny = (b - a) * h;
                 let g = if b > a { dv / (b - a) } else { 0.0 };
-                let var = lp.vars.add(variable().min(0.0).max(width_cny));
+                // The guardrail's floor is a break of the chords: the
+                // columns below it are bought whole (rounding aside).
+                let least = if floor > 0.0 {
+                    let x = (floor - a * h).clamp(0.0, width_cny);
+                    if x <= width_cny * 1e-9 {
+                        0.0
+                    } else if x >= width_cny * (1.0 - 1e-9) {
+                        width_cny
+                    } else {
+                        x
+                    }
+                } else {
+                    0.0
+                };
+                let var = lp.vars.add(variable().min(least).max(width_cny));
                 lp.add_col(lane.channel, lane.room, var, g * lane.weight);
                 cols.push(Col {
                     var,
                     width_cny,
+                    least_cny: least,
                     viewers_per_cny: g,
                 });
             }
@@ -239,7 +257,7 @@ impl SpendLp {
         let mut viewers = vec![0.0; p.lanes.len()];
         for (l, lane_cols) in cols.iter().enumerate() {
             for c in lane_cols {
-                let x = sol.value(c.var).clamp(0.0, c.width_cny);
+                let x = sol.value(c.var).clamp(c.least_cny, c.width_cny);
                 spend[l] += x;
                 viewers[l] += x * c.viewers_per_cny;
             }
@@ -275,12 +293,40 @@ impl SpendLp {
     }
 }
 
+/// Per lane, the chord slope above which a chord is worth filling at the
+/// duals `d`: `α_l / β_l` of [`lane_prices`] (∞ where `β_l ≤ 0`).
+pub(crate) fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
+    lane_prices(p, goal, d)
+        .into_iter()
+        .map(|(alpha, beta)| {
+            if beta > 0.0 {
+                alpha / beta
+            } else {
+                f64::INFINITY
+            }
+        })
+        .collect()
+}
+
+/// Change of the objective per CNY of a chord of slope `g` bought in a
+/// lane priced `(α, β)` by [`lane_prices`]: CNY in min-spend mode, metric
+/// units (profit: CNY of profit) in max mode.
+pub(crate) fn reduced_cost(goal: &Goal, (alpha, beta): (f64, f64), g: f64) -> f64 {
+    if goal.min_spend && !goal.profit {
+        alpha - beta * g
+    } else {
+        beta * g - alpha
+    }
+}
+
 /// Reduced cost of a segment with chord slope `g` in lane `l` is
-/// `α_l − β_l·g` (min mode) from the row duals (good_lp duals are
-/// sensitivities `∂obj/∂rhs`, i.e. the multipliers `u` in `rc = c − uᵀA`).
-/// Segments with `g` above `α_l / β_l` are filled. The ROI floor row adds
-/// `−μ(gpv·g − R)`; profit's objective coefficient is `value·g − 1`.
-fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
+/// `α_l − β_l·g` (min mode; `β_l·g − α_l` in max mode) from the row duals
+/// (good_lp duals are sensitivities `∂obj/∂rhs`, i.e. the multipliers `u`
+/// in `rc = c − uᵀA`). Segments with `g` above `α_l / β_l` are filled.
+/// The ROI floor row adds `−μ(gpv·g − R)`; profit's objective coefficient
+/// is `value·g − 1`. The greedy and the ROI fill set the duals they have
+/// (target or budget, ROI) in the LP's convention, so this holds there too.
+pub(crate) fn lane_prices(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<(f64, f64)> {
     let z = |v: Option<f64>| v.unwrap_or(0.0);
     let at = |v: &Vec<Option<f64>>, i: usize| v.get(i).copied().flatten().unwrap_or(0.0);
     // Every lane is in the total spend of each share row with coefficient −share.
@@ -327,11 +373,7 @@ fn thresholds(p: &Prepared, goal: &Goal, d: &Duals) -> Vec<f64> {
                 };
                 (spend_duals - mu * r, l.weight * (k - u_room) - mu * l.gpv)
             };
-            if beta > 0.0 {
-                alpha / beta
-            } else {
-                f64::INFINITY
-            }
+            (alpha, beta)
         })
         .collect()
 }
@@ -378,6 +420,9 @@ pub(crate) fn full_blocks(p: &Prepared) -> Vec<Vec<(usize, usize)>> {
         .collect()
 }
 
+/// About `per_lane` blocks of equal segment counts per lane; a lane's
+/// segments under its guardrail floor are a block of their own (a block
+/// mixing them with others would be partly forced).
 pub(crate) fn coarse_blocks(p: &Prepared, per_lane: usize) -> Vec<Vec<(usize, usize)>> {
     p.lanes
         .iter()
@@ -386,11 +431,14 @@ pub(crate) fn coarse_blocks(p: &Prepared, per_lane: usize) -> Vec<Vec<(usize, us
             if n == 0 {
                 return vec![];
             }
-            let k = n.div_ceil(per_lane).max(1);
-            (0..n)
-                .step_by(k)
-                .map(|s| (s, (s + k - 1).min(n - 1)))
-                .collect()
+            let f = l.forced_segments(p.h);
+            let mut out = Vec::new();
+            if f > 0 {
+                out.push((0, f - 1));
+            }
+            let k = (n - f).div_ceil(per_lane).max(1);
+            out.extend((f..n).step_by(k).map(|s| (s, (s + k - 1).min(n - 1))));
+            out
         })
         .collect()
 }

@@ -38,6 +38,7 @@
 
 mod assemble;
 pub mod beyond;
+mod classes;
 pub mod frontier;
 mod greedy;
 pub mod groups;

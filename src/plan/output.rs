@@ -48,6 +48,15 @@ pub enum SolverPath {
         /// Knapsack fills done in the search.
         fills: usize,
     },
+    /// The LP over lane classes (lanes every row treats alike, their
+    /// chords in one order; see `plan::classes`) on certified windows,
+    /// each class's spend shared out to its lanes by that order.
+    LpClasses {
+        /// Classes the lanes fold into.
+        classes: usize,
+        /// LP solves done.
+        solves: usize,
+    },
 }
 
 /// A lane-level bound that holds with equality at the plan.

@@ -36,12 +36,173 @@ pub(crate) struct PLane {
     /// Planned day by day: the day curves behind `segs` (which are then
     /// the merged day chords, see `schedule`).
     pub(crate) days: Option<Arc<super::schedule::LaneDays>>,
+    /// The per-lane stability guardrail as bounds of the lane's own spend
+    /// (`segs` cut at its top, a break at its floor).
+    pub(crate) guard: Option<LaneGuard>,
 }
 
 impl PLane {
     pub(crate) fn seg_total_cny(&self, h: f64) -> f64 {
         self.segs.last().map_or(0.0, |s| s.end_cny_per_day * h)
     }
+
+    /// Horizon spend the lane must have: its single-lane channel's minimum
+    /// or lock, or the guardrail's floor.
+    pub(crate) fn forced_cny(&self) -> f64 {
+        self.lo_cny.max(self.guard_floor_cny())
+    }
+
+    /// The guardrail's floor on this lane, CNY over the horizon (0: none).
+    pub(crate) fn guard_floor_cny(&self) -> f64 {
+        self.guard.map_or(0.0, |g| g.floor_cny)
+    }
+
+    /// The lane's first `need` CNY over the horizon bought in segment
+    /// order (its mandatory spend), as (spend, viewers); `left(j, seg,
+    /// width)` is called for every segment with width left after it, CNY
+    /// over the horizon (rounding slivers of the fill are not choices).
+    pub(crate) fn fill_forced(
+        &self,
+        h: f64,
+        mut need: f64,
+        mut left: impl FnMut(usize, &Segment, f64),
+    ) -> (f64, f64) {
+        let (mut spend, mut viewers) = (0.0, 0.0);
+        for (j, s) in self.segs.iter().enumerate() {
+            let w = s.width_cny_per_day() * h;
+            let take = need.min(w);
+            need -= take;
+            spend += take;
+            viewers += take * s.viewers_per_cny;
+            let rest = w - take;
+            if rest > w * 1e-12 {
+                left(j, s, rest);
+            }
+        }
+        (spend, viewers)
+    }
+
+    /// Leading segments under the guardrail's floor (bought whole).
+    pub(crate) fn forced_segments(&self, h: f64) -> usize {
+        let f = self.guard_floor_cny();
+        if f <= 0.0 {
+            return 0;
+        }
+        self.segs
+            .iter()
+            .take_while(|s| s.end_cny_per_day * h <= f * (1.0 + 1e-9))
+            .count()
+    }
+}
+
+/// The per-lane guardrail (`--max-change`, lane scope) of one lane: its
+/// spend within `[floor, top]`. One LP row per bound made the 4,000-lane
+/// plan an 8,000-row LP (60 s); as bounds of the lane's own chords the
+/// greedy and the ROI fill hold them exactly, and the LP gets column
+/// bounds instead of rows. A bound that cannot bind is absent (`top`
+/// past the planned range; no floor for a change ≥ 100 %).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct LaneGuard {
+    /// Last-horizon spend, CNY.
+    pub(crate) last_cny: f64,
+    /// Relative change allowed.
+    pub(crate) change: f64,
+    /// Least spend, CNY over the horizon (0: no floor); a break of `segs`.
+    pub(crate) floor_cny: f64,
+    /// Chord slope just below the floor (what lowering it frees).
+    pub(crate) floor_slope: f64,
+    /// Most spend, CNY over the horizon, when it cuts the planned range;
+    /// `segs` end there.
+    pub(crate) top_cny: Option<f64>,
+    /// Chord slope just past the top (what raising it would buy).
+    pub(crate) top_slope: f64,
+}
+
+/// The chord containing `x` (CNY/day) from the right (`after`) or the left.
+fn slope_at(segs: &[Segment], x: f64, after: bool) -> f64 {
+    segs.iter()
+        .find(|s| {
+            if after {
+                s.end_cny_per_day > x
+            } else {
+                s.end_cny_per_day >= x
+            }
+        })
+        .or(segs.last())
+        .map_or(0.0, |s| s.viewers_per_cny)
+}
+
+/// `segs` with a break at `x` (CNY/day) when `x` lies strictly inside a
+/// chord (the two parts keep its slope: the LP's interpolation).
+fn break_at(segs: &[Segment], x: f64) -> Vec<Segment> {
+    let mut out = Vec::with_capacity(segs.len() + 1);
+    for s in segs {
+        let eps = 1e-12 * s.end_cny_per_day.abs().max(1e-9);
+        if x > s.start_cny_per_day + eps && x < s.end_cny_per_day - eps {
+            out.push(Segment {
+                end_cny_per_day: x,
+                ..*s
+            });
+            out.push(Segment {
+                start_cny_per_day: x,
+                ..*s
+            });
+        } else {
+            out.push(*s);
+        }
+    }
+    out
+}
+
+/// The lane-scope guardrail of lane `i` applied to its chords `segs`:
+/// cut at the top, broken at the floor. `None` (and `segs` untouched)
+/// when the lane has none: no guardrail, channel scope, rows asked for,
+/// an excluded channel or a new lane (nothing spent last horizon).
+fn lane_guard(
+    req: &PlanRequest,
+    i: usize,
+    ch: &PChannel,
+    segs: &mut Arc<[Segment]>,
+    guard_rows: bool,
+) -> Option<LaneGuard> {
+    let g = req.guardrail.as_ref()?;
+    if guard_rows || g.scope != super::groups::ChangeScope::Lane || ch.lim.excluded {
+        return None;
+    }
+    let last = g.last_spend_cny[i];
+    if last <= 0.0 {
+        return None;
+    }
+    let h = req.horizon_days;
+    let m = g.change_for(&ch.name);
+    let top = segs.last().map_or(0.0, |s| s.end_cny_per_day * h);
+    let hi = last * (1.0 + m);
+    let mut out = LaneGuard {
+        last_cny: last,
+        change: m,
+        floor_cny: 0.0,
+        floor_slope: 0.0,
+        top_cny: None,
+        top_slope: 0.0,
+    };
+    if hi < top * (1.0 - TIGHT) {
+        let x = hi / h;
+        out.top_cny = Some(hi);
+        out.top_slope = slope_at(segs, x, true);
+        let cut: Vec<Segment> = break_at(segs, x)
+            .into_iter()
+            .filter(|s| s.end_cny_per_day <= x)
+            .collect();
+        *segs = cut.into();
+    }
+    let lo = (last * (1.0 - m)).min(top);
+    if lo > 0.0 {
+        let x = lo / h;
+        out.floor_cny = lo;
+        out.floor_slope = slope_at(segs, x, false);
+        *segs = break_at(segs, x).into();
+    }
+    (out.floor_cny > 0.0 || out.top_cny.is_some()).then_some(out)
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +245,12 @@ pub(crate) struct Prepared<'a> {
 }
 
 pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
+    prepare_with(req, false)
+}
+
+/// [`prepare`], with the lane-scope guardrail as LP rows (`guard_rows`:
+/// the relaxation LP prices a slack on each) instead of lane bounds.
+pub(crate) fn prepare_with(req: &PlanRequest, guard_rows: bool) -> Result<Prepared<'_>, PlanError> {
     req.validate()?;
     let h = req.horizon_days;
     let (channels, ch_ids) = channel_lanes(req);
@@ -116,6 +283,7 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
                     cut.segs = kept.into();
                 }
             }
+            let guard = lane_guard(req, i, &channels[c], &mut cut.segs, guard_rows);
             PLane {
                 channel: c,
                 room: r,
@@ -126,6 +294,7 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
                 segs: cut.segs,
                 lo_cny: cut.lo_cny,
                 days: cut.days,
+                guard,
             }
         })
         .collect();
@@ -140,7 +309,8 @@ pub(crate) fn prepare(req: &PlanRequest) -> Result<Prepared<'_>, PlanError> {
         .iter()
         .map(|r| req.room_targets.get(r).copied())
         .collect();
-    let extra_rows = super::groups::rows(req, &lanes, &channels, &rooms, &overflow_cny, h);
+    let extra_rows =
+        super::groups::rows(req, &lanes, &channels, &rooms, &overflow_cny, h, guard_rows);
     Ok(Prepared {
         req,
         h,

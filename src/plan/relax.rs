@@ -74,13 +74,14 @@ pub(crate) fn smallest_relaxation(
 ) -> Result<Option<Relaxation>, PlanError> {
     // The columns without the channels' caps and locks: a channel with one
     // lane has its segments cut at its cap, which a slack on the row alone
-    // could not lift. The rows below keep the limits as requested.
+    // could not lift. The rows below keep the limits as requested, and the
+    // lane guardrail is rows here (not lane bounds) for the same reason.
     let mut loose = p.req.clone();
     for lim in loose.channels.values_mut() {
         lim.max_spend_cny = None;
         lim.locked_spend_cny = None;
     }
-    let lp_p = super::problem::prepare(&loose)?;
+    let lp_p = super::problem::prepare_with(&loose, true)?;
     let q = &lp_p;
     let total_segs: usize = q.lanes.iter().map(|l| l.segs.len()).sum();
     let approximate = total_segs > p.req.lp_full_max_vars;

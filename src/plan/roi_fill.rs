@@ -200,25 +200,15 @@ pub(crate) fn solve(p: &Prepared, goal: &Goal) -> Option<Sol> {
     let (mut base_metric, mut base_gmv) = (0.0, 0.0);
     let mut items = Vec::new();
     for (i, l) in p.lanes.iter().enumerate() {
-        let mut need = l.lo_cny;
-        let mut viewers = 0.0;
-        for s in l.segs.iter() {
-            let w = s.width_cny_per_day() * h;
-            let take = need.min(w);
-            need -= take;
-            base_spend[i] += take;
-            viewers += take * s.viewers_per_cny;
-            let rest = w - take;
-            // Rounding slivers left by the mandatory fill are not choices.
-            if rest > w * 1e-12 {
-                items.push(Item {
-                    lane: i as u32,
-                    a: l.weight * s.viewers_per_cny,
-                    b: l.gpv * s.viewers_per_cny - r,
-                    width: rest,
-                });
-            }
-        }
+        let viewers;
+        (base_spend[i], viewers) = l.fill_forced(h, l.forced_cny(), |_, s, rest| {
+            items.push(Item {
+                lane: i as u32,
+                a: l.weight * s.viewers_per_cny,
+                b: l.gpv * s.viewers_per_cny - r,
+                width: rest,
+            });
+        });
         base_metric += viewers * l.weight;
         base_gmv += viewers * l.gpv;
     }

@@ -185,5 +185,10 @@ fn lp_solve(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
     if total <= p.req.lp_full_max_vars {
         return SpendLp::new(p, &full_blocks(p)).solve(p, goal, SolverPath::Lp);
     }
+    if super::classes::eligible(p, goal)
+        && let Some(out) = super::classes::solve(p, goal)?
+    {
+        return Ok(out);
+    }
     super::window::windowed(p, goal)
 }

@@ -61,14 +61,22 @@ fn room_greedy_thresholds(p: &Prepared, goal: &Goal) -> Option<Vec<f64>> {
     )
 }
 
-/// Window `[i0, i1]` of fine segments → blocks (merged below, singles, merged above).
-fn window_blocks(n: usize, i0: usize, i1: usize) -> Vec<(usize, usize)> {
-    let mut b = Vec::with_capacity(i1 - i0 + 3);
+/// Window `[i0, i1]` of fine segments → blocks (merged below, singles,
+/// merged above). The first `forced` segments (under a floor, bought
+/// whole) are never merged with others below the window: a block mixing
+/// them would be partly forced, and its average slope would hide the
+/// chords above the floor.
+fn window_blocks(n: usize, i0: usize, i1: usize, forced: usize) -> Vec<(usize, usize)> {
+    let mut b = Vec::with_capacity(i1 - i0 + 4);
     if n == 0 {
         return b;
     }
-    if i0 > 0 {
-        b.push((0, i0 - 1));
+    let f = forced.min(i0);
+    if f > 0 {
+        b.push((0, f - 1));
+    }
+    if i0 > f {
+        b.push((f, i0 - 1));
     }
     b.extend((i0..=i1).map(|j| (j, j)));
     if i1 + 1 < n {
@@ -77,9 +85,20 @@ fn window_blocks(n: usize, i0: usize, i1: usize) -> Vec<(usize, usize)> {
     b
 }
 
+/// First segment not worth filling at threshold `g` past the lane's forced
+/// segments (which are bought whatever their slope), or the count.
+fn crossing(lane: &super::problem::PLane, g: f64, h: f64) -> usize {
+    let f = lane.forced_segments(h);
+    lane.segs[f..]
+        .iter()
+        .position(|s| s.viewers_per_cny < g)
+        .map_or(lane.segs.len(), |k| k + f)
+}
+
 /// The windowed LP of a request with more than `lp_full_max_vars` segment
 /// variables (the full LP when no window certifies within five rounds).
 pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> {
+    let full = |p: &Prepared| SpendLp::new(p, &full_blocks(p)).solve(p, goal, SolverPath::Lp);
     // A first guess of each lane's threshold slope: per-room greedy when
     // the rooms' targets are the only targets, else a coarse LP.
     let (guess_threshold, guess_spend, mut solves) = match room_greedy_thresholds(p, goal) {
@@ -91,9 +110,7 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
             Outcome::Solved(s) => (s.threshold, s.spend, 1),
             // The coarse LP is an inner approximation: infeasible there does
             // not prove infeasible; fall back to the full LP.
-            Outcome::Infeasible => {
-                return SpendLp::new(p, &full_blocks(p)).solve(p, goal, SolverPath::Lp);
-            }
+            Outcome::Infeasible => return full(p),
         },
     };
     let h = p.h;
@@ -116,10 +133,7 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
             // or where the coarse spend lies if the threshold says nothing.
             let g = guess_threshold[l];
             let k = if g.is_finite() {
-                lane.segs
-                    .iter()
-                    .position(|s| s.viewers_per_cny < g)
-                    .unwrap_or(n - 1)
+                crossing(lane, g, h).min(n - 1)
             } else {
                 let s = guess_spend[l] / h;
                 lane.segs
@@ -133,12 +147,14 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
     let mut last: Option<Sol> = None;
     let mut fails = vec![0u32; p.lanes.len()];
     let mut certified = false;
+    let forced: Vec<usize> = p.lanes.iter().map(|l| l.forced_segments(h)).collect();
     for _round in 0..5 {
         let blocks: Vec<Vec<(usize, usize)>> = p
             .lanes
             .iter()
             .zip(&win)
-            .map(|(l, &(i0, i1))| window_blocks(l.segs.len(), i0, i1))
+            .zip(&forced)
+            .map(|((l, &(i0, i1)), &f)| window_blocks(l.segs.len(), i0, i1, f))
             .collect();
         let out = SpendLp::new(p, &blocks).solve(
             p,
@@ -151,9 +167,7 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
         solves += 1;
         let sol = match out {
             Outcome::Solved(s) => s,
-            Outcome::Infeasible => {
-                return SpendLp::new(p, &full_blocks(p)).solve(p, goal, SolverPath::Lp);
-            }
+            Outcome::Infeasible => return full(p),
         };
         // Certificate: with the window LP's duals every fine segment merged
         // below the window must be worth filling (slope ≥ threshold) and every
@@ -169,16 +183,14 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
             let g = sol.threshold[l];
             let (i0, i1) = win[l];
             let slope = |j: usize| lane.segs[j].viewers_per_cny;
-            let lower_ok = i0 == 0 || slope(i0 - 1) >= g * (1.0 - CERT_TOL);
+            // Chords under the guardrail's floor are bought whatever they
+            // are worth: no condition on them.
+            let lower_ok = i0 == 0 || slope(i0 - 1) >= g * (1.0 - CERT_TOL) || i0 <= forced[l];
             let upper_ok = i1 == n - 1 || slope(i1 + 1) <= g * (1.0 + CERT_TOL);
             if !(lower_ok && upper_ok) {
                 all_ok = false;
                 // First fine segment not worth filling.
-                let k = lane
-                    .segs
-                    .iter()
-                    .position(|s| s.viewers_per_cny < g)
-                    .unwrap_or(n);
+                let k = crossing(lane, g, h);
                 // Widen to the crossing plus a margin that doubles each time the lane fails.
                 fails[l] += 1;
                 let m = GROW << fails[l].min(6);
@@ -203,7 +215,7 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
     }
     if !certified {
         // No certificate within the round limit: solve the full LP instead.
-        return SpendLp::new(p, &full_blocks(p)).solve(p, goal, SolverPath::Lp);
+        return full(p);
     }
     let mut sol = last.expect("at least one round");
     sol.path = SolverPath::LpWindowed { certified, solves };
