@@ -20,8 +20,9 @@
 //! Within a lane both keys increase with the slope `g`, so every fill takes
 //! a prefix of each lane's (concave) chords. The floor's slack of the fill
 //! is a subgradient of the dual function, which is convex in `μ`, so the
-//! slack does not fall as `μ` rises: `μ*` is bracketed by ×8 steps and
-//! narrowed by safeguarded false position. At `μ*` the fills at both ends
+//! slack does not fall as `μ` rises: `μ*` is bracketed by ×8 steps from
+//! the multiplier's natural scale and narrowed by Illinois-weighted false
+//! position. At `μ*` the fills at both ends
 //! of the bracket are optimal for the Lagrangian, and their blend that
 //! meets the floor exactly is the optimum of the segment LP; the search
 //! stops when the blend's objective is within 1e-12 of the better
@@ -248,30 +249,53 @@ pub(crate) fn solve(p: &Prepared, goal: &Goal) -> Option<Sol> {
             return None;
         }
         let scale = if min_spend { 1.0 / bmax } else { amax / bmax };
-        let (mut lo_mu, mut lo) = (0.0, f0);
-        let mut hi_mu = 1e-6 * scale;
-        let mut hi = prob.fill(hi_mu);
+        // First try μ = scale, then step by ×8 down (to 1e-6·scale, below
+        // which the bracket starts at 0) or up: μ* is near the scale on
+        // real floors, so a bracket takes 2–3 fills.
+        let (mut lo_mu, mut lo, mut hi_mu, mut hi);
+        let first = prob.fill(scale);
         steps += 1;
-        let mut grown = 0;
-        while hi.slack < 0.0 {
-            grown += 1;
-            if grown > MAX_GROW || !hi_mu.is_finite() {
-                return None;
+        if first.slack >= 0.0 {
+            (hi_mu, hi) = (scale, first);
+            (lo_mu, lo) = (0.0, f0);
+            let mut m = scale / 8.0;
+            while m >= 1e-6 * scale {
+                let f = prob.fill(m);
+                steps += 1;
+                if f.slack < 0.0 {
+                    (lo_mu, lo) = (m, f);
+                    break;
+                }
+                (hi_mu, hi) = (m, f);
+                m /= 8.0;
             }
-            lo_mu = hi_mu;
-            lo = hi;
-            hi_mu *= 8.0;
+        } else {
+            (lo_mu, lo) = (scale, first);
+            hi_mu = 8.0 * scale;
             hi = prob.fill(hi_mu);
             steps += 1;
+            let mut grown = 0;
+            while hi.slack < 0.0 {
+                grown += 1;
+                if grown > MAX_GROW || !hi_mu.is_finite() {
+                    return None;
+                }
+                lo_mu = hi_mu;
+                lo = hi;
+                hi_mu *= 8.0;
+                hi = prob.fill(hi_mu);
+                steps += 1;
+            }
         }
         // Narrow the bracket until the blend of its ends is optimal to
         // GAP (its objective within GAP of the better Lagrangian bound of
         // the two ends) or the bracket is BRACKET wide: false position on
-        // the slack, with a bisection step whenever the same end stayed
-        // twice (the slack is a step function; false position alone can
-        // crawl).
-        let mut kept_lo = 0u8;
-        let mut kept_hi = 0u8;
+        // the slack, Illinois-weighted (an end kept twice in a row has its
+        // slack's weight halved in the next interpolation, so the method
+        // does not crawl from one side), with a bisection step after eight
+        // such halvings in a row (the slack is a step function).
+        let (mut w_lo, mut w_hi) = (1.0, 1.0);
+        let (mut kept_lo, mut kept_hi) = (0u32, 0u32);
         for _ in 0..MAX_BISECT {
             let t = hi.slack / (hi.slack - lo.slack);
             let primal = t * lo.objective + (1.0 - t) * hi.objective;
@@ -283,10 +307,12 @@ pub(crate) fn solve(p: &Prepared, goal: &Goal) -> Option<Sol> {
             if gap <= GAP * primal.abs() || hi_mu - lo_mu <= BRACKET * hi_mu {
                 break;
             }
-            let mid = if kept_lo >= 2 || kept_hi >= 2 {
+            let mid = if kept_lo.max(kept_hi) > 8 {
+                (kept_lo, kept_hi) = (0, 0);
                 0.5 * (lo_mu + hi_mu)
             } else {
-                let m = lo_mu + (hi_mu - lo_mu) * (-lo.slack) / (hi.slack - lo.slack);
+                let (sl, sh) = (w_lo * lo.slack, w_hi * hi.slack);
+                let m = lo_mu + (hi_mu - lo_mu) * (-sl) / (sh - sl);
                 m.clamp(
                     lo_mu + 1e-3 * (hi_mu - lo_mu),
                     hi_mu - 1e-3 * (hi_mu - lo_mu),
@@ -295,19 +321,22 @@ pub(crate) fn solve(p: &Prepared, goal: &Goal) -> Option<Sol> {
             let f = prob.fill(mid);
             steps += 1;
             if f.slack >= 0.0 {
-                hi_mu = mid;
-                hi = f;
+                (hi_mu, hi) = (mid, f);
+                w_hi = 1.0;
+                // The low end stays: its weight is halved from the second time.
                 kept_lo += 1;
                 kept_hi = 0;
+                if kept_lo >= 2 {
+                    w_lo *= 0.5;
+                }
             } else {
-                lo_mu = mid;
-                lo = f;
+                (lo_mu, lo) = (mid, f);
+                w_lo = 1.0;
                 kept_hi += 1;
                 kept_lo = 0;
-            }
-            if kept_lo > 2 || kept_hi > 2 {
-                kept_lo = 0;
-                kept_hi = 0;
+                if kept_hi >= 2 {
+                    w_hi *= 0.5;
+                }
             }
         }
         // The blend of the two ends that meets the floor exactly.
