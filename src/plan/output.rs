@@ -178,7 +178,7 @@ pub enum ConstraintKind {
 }
 
 /// A lane named in a [`Limit`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LaneName {
     /// Room.
     pub room: String,
@@ -189,8 +189,12 @@ pub struct LaneName {
 }
 
 /// Which limit holds with equality, with its names and numbers (the words
-/// are `report`'s: `report::plan_export::describe`).
-#[derive(Clone, Debug, PartialEq)]
+/// are `report`'s: `report::plan_export::describe`). plan.json keeps both:
+/// the words for people (`description`, `constraint`, `limiting`) and this
+/// value (`limit`, `limiting_limits`; externally tagged, snake_case), so a
+/// plan read back is described again in any report language.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum Limit {
     /// The total target, in `metric` units.
     Target {
@@ -364,16 +368,49 @@ impl Limit {
     }
 }
 
-/// `plan.json` holds a limit as its words; read back, they stay words.
+impl Serialize for Limit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Limit::serialize(self, s)
+    }
+}
+
+/// A limit in `plan.json`: its value (an object), or words only (a string,
+/// as plan.json's word fields and older files hold it: [`Limit::Written`]).
 impl<'de> Deserialize<'de> for Limit {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Limit::Written)
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            Words(String),
+            Value(#[serde(deserialize_with = "Limit::deserialize")] Limit),
+        }
+        Ok(match Wire::deserialize(d)? {
+            Wire::Words(w) => Limit::Written(w),
+            Wire::Value(l) => l,
+        })
+    }
+}
+
+impl Limit {
+    /// Words only (read back from a plan.json without the value).
+    pub fn is_written(&self) -> bool {
+        matches!(self, Limit::Written(_))
+    }
+}
+
+/// The value when plan.json has it, else the words.
+pub(crate) fn read_limit(words: Limit, value: Option<Limit>) -> Limit {
+    match value {
+        Some(l) if !l.is_written() => l,
+        _ => words,
     }
 }
 
 /// A constraint that holds with equality at the plan. Serialised by
-/// `report::plan_export` (with the limit in words, as `description`).
+/// `report::plan_export` (the limit in words, as `description`, and as a
+/// value, `limit`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(from = "BindingRead")]
 pub struct BindingConstraint {
     /// Kind.
     pub kind: ConstraintKind,
@@ -382,12 +419,35 @@ pub struct BindingConstraint {
     /// Room, when room- or lane-level.
     pub room: Option<String>,
     /// What binds, with its numbers.
-    #[serde(rename = "description")]
     pub limit: Limit,
     /// Change of the optimal objective (CNY in min-spend mode, metric units
     /// in max mode) per unit increase of the constraint's right-hand side, as
     /// reported by the LP (`None` on the greedy path or for lane bounds).
     pub shadow_price: Option<f64>,
+}
+
+/// A [`BindingConstraint`] as plan.json holds it.
+#[derive(Deserialize)]
+struct BindingRead {
+    kind: ConstraintKind,
+    channel: Option<String>,
+    room: Option<String>,
+    description: Limit,
+    #[serde(default)]
+    limit: Option<Limit>,
+    shadow_price: Option<f64>,
+}
+
+impl From<BindingRead> for BindingConstraint {
+    fn from(r: BindingRead) -> Self {
+        BindingConstraint {
+            kind: r.kind,
+            channel: r.channel,
+            room: r.room,
+            limit: read_limit(r.description, r.limit),
+            shadow_price: r.shadow_price,
+        }
+    }
 }
 
 impl BindingConstraint {
@@ -444,6 +504,7 @@ pub struct RoomResult {
 
 /// Why targets cannot be met, with the best reachable.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(from = "InfeasibilityRead")]
 pub struct Infeasibility {
     /// Requested total (sum of room targets if no total target), metric units.
     pub requested: f64,
@@ -457,8 +518,42 @@ pub struct Infeasibility {
     pub limiting: Vec<Limit>,
     /// The smallest relaxation of the limits that makes the request
     /// feasible ([`super::relax`]), if the LP found one.
-    #[serde(default)]
     pub relaxation: Option<super::relax::Relaxation>,
+}
+
+/// An [`Infeasibility`] as plan.json holds it (`limiting` in words,
+/// `limiting_limits` the same limits as values).
+#[derive(Deserialize)]
+struct InfeasibilityRead {
+    requested: f64,
+    max_reachable: f64,
+    shortfall: f64,
+    limiting: Vec<Limit>,
+    #[serde(default)]
+    limiting_limits: Vec<Limit>,
+    #[serde(default)]
+    relaxation: Option<super::relax::Relaxation>,
+}
+
+impl From<InfeasibilityRead> for Infeasibility {
+    fn from(r: InfeasibilityRead) -> Self {
+        let limiting = if r.limiting_limits.len() == r.limiting.len() {
+            r.limiting
+                .into_iter()
+                .zip(r.limiting_limits)
+                .map(|(w, v)| read_limit(w, Some(v)))
+                .collect()
+        } else {
+            r.limiting
+        };
+        Infeasibility {
+            requested: r.requested,
+            max_reachable: r.max_reachable,
+            shortfall: r.shortfall,
+            limiting,
+            relaxation: r.relaxation,
+        }
+    }
 }
 
 /// A complete plan. Serialised by `report::plan_export` (limits in words);
@@ -512,6 +607,9 @@ pub struct Plan {
 pub struct WrittenLimitCost {
     /// The limit in words.
     pub constraint: String,
+    /// The limit as a value (absent in older plan.json files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<Limit>,
     /// Kind.
     pub kind: ConstraintKind,
     /// Its bound.

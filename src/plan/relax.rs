@@ -18,16 +18,38 @@ use super::problem::{Goal, Prepared};
 
 /// One limit moved by the smallest relaxation.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(from = "RelaxRead")]
 pub struct Relax {
     /// Kind of the limit.
     pub kind: ConstraintKind,
     /// The limit as requested.
-    #[serde(rename = "description")]
     pub limit: Limit,
     /// Its value as requested (CNY, or a share in `[0, 1]`).
     pub from: f64,
     /// The value that makes the request feasible.
     pub to: f64,
+}
+
+/// A [`Relax`] as plan.json holds it (the limit in words and as a value).
+#[derive(Deserialize)]
+struct RelaxRead {
+    kind: ConstraintKind,
+    description: Limit,
+    #[serde(default)]
+    limit: Option<Limit>,
+    from: f64,
+    to: f64,
+}
+
+impl From<RelaxRead> for Relax {
+    fn from(r: RelaxRead) -> Self {
+        Relax {
+            kind: r.kind,
+            limit: super::output::read_limit(r.description, r.limit),
+            from: r.from,
+            to: r.to,
+        }
+    }
 }
 
 /// The smallest relaxation found.

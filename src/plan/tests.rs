@@ -663,7 +663,8 @@ fn binding_constraints_are_named() {
         cap.shadow_price.unwrap() < 0.0,
         "raising the cap lowers cost"
     );
-    // Serialises (as plan.json: limits in words) and reads back as words.
+    // Serialises (as plan.json: limits in words and as values) and reads
+    // back as the values, the words kept beside them.
     let report = super::stage::report(lp.clone(), &Default::default(), &[], &[], 7, 1);
     let json = crate::report::plan_export::plan_json(&report);
     #[derive(serde::Deserialize)]
@@ -672,8 +673,13 @@ fn binding_constraints_are_named() {
     }
     let back: Back = serde_json::from_slice(&json).unwrap();
     assert_eq!(back.plan.binding.len(), lp.binding.len());
-    for (b, l) in back.plan.binding.iter().zip(&lp.binding) {
-        assert_eq!(b.limit, Limit::Written(words(&l.limit)));
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    for (i, (b, l)) in back.plan.binding.iter().zip(&lp.binding).enumerate() {
+        assert_eq!(b.limit, l.limit);
+        assert_eq!(
+            v["plan"]["binding"][i]["description"].as_str().unwrap(),
+            words(&l.limit)
+        );
         assert_eq!(
             (b.kind, &b.channel, &b.room, b.shadow_price),
             (l.kind, &l.channel, &l.room, l.shadow_price)
@@ -681,6 +687,15 @@ fn binding_constraints_are_named() {
     }
     assert_eq!(back.plan.lanes, lp.lanes);
     assert_eq!(back.plan.totals, lp.totals);
+    // A plan.json of before the values (words only) reads back as words.
+    let mut old = v.clone();
+    for b in old["plan"]["binding"].as_array_mut().unwrap() {
+        b.as_object_mut().unwrap().remove("limit");
+    }
+    let back: Back = serde_json::from_value(old).unwrap();
+    for (b, l) in back.plan.binding.iter().zip(&lp.binding) {
+        assert_eq!(b.limit, Limit::Written(words(&l.limit)));
+    }
 }
 
 #[test]

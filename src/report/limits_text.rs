@@ -141,26 +141,40 @@ pub fn guardrail_sentence(g: &GuardrailCost, mode: PlanMode, metric: Metric, ove
         ChangeScope::Lane => "lane",
         ChangeScope::Channel => "channel",
     };
+    let binds = format!(
+        "it binds {} times over {} bounded {scope}s",
+        g.binding, g.bounded
+    );
+    let new = if g.new > 0 {
+        format!(
+            " ({} {scope}s without last-horizon spend are new and not bounded)",
+            g.new
+        )
+    } else {
+        String::new()
+    };
+    // An infeasible plan has no cost to compare: the guardrail is what
+    // stops it, and the plan without it says at what price.
+    if g.without_is_feasible {
+        let without = match mode {
+            PlanMode::MinSpend => format!("{} CNY", thousands(g.spend_without_cny, 0)),
+            PlanMode::MaxMetric => {
+                format!("{} {}", thousands(g.metric_without, 0), metric.unit())
+            }
+        };
+        return format!(
+            "the ±{} guardrail (per {scope}) makes the request infeasible: without it the request is met ({without} over {over}); {binds}{new}",
+            pct(g.max_change)
+        );
+    }
     let cost = match mode {
         PlanMode::MinSpend => format!("{} CNY", thousands(g.cost.max(0.0), 0)),
         PlanMode::MaxMetric => format!("{} {}", thousands(g.cost.max(0.0), 0), metric.unit()),
     };
-    let mut s = format!(
-        "the ±{} guardrail (per {scope}) costs {cost} over {over} against the plan without it; it binds {} times over {} bounded {scope}s",
-        pct(g.max_change),
-        g.binding,
-        g.bounded
-    );
-    if g.new > 0 {
-        s.push_str(&format!(
-            " ({} {scope}s without last-horizon spend are new and not bounded)",
-            g.new
-        ));
-    }
-    if g.without_is_feasible {
-        s.push_str("; without it the request is feasible");
-    }
-    s
+    format!(
+        "the ±{} guardrail (per {scope}) costs {cost} over {over} against the plan without it; {binds}{new}",
+        pct(g.max_change)
+    )
 }
 
 fn relax_sentence(r: &Relax, metric: Metric) -> String {
@@ -486,26 +500,30 @@ mod zh {
             ChangeScope::Lane => "渠道线",
             ChangeScope::Channel => "渠道",
         };
+        let binds = format!("在 {} 个受限{scope}中有 {} 次触及", g.bounded, g.binding);
+        let new = if g.new > 0 {
+            format!("（{} 个{scope}上期没有花费，属新增，不受限）", g.new)
+        } else {
+            String::new()
+        };
+        if g.without_is_feasible {
+            let without = match mode {
+                PlanMode::MinSpend => yuan(g.spend_without_cny),
+                PlanMode::MaxMetric => metric_amount(Lang::Zh, g.metric_without, metric),
+            };
+            return format!(
+                "±{} 护栏（按{scope}）使该请求不可行：不设护栏时可以达成（{over}内 {without}）；{binds}{new}",
+                pct(g.max_change)
+            );
+        }
         let cost = match mode {
             PlanMode::MinSpend => yuan(g.cost.max(0.0)),
             PlanMode::MaxMetric => metric_amount(Lang::Zh, g.cost.max(0.0), metric),
         };
-        let mut s = format!(
-            "±{} 护栏（按{scope}）在{over}内比不设护栏的计划多付出 {cost}；在 {} 个受限{scope}中有 {} 次触及",
-            pct(g.max_change),
-            g.bounded,
-            g.binding
-        );
-        if g.new > 0 {
-            s.push_str(&format!(
-                "（{} 个{scope}上期没有花费，属新增，不受限）",
-                g.new
-            ));
-        }
-        if g.without_is_feasible {
-            s.push_str("；不设护栏时该请求可行");
-        }
-        s
+        format!(
+            "±{} 护栏（按{scope}）在{over}内比不设护栏的计划多付出 {cost}；{binds}{new}",
+            pct(g.max_change)
+        )
     }
 
     fn relax_sentence(r: &Relax, metric: Metric) -> String {

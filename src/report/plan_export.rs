@@ -183,7 +183,7 @@ struct PlanJson<'a> {
     target_shadow_price_cny_per_unit: Option<f64>,
     budget_shadow_price_units_per_cny: Option<f64>,
     binding: Vec<BindingJson<'a>>,
-    infeasibility: Option<InfeasibilityJson>,
+    infeasibility: Option<InfeasibilityJson<'a>>,
     solver: SolverPath,
     segments_total: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -241,6 +241,7 @@ impl<'a> PlanJson<'a> {
                     .iter()
                     .map(|c| crate::plan::WrittenLimitCost {
                         constraint: c.limit.as_ref().map(describe).unwrap_or_default(),
+                        limit: c.limit.clone(),
                         kind: c.kind,
                         bound: c.bound,
                         dual_per_unit: c.dual_per_unit,
@@ -262,6 +263,8 @@ struct BindingJson<'a> {
     channel: &'a Option<String>,
     room: &'a Option<String>,
     description: String,
+    #[serde(skip_serializing_if = "Limit::is_written")]
+    limit: &'a Limit,
     shadow_price: Option<f64>,
 }
 
@@ -272,43 +275,55 @@ impl<'a> BindingJson<'a> {
             channel: &b.channel,
             room: &b.room,
             description: describe(&b.limit),
+            limit: &b.limit,
             shadow_price: b.shadow_price,
         }
     }
 }
 
 #[derive(Serialize)]
-struct InfeasibilityJson {
+struct InfeasibilityJson<'a> {
     requested: f64,
     max_reachable: f64,
     shortfall: f64,
     limiting: Vec<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    limiting_limits: Vec<&'a Limit>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    relaxation: Option<RelaxationJson>,
+    relaxation: Option<RelaxationJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct RelaxationJson {
+struct RelaxationJson<'a> {
     found: bool,
     approximate: bool,
-    changes: Vec<RelaxJson>,
+    changes: Vec<RelaxJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct RelaxJson {
+struct RelaxJson<'a> {
     kind: ConstraintKind,
     description: String,
+    #[serde(skip_serializing_if = "Limit::is_written")]
+    limit: &'a Limit,
     from: f64,
     to: f64,
 }
 
-impl InfeasibilityJson {
-    fn of(i: &Infeasibility) -> Self {
+impl<'a> InfeasibilityJson<'a> {
+    fn of(i: &'a Infeasibility) -> Self {
         InfeasibilityJson {
             requested: i.requested,
             max_reachable: i.max_reachable,
             shortfall: i.shortfall,
             limiting: i.limiting.iter().map(describe).collect(),
+            // Values only when every limit has one (a plan read back from
+            // words keeps words).
+            limiting_limits: if i.limiting.iter().any(Limit::is_written) {
+                Vec::new()
+            } else {
+                i.limiting.iter().collect()
+            },
             relaxation: i.relaxation.as_ref().map(|r| RelaxationJson {
                 found: r.found,
                 approximate: r.approximate,
@@ -318,6 +333,7 @@ impl InfeasibilityJson {
                     .map(|c| RelaxJson {
                         kind: c.kind,
                         description: describe(&c.limit),
+                        limit: &c.limit,
                         from: c.from,
                         to: c.to,
                     })

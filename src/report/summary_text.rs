@@ -1,7 +1,6 @@
 //! `summary.txt`: the plain-text body of the weekly planning email.
 
 use super::i18n::{self, Lang, LastWeekFigures};
-use super::plan_export::describe;
 use crate::plan::stage::PlanReport;
 use crate::plan::{PlanMode, PlanRequest, PlanStatus};
 
@@ -93,11 +92,11 @@ pub fn headline_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
     out
 }
 
-/// What the binding limits cost, the five largest, one sentence each
-/// (English only: `report::limits_text` is not in the catalogue yet).
+/// What the binding limits cost, the five largest, one sentence each, in
+/// the report language.
 pub fn limit_cost_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
     let costs = crate::plan::limit_costs(&r.plan);
-    super::limits_text::lines(&r.plan, &costs, &horizon_words(r, cx.lang), 5)
+    super::limits_text::lines_in(&r.plan, &costs, &horizon_words(r, cx.lang), 5, cx.lang)
 }
 
 /// Last week's review in `cx.lang` (from the figures when kept).
@@ -121,9 +120,9 @@ pub fn warning_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
                 &inf.limiting
                     .iter()
                     .take(5)
-                    .map(describe)
+                    .map(|l| super::limits_text::describe_in(l, cx.lang))
                     .collect::<Vec<_>>()
-                    .join("; "),
+                    .join(w.list_sep()),
             ),
         );
     }

@@ -131,3 +131,50 @@ fn a_group_member_the_data_lacks_is_named_by_line_and_column() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_guardrail_that_makes_the_target_unreachable_says_so_not_a_cost() {
+    // ±5 % of the last week's spend cannot buy 600k viewers; without the
+    // guardrail they cost about 644k CNY.
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[plan]\ntarget_viewers = \"600k\"\nmax_change = \"5%\"\n";
+    let cfg = config(dir.path(), body);
+    let (code, _, stderr) = plan(&cfg, &dir.path().join("a"), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("a/plan.json")).unwrap()).unwrap();
+    let g = &v["plan"]["guardrail"];
+    assert_eq!(g["without_is_feasible"], true, "{g}");
+    let without = g["spend_without_cny"].as_f64().unwrap();
+    assert!(without > 500_000.0 && without < 800_000.0, "{without}");
+    let summary = std::fs::read_to_string(dir.path().join("a/summary.txt")).unwrap();
+    let line = summary
+        .lines()
+        .find(|l| l.contains("±5 % guardrail"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    let amount = acqplan::report::table::thousands(without, 0);
+    assert!(
+        line.contains("makes the request infeasible")
+            && line.contains(&format!(
+                "without it the request is met ({amount} CNY over 7 days)"
+            ))
+            && !line.contains("costs"),
+        "{line}"
+    );
+    // The same in Chinese.
+    let cfg = config(dir.path(), &format!("{body}[report]\nlang = \"zh\"\n"));
+    let (code, _, stderr) = plan(&cfg, &dir.path().join("z"), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let summary = std::fs::read_to_string(dir.path().join("z/summary.txt")).unwrap();
+    let line = summary
+        .lines()
+        .find(|l| l.contains("±5% 护栏"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    let amount = format!("{:.1}万元", without / 1e4);
+    assert!(
+        line.contains("使该请求不可行")
+            && line.contains(&format!("不设护栏时可以达成（7天内 {amount}）"))
+            && !line.contains("多付出"),
+        "{line}"
+    );
+}

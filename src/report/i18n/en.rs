@@ -334,6 +334,9 @@ impl Words for En {
         format!("Realised: P10–P90 {}–{} {}", n(p10), n(p90), m.unit())
     }
 
+    fn list_sep(&self) -> &'static str {
+        "; "
+    }
     fn warn_infeasible(&self, limiting: &str) -> String {
         format!("The target cannot be met; limited by: {limiting}.")
     }

@@ -391,8 +391,11 @@ pub trait Words: Sync {
     fn risk_headline_realised(&self, m: Metric, p10: f64, p90: f64) -> String;
 
     // --- warnings of summary.txt ---
-    /// The target cannot be met (the limits in English, from plan_export).
+    /// The target cannot be met (the limits in the report language,
+    /// joined by [`Words::list_sep`]).
     fn warn_infeasible(&self, limiting: &str) -> String;
+    /// Between the items of a list in one sentence: `; ` (en), `；` (zh).
+    fn list_sep(&self) -> &'static str;
     /// Rows set aside as fake traffic.
     fn warn_fake_rows(&self, rows: usize) -> String;
     /// Planned beyond 1.5× the highest day.

@@ -324,6 +324,9 @@ impl Words for Zh {
         format!("实际：P10–P90 {}–{}", a(p10, m), a(p90, m))
     }
 
+    fn list_sep(&self) -> &'static str {
+        "；"
+    }
     fn warn_infeasible(&self, limiting: &str) -> String {
         format!("目标无法达成；受限于：{limiting}。")
     }
@@ -741,13 +744,12 @@ impl Words for Zh {
         at_last: f64,
         saving: f64,
     ) -> String {
-        let t = |x: f64| crate::report::table::thousands(x, 0);
         format!(
-            "历史最近{span}：花费 {} 元，获得 {} 观看（每观看 {cpv:.2}元）；按当时单价买计划的观看需 {} 元：节省 {} 元",
-            t(spend),
-            t(viewers),
-            t(at_last),
-            t(saving)
+            "历史最近{span}：花费 {}，获得 {} 观看（每观看 {cpv:.2}元）；按当时单价买计划的观看需 {}：节省 {}",
+            super::money(L, spend),
+            super::count(L, viewers),
+            super::money(L, at_last),
+            super::money(L, saving)
         )
     }
 
