@@ -304,19 +304,62 @@ fn the_chinese_tables_have_no_english_words() {
         if name == "config" {
             continue;
         }
-        for word in t.split(|c: char| !(c.is_ascii_alphanumeric() || "_./-²@".contains(c))) {
-            let w = word.trim_matches(|c: char| c == '.' || c == '-');
-            let has_letter = w.chars().any(|c| c.is_ascii_alphabetic());
-            let identifier = w.contains(['_', '.', '/']) || w.chars().any(|c| c.is_ascii_digit());
-            if has_letter && !identifier && !names.contains(w) {
-                left.insert(format!("{name}: {w}"));
-            }
-        }
+        left.extend(english_words(name, &t, &names));
     }
     assert!(
         left.is_empty(),
         "English words in the Chinese tables: {left:?}"
     );
+}
+
+/// The ASCII words of `text` that are neither in `names` nor identifiers
+/// (with `_`, `.`, `/` or a digit), as `name: word`.
+fn english_words(
+    name: &str,
+    text: &str,
+    names: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    let mut left = Vec::new();
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_./-²@".contains(c))) {
+        let w = word.trim_matches(|c: char| c == '.' || c == '-');
+        let has_letter = w.chars().any(|c| c.is_ascii_alphabetic());
+        let identifier = w.contains(['_', '.', '/']) || w.chars().any(|c| c.is_ascii_digit());
+        if has_letter && !identifier && !names.contains(w) {
+            left.push(format!("{name}: {w}"));
+        }
+    }
+    left
+}
+
+/// summary.txt of a Chinese plan whose limits bind, cost and stop the
+/// target (a channel group, a room group, the guardrail, the smallest
+/// relaxation) has no English words: each is a name (the group `douyin`),
+/// an identifier, P (as in P10–P90) or plan.json's key `limits`.
+#[test]
+fn a_chinese_summary_with_binding_limits_has_no_english_words() {
+    let names: std::collections::BTreeSet<String> = ["P", "limits", "douyin"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, body) in [
+        // Feasible: the limits bind and cost.
+        "[groups.douyin]\nchannels = [\"douyin_qianchuan\", \"douyin_douplus\"]\nmax_spend_cny = 150000\n[room_groups.brand_a]\nrooms = [\"room_01\", \"room_02\"]\nbudget_cny = 330000\n[plan]\ntarget_viewers = \"500k\"\nmax_change = \"40%\"\n",
+        // Infeasible: the guardrail stops it; the smallest relaxation.
+        "[groups.douyin]\nchannels = [\"douyin_qianchuan\", \"douyin_douplus\"]\nmax_spend_cny = 300000\n[plan]\ntarget_viewers = \"600k\"\nmax_change = \"5%\"\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let cfg = crate::common::sample_config(dir.path(), &format!("{body}[report]\nlang = \"zh\"\n"));
+        let out = dir.path().join(format!("r{i}"));
+        let (code, _, stderr) = crate::common::sample_plan(&cfg, &out, &[]);
+        assert!(code == 0 || code == 1, "{stderr}");
+        let summary = String::from_utf8(read(&out.join("summary.txt"))).unwrap();
+        assert!(summary.contains("各项约束的代价："), "{summary}");
+        let left = english_words("summary.txt", &summary, &names);
+        assert!(left.is_empty(), "{left:?}\n{summary}");
+    }
 }
 
 /// Every column head of the command tables has a Chinese text, not empty
