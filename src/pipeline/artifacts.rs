@@ -34,7 +34,7 @@ pub struct RunOutputs<'a> {
     /// The run's backtest in words (empty: not backtested).
     pub backtest: &'a [String],
     /// What the estimates were made from where the history was incomplete.
-    pub data_notes: &'a [String],
+    pub data_notes: &'a [crate::report::i18n::DataNote],
     /// Last week's plan reviewed in words (empty: no earlier run).
     pub last_week: &'a [String],
     /// Last week's review as figures (`None`: no earlier run).

@@ -14,20 +14,11 @@ use crate::contract::Field;
 use crate::curves::stage::Granularity;
 use crate::plan::Metric;
 use crate::plan::stage::Prepared;
+use crate::report::i18n::DataNote;
 use crate::validate::{ONE_ROOM, ValidatedData};
 
 /// Lanes named one by one per column; the rest are counted.
 pub const LANES_SHOWN: usize = 10;
-
-/// `days`/`weeks`/`rows` of a history of `period_days`-long rows.
-fn rows_word(period_days: u32, n: usize) -> String {
-    let unit = match period_days {
-        1 => "day",
-        7 => "week",
-        _ => "row",
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
 
 /// The lane as the plan names it: `r1 × douyin`, or `douyin` for one room
 /// or pooled rooms.
@@ -93,10 +84,10 @@ pub fn estimate_notes(
     by: Granularity,
     prepared: &Prepared,
     metric: Metric,
-) -> PolarsResult<Vec<String>> {
-    let (field, what) = match metric {
-        Metric::Orders => (Field::Orders, "orders per viewer"),
-        Metric::GmvCny => (Field::Gmv, "GMV per viewer"),
+) -> PolarsResult<Vec<DataNote>> {
+    let field = match metric {
+        Metric::Orders => Field::Orders,
+        Metric::GmvCny => Field::Gmv,
         Metric::Viewers => return Ok(Vec::new()),
     };
     if !data.has(field) {
@@ -119,24 +110,31 @@ pub fn estimate_notes(
             continue;
         }
         let lane = lane_name(&room, &channel);
-        let missing = rows_word(period, rows - with);
         notes.push(if with == 0 {
-            format!(
-                "{what} of {lane} is unknown: the {field} cell is empty on all its {}",
-                rows_word(period, rows)
-            )
+            DataNote::Unknown {
+                metric,
+                lane,
+                rows,
+                field,
+                period_days: period,
+            }
         } else {
-            format!(
-                "{what} of {lane} from {with} of {}: {missing} had no {field} cell",
-                rows_word(period, rows)
-            )
+            DataNote::FewerRows {
+                metric,
+                lane,
+                with,
+                rows,
+                field,
+                period_days: period,
+            }
         });
     }
     if more > 0 {
-        notes.push(format!(
-            "{what} of {more} more lane{} from fewer rows than the lane has (empty {field} cells)",
-            if more == 1 { "" } else { "s" }
-        ));
+        notes.push(DataNote::MoreLanes {
+            metric,
+            more,
+            field,
+        });
     }
     Ok(notes)
 }
@@ -145,7 +143,7 @@ pub fn estimate_notes(
 /// the screened rows, how many rows had it, e.g. `screening judged 28 of 240
 /// days without comments (empty cells)`. GMV net of refunds is not a
 /// screening signal at all, and is said so.
-pub fn screening_notes(data: &ValidatedData) -> Vec<String> {
+pub fn screening_notes(data: &ValidatedData) -> Vec<DataNote> {
     let df = data.frame();
     let n = df.height();
     let period = data.period().days;
@@ -155,17 +153,17 @@ pub fn screening_notes(data: &ValidatedData) -> Vec<String> {
             continue;
         };
         if f == Field::Gmv && data.declared().gmv_is_net {
-            notes.push(
-                "screening does not read gmv: it is net of refunds (`gmv_is_net`), which move with earlier days' orders, not with the day's traffic".into(),
-            );
+            notes.push(DataNote::NetGmvNotScreened);
             continue;
         }
         let empty = c.null_count();
         if empty > 0 {
-            notes.push(format!(
-                "screening judged {empty} of {} without {f} (empty cells)",
-                rows_word(period, n)
-            ));
+            notes.push(DataNote::ScreenedWithout {
+                empty,
+                rows: n,
+                field: f,
+                period_days: period,
+            });
         }
     }
     notes
@@ -176,16 +174,16 @@ pub fn screening_notes(data: &ValidatedData) -> Vec<String> {
 /// counts 0 GMV per viewer (a GMV goal then puts no spend there unless a
 /// limit forces it); each is named. Days below zero are otherwise summed in
 /// as they stand.
-pub fn floor_net_gmv(prepared: &mut Prepared) -> Vec<String> {
+pub fn floor_net_gmv(prepared: &mut Prepared) -> Vec<DataNote> {
     let mut notes = Vec::new();
     for l in &mut prepared.lanes {
         if let Some(g) = l.gmv_cny_per_viewer
             && g < 0.0
         {
-            notes.push(format!(
-                "net GMV of {} over the history is below zero ({g:.2} CNY per viewer: refunds exceed sales); the plan counts 0 GMV per viewer there",
-                lane_name(&l.room, &l.channel)
-            ));
+            notes.push(DataNote::NetGmvBelowZero {
+                lane: lane_name(&l.room, &l.channel),
+                gmv_cny_per_viewer: g,
+            });
             l.gmv_cny_per_viewer = Some(0.0);
         }
     }
@@ -225,6 +223,13 @@ mod tests {
         }
     }
 
+    fn en(notes: Vec<DataNote>) -> Vec<String> {
+        notes
+            .iter()
+            .map(|n| n.words(crate::lang::Lang::En))
+            .collect()
+    }
+
     #[test]
     fn estimates_from_fewer_rows_are_named_per_planned_lane() {
         let csv = "date,room,channel,spend,viewers,orders,comments\n\
@@ -235,7 +240,7 @@ mod tests {
                    2026-11-01,r2,a,1,1,,1\n";
         let d = load(csv, false);
         let p = prepared(&[("r1", "a"), ("r1", "b")]);
-        let notes = estimate_notes(&d, Granularity::RoomChannel, &p, Metric::Orders).unwrap();
+        let notes = en(estimate_notes(&d, Granularity::RoomChannel, &p, Metric::Orders).unwrap());
         assert_eq!(
             notes,
             [
@@ -246,7 +251,7 @@ mod tests {
         // Pooled by channel: a has 4 rows, 2 with orders (r2 × a is not planned
         // per room, but channel `a` is).
         let p = prepared(&[("all", "a")]);
-        let notes = estimate_notes(&d, Granularity::Channel, &p, Metric::Orders).unwrap();
+        let notes = en(estimate_notes(&d, Granularity::Channel, &p, Metric::Orders).unwrap());
         assert_eq!(
             notes,
             ["orders per viewer of a from 2 of 4 days: 2 days had no orders cell"]
@@ -257,7 +262,7 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            screening_notes(&d),
+            en(screening_notes(&d)),
             [
                 "screening judged 3 of 5 days without orders (empty cells)",
                 "screening judged 2 of 5 days without comments (empty cells)",
@@ -270,7 +275,7 @@ mod tests {
         let mut p = prepared(&[("r1", "a"), ("all", "b")]);
         p.lanes[0].gmv_cny_per_viewer = Some(-0.5);
         p.lanes[1].gmv_cny_per_viewer = Some(2.0);
-        let notes = floor_net_gmv(&mut p);
+        let notes = en(floor_net_gmv(&mut p));
         assert_eq!(p.lanes[0].gmv_cny_per_viewer, Some(0.0));
         assert_eq!(p.lanes[1].gmv_cny_per_viewer, Some(2.0));
         assert_eq!(notes.len(), 1);

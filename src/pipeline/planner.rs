@@ -52,7 +52,7 @@ pub struct Planner<'f> {
     room_targets: BTreeMap<String, f64>,
     cost_scale: BTreeMap<String, f64>,
     max_extrapolation: f64,
-    data_notes: Vec<String>,
+    data_notes: Vec<crate::report::i18n::DataNote>,
     confidence: Option<f64>,
     risks: Vec<crate::plan::risk::LaneRisk>,
     /// Day by day: each lane's day factors (aligned with `prepared.lanes`)
@@ -73,7 +73,7 @@ impl<'f> Planner<'f> {
     /// What the plan's estimates were made from, where the history was
     /// incomplete or net of refunds (see [`super::coverage`]); also said
     /// as warnings when the planner was made.
-    pub fn data_notes(&self) -> &[String] {
+    pub fn data_notes(&self) -> &[crate::report::i18n::DataNote] {
         &self.data_notes
     }
 
@@ -116,14 +116,15 @@ impl<'f> Planner<'f> {
             &prepared,
             metric,
         )?);
-        messages.extend(data_notes.iter().map(|n| Message::Warning(n.clone())));
+        let en = crate::lang::Lang::En;
+        messages.extend(data_notes.iter().map(|n| Message::Warning(n.words(en))));
         // The loader warned of the empty cells already: a note here.
         let screening = if series.screened.result.policy == crate::screen::FakeTraffic::Off {
             Vec::new()
         } else {
             super::coverage::screening_notes(&series.screened.history.loaded.data)
         };
-        messages.extend(screening.iter().map(|n| Message::Note(n.clone())));
+        messages.extend(screening.iter().map(|n| Message::Note(n.words(en))));
         data_notes.extend(screening);
         crate::plan::beyond::attach_conservative(
             &mut prepared.lanes,

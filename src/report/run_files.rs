@@ -23,6 +23,7 @@ use crate::curves::FitOutcome;
 use crate::curves::stage::{CurveFit, Granularity, SeriesKey, SeriesSet, extract_frame};
 use crate::plan::PlanRequest;
 use crate::plan::stage::{LaneHistory, PlanReport};
+use crate::report::i18n::DataNote;
 use crate::screen::{FakeTraffic, FlaggedRow, ScreenResult};
 
 /// File name of the chart data.
@@ -61,6 +62,11 @@ pub struct ChartData {
     /// incomplete (empty: it was complete).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_notes: Vec<String>,
+    /// The same notes as values, worded again in the report language
+    /// (read back from a run folder without them: the words, as
+    /// [`DataNote::Written`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_note_values: Vec<DataNote>,
     /// Last week's plan reviewed in words: headline, then the split of the
     /// miss (empty: no earlier run was found).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -148,7 +154,12 @@ pub fn chart_data_json(input: &ChartInput<'_>, extras: &RunExtras<'_>) -> Vec<u8
         request,
         frontier: extras.frontier.points.iter().map(rec).collect(),
         backtest: input.backtest.to_vec(),
-        data_notes: input.data_notes.to_vec(),
+        data_notes: input
+            .data_notes
+            .iter()
+            .map(|n| n.words(crate::lang::Lang::En))
+            .collect(),
+        data_note_values: input.data_notes.to_vec(),
         last_week: input.last_week.to_vec(),
         last_week_figures: input.last_week_figures.cloned(),
         lang: input.lang,
@@ -290,12 +301,20 @@ impl RunFiles {
                 message: e.to_string(),
             })?;
         let (data_path, data_bytes) = read(CHART_DATA_JSON)?;
-        let data: ChartData =
+        let mut data: ChartData =
             serde_json::from_slice(&data_bytes).map_err(|e| RunFilesError::Invalid {
                 path: data_path.clone(),
                 what: CHART_DATA_JSON,
                 message: e.to_string(),
             })?;
+        if data.data_note_values.len() != data.data_notes.len() {
+            data.data_note_values = data
+                .data_notes
+                .iter()
+                .cloned()
+                .map(DataNote::Written)
+                .collect();
+        }
         if data.format != CHART_DATA_FORMAT {
             return Err(RunFilesError::Invalid {
                 path: data_path,
@@ -372,7 +391,7 @@ impl RunFiles {
             max_panels: self.data.max_panels,
             histories: Some(&self.histories),
             backtest: &self.data.backtest,
-            data_notes: &self.data.data_notes,
+            data_notes: &self.data.data_note_values,
             last_week: &self.data.last_week,
             last_week_figures: self.data.last_week_figures.as_ref(),
             lang: self.data.lang,

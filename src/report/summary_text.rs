@@ -21,7 +21,7 @@ pub struct SummaryContext<'a> {
     /// naive rule (empty: not backtested).
     pub backtest: &'a [String],
     /// What the estimates were made from where the history was incomplete.
-    pub data_notes: &'a [String],
+    pub data_notes: &'a [crate::report::i18n::DataNote],
     /// Last week's plan reviewed in words: headline, then the split of the
     /// miss (empty: no earlier run). Used when `last_week_figures` is
     /// absent (a run folder written before the figures were kept).
@@ -172,7 +172,7 @@ pub fn warning_lines(r: &PlanReport, cx: &SummaryContext<'_>) -> Vec<String> {
         warnings.push(w.warn_not_planned(room, channel, reason));
     }
     for note in cx.data_notes {
-        warnings.push(w.warn_data(note));
+        warnings.push(w.warn_data(&note.words(cx.lang)));
     }
     warnings
 }

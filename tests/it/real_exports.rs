@@ -235,6 +235,41 @@ fn empty_optional_cells_are_counted_and_the_plan_says_which_estimates_used_fewer
         std::fs::read_to_string(again.join("summary.txt")).unwrap(),
         summary
     );
+    // In Chinese: the note in Chinese (stderr stays English), and drawn
+    // again in Chinese from the run folder, byte for byte.
+    let zh = dir.path().join("zh");
+    let (code, _, err) = acqplan(&[
+        "plan",
+        "--data",
+        s(&history),
+        "--target-orders",
+        "400",
+        "--fake-traffic",
+        "off",
+        "--lang",
+        "zh",
+        "--out",
+        s(&zh),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(&format!("warning: {note}\n")), "{err}");
+    let summary = std::fs::read_to_string(zh.join("summary.txt")).unwrap();
+    assert!(
+        summary
+            .contains("- 数据：alpha 的每观看订单数按 120 天 中的 92 估计：28 天 没有订单数。\n"),
+        "{summary}"
+    );
+    let again = dir.path().join("zh_again");
+    let (code, _, err) = acqplan(&["report", s(&zh), "--out", s(&again)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(again.join("summary.txt")).unwrap(),
+        summary
+    );
+    // chart_data.json keeps the English words and the values.
+    let data = json(&zh.join("chart_data.json"));
+    assert_eq!(data["data_notes"][0], note);
+    assert_eq!(data["data_note_values"][0]["fewer_rows"]["with"], 92);
 }
 
 /// Hourly rows: 3 days × 2 channels × 4 hours (00:00 included).

@@ -91,7 +91,7 @@ pub struct ChartInput<'a> {
     pub backtest: &'a [String],
     /// What the plan's estimates were made from where the history was
     /// incomplete (`pipeline::coverage`); empty when complete.
-    pub data_notes: &'a [String],
+    pub data_notes: &'a [crate::report::i18n::DataNote],
     /// Last week's plan reviewed in words (empty: no earlier run).
     pub last_week: &'a [String],
     /// Last week's review as figures (the block on summary.png).

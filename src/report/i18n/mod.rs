@@ -14,8 +14,11 @@
 //! from 10,000 up (`43.0万元`, `50.0万`). File formats (CSV headers, JSON
 //! keys) never go through here.
 
+mod data_note;
 mod en;
 mod zh;
+
+pub use data_note::DataNote;
 
 pub use en::En;
 pub use zh::Zh;
