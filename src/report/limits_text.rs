@@ -483,9 +483,12 @@ mod zh {
             PlanMode::MinSpend => format!("约节省 {}", yuan(c.gain)),
             PlanMode::MaxMetric => format!("约多 {}", metric_amount(Lang::Zh, c.gain, metric)),
         };
+        // A Latin name (`room_03 / 抖音千川`, `douyin_qianchuan`) is set
+        // off from the Chinese by a space, as everywhere else.
+        let n = name(limit);
+        let sep = if n.starts_with(|c: char| c.is_ascii()) { " " } else { "" };
         format!(
-            "将{}{verb} {}，{gain}",
-            name(limit),
+            "将{sep}{n}{verb} {}，{gain}",
             amount(limit, c.step.abs(), metric)
         )
     }
