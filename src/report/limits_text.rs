@@ -486,7 +486,11 @@ mod zh {
         // A Latin name (`room_03 / 抖音千川`, `douyin_qianchuan`) is set
         // off from the Chinese by a space, as everywhere else.
         let n = name(limit);
-        let sep = if n.starts_with(|c: char| c.is_ascii()) { " " } else { "" };
+        let sep = if n.starts_with(|c: char| c.is_ascii()) {
+            " "
+        } else {
+            ""
+        };
         format!(
             "将{sep}{n}{verb} {}，{gain}",
             amount(limit, c.step.abs(), metric)
