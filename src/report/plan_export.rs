@@ -9,6 +9,10 @@ use crate::plan::{
     PlanMode, PlanStatus, RoomResult, SolverPath, Totals,
 };
 
+/// Binding limits (and limits that stop an infeasible target) listed one
+/// by one in the plan table; the rest are counted.
+const TABLE_LIMITS: usize = 12;
+
 /// A binding limit in words, e.g. `douyin_qianchuan at its maximum 50,000
 /// CNY` (a lane is `room / channel` when the plan has several rooms).
 pub fn describe(limit: &Limit) -> String {
@@ -606,10 +610,18 @@ pub fn plan_table_in(r: &PlanReport, lang: crate::lang::Lang) -> String {
     } else {
         ("binding: ", "limits: ", "  limited by: ")
     };
-    for b in &p.binding {
+    // A 4,000-lane plan has thousands of binding lane bounds: the table
+    // shows the first (rows before lane bounds), plan.json has them all.
+    for b in p.binding.iter().take(TABLE_LIMITS) {
         s.push_str(&format!(
             "{binding}{}\n",
             super::limits_text::describe_in(&b.limit, lang)
+        ));
+    }
+    if p.binding.len() > TABLE_LIMITS {
+        s.push_str(&format!(
+            "{binding}{}\n",
+            w.table_more_limits(p.binding.len() - TABLE_LIMITS, "binding")
         ));
     }
     for line in super::limits_text::lines_in(p, &crate::plan::limit_costs(p), &over, 8, lang) {
@@ -631,10 +643,16 @@ pub fn plan_table_in(r: &PlanReport, lang: crate::lang::Lang) -> String {
                 thousands(inf.max_reachable, 0)
             ));
         }
-        for l in &inf.limiting {
+        for l in inf.limiting.iter().take(TABLE_LIMITS) {
             s.push_str(&format!(
                 "{limited_by}{}\n",
                 super::limits_text::describe_in(l, lang)
+            ));
+        }
+        if inf.limiting.len() > TABLE_LIMITS {
+            s.push_str(&format!(
+                "{limited_by}{}\n",
+                w.table_more_limits(inf.limiting.len() - TABLE_LIMITS, "infeasibility.limiting")
             ));
         }
     }

@@ -139,10 +139,42 @@ fn a_guardrail_that_makes_the_target_unreachable_says_so_not_a_cost() {
     let dir = tempfile::tempdir().unwrap();
     let body = "[plan]\ntarget_viewers = \"600k\"\nmax_change = \"5%\"\n";
     let cfg = config(dir.path(), body);
-    let (code, _, stderr) = plan(&cfg, &dir.path().join("a"), &[]);
+    let (code, table, stderr) = plan(&cfg, &dir.path().join("a"), &[]);
     assert_eq!(code, 1, "{stderr}");
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("a/plan.json")).unwrap()).unwrap();
+    // The table lists the first 12 binding limits and counts the rest;
+    // plan.json has them all.
+    let binding = v["plan"]["binding"].as_array().unwrap().len();
+    let limiting = v["plan"]["infeasibility"]["limiting"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(binding > 12 && limiting > 12, "{binding} {limiting}");
+    let lines: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("binding: "))
+        .collect();
+    assert_eq!(lines.len(), 13, "{table}");
+    assert_eq!(
+        lines[12],
+        format!(
+            "binding: … and {} more (see plan.json `binding`)",
+            binding - 12
+        )
+    );
+    let lines: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("  limited by: "))
+        .collect();
+    assert_eq!(lines.len(), 13, "{table}");
+    assert_eq!(
+        lines[12],
+        format!(
+            "  limited by: … and {} more (see plan.json `infeasibility.limiting`)",
+            limiting - 12
+        )
+    );
     let g = &v["plan"]["guardrail"];
     assert_eq!(g["without_is_feasible"], true, "{g}");
     let without = g["spend_without_cny"].as_f64().unwrap();

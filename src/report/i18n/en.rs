@@ -763,6 +763,12 @@ impl Words for En {
     fn table_risk(&self) -> &'static str {
         "risk: "
     }
+    fn table_more_limits(&self, n: usize, key: &str) -> String {
+        format!(
+            "… and {} more (see plan.json `{key}`)",
+            thousands(n as f64, 0)
+        )
+    }
     fn table_shadow_target(&self, m: Metric, price: f64) -> String {
         format!(
             "shadow price of the target: {} CNY for one more {}",

@@ -566,6 +566,9 @@ pub trait Words: Sync {
     fn table_saturated(&self) -> &'static str;
     /// Prefix of each risk sentence in the table.
     fn table_risk(&self) -> &'static str;
+    /// After the first limits of a long list in the table: `n` more, all
+    /// in plan.json under `key`.
+    fn table_more_limits(&self, n: usize, key: &str) -> String;
     /// The target's shadow price line.
     fn table_shadow_target(&self, m: Metric, price: f64) -> String;
     /// The budget's shadow price line.

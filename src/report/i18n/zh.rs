@@ -729,6 +729,9 @@ impl Words for Zh {
     fn table_risk(&self) -> &'static str {
         "风险："
     }
+    fn table_more_limits(&self, n: usize, key: &str) -> String {
+        format!("……另有 {n} 项（见 plan.json 的 `{key}`）")
+    }
     fn table_shadow_target(&self, m: Metric, price: f64) -> String {
         format!("目标的影子价格：每多一{} {price:.2}元", unit(L, m))
     }
