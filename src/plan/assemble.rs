@@ -388,38 +388,38 @@ fn guard_binding(
         return Vec::new();
     }
     let prices = super::lp::lane_prices(p, goal, &sol.duals);
+    let min_mode = goal.min_spend && !goal.profit;
     let mut out = Vec::new();
     for (i, l) in p.lanes.iter().enumerate() {
         let Some(g) = l.guard else { continue };
-        let limit = |up: bool, bound_cny: f64| Limit::Guardrail {
-            lane: lane_name(i),
-            last_cny: g.last_cny,
-            max_change: g.change,
-            up,
-            bound_cny,
+        // A binding bound (`up`: the top) at `bound_cny`, its dual the
+        // reduced cost of the chord of slope `slope` beyond it, kept only
+        // in the direction that helps: raising a top lowers the cost in
+        // min mode (≤ 0) and raises the metric in max mode (≥ 0); lowering
+        // a floor the other way round.
+        let mut push = |up: bool, bound_cny: f64, slope: f64| {
+            let rc = super::lp::reduced_cost(goal, prices[i], slope);
+            let helps = if min_mode == up {
+                rc.min(0.0)
+            } else {
+                rc.max(0.0)
+            };
+            let limit = Limit::Guardrail {
+                lane: lane_name(i),
+                last_cny: g.last_cny,
+                max_change: g.change,
+                up,
+                bound_cny,
+            };
+            out.push(BindingConstraint::new(limit, Some(helps)));
         };
         if let Some(top) = g.top_cny
             && tight(spend[i], top)
         {
-            let rc = super::lp::reduced_cost(goal, prices[i], g.top_slope);
-            let helps = if goal.min_spend && !goal.profit {
-                rc.min(0.0)
-            } else {
-                rc.max(0.0)
-            };
-            out.push(BindingConstraint::new(limit(true, top), Some(helps)));
+            push(true, top, g.top_slope);
         }
         if g.floor_cny > 0.0 && tight(spend[i], g.floor_cny) {
-            let rc = super::lp::reduced_cost(goal, prices[i], g.floor_slope);
-            let helps = if goal.min_spend && !goal.profit {
-                rc.max(0.0)
-            } else {
-                rc.min(0.0)
-            };
-            out.push(BindingConstraint::new(
-                limit(false, g.floor_cny),
-                Some(helps),
-            ));
+            push(false, g.floor_cny, g.floor_slope);
         }
     }
     out

@@ -272,22 +272,8 @@ fn split(s: usize, n: usize) -> impl Iterator<Item = (usize, usize)> {
 fn refined(q: &Prepared, goal: &Goal) -> Result<Option<(Box<Sol>, usize)>, PlanError> {
     let h = q.h;
     let forced: Vec<usize> = q.lanes.iter().map(|l| l.forced_segments(h)).collect();
-    let mut blocks: Vec<Vec<(usize, usize)>> = q
-        .lanes
-        .iter()
-        .zip(&forced)
-        .map(|(l, &f)| {
-            let n = l.segs.len();
-            let mut b = Vec::new();
-            if f > 0 {
-                b.push((0, f - 1));
-            }
-            if n > f {
-                b.extend(split(f, n - f));
-            }
-            b
-        })
-        .collect();
+    // The forced prefix a block of its own, the rest in SPLIT blocks.
+    let mut blocks = super::lp::coarse_blocks(q, SPLIT);
     let min_mode = goal.min_spend && !goal.profit;
     for round in 0..ROUNDS {
         let sol = match SpendLp::new(q, &blocks).solve(q, goal, SolverPath::Lp)? {

@@ -85,10 +85,9 @@ fn window_blocks(n: usize, i0: usize, i1: usize, forced: usize) -> Vec<(usize, u
     b
 }
 
-/// First segment not worth filling at threshold `g` past the lane's forced
-/// segments (which are bought whatever their slope), or the count.
-fn crossing(lane: &super::problem::PLane, g: f64, h: f64) -> usize {
-    let f = lane.forced_segments(h);
+/// First segment not worth filling at threshold `g` past the lane's `f`
+/// forced segments (which are bought whatever their slope), or the count.
+fn crossing(lane: &super::problem::PLane, g: f64, f: usize) -> usize {
     lane.segs[f..]
         .iter()
         .position(|s| s.viewers_per_cny < g)
@@ -114,6 +113,7 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
         },
     };
     let h = p.h;
+    let forced: Vec<usize> = p.lanes.iter().map(|l| l.forced_segments(h)).collect();
     // The coarse chords undershoot the curve, so the coarse price per viewer
     // is high and its threshold slope low: look further below than above.
     let from_lp = solves > 0;
@@ -133,7 +133,7 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
             // or where the coarse spend lies if the threshold says nothing.
             let g = guess_threshold[l];
             let k = if g.is_finite() {
-                crossing(lane, g, h).min(n - 1)
+                crossing(lane, g, forced[l]).min(n - 1)
             } else {
                 let s = guess_spend[l] / h;
                 lane.segs
@@ -147,7 +147,6 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
     let mut last: Option<Sol> = None;
     let mut fails = vec![0u32; p.lanes.len()];
     let mut certified = false;
-    let forced: Vec<usize> = p.lanes.iter().map(|l| l.forced_segments(h)).collect();
     for _round in 0..5 {
         let blocks: Vec<Vec<(usize, usize)>> = p
             .lanes
@@ -190,7 +189,7 @@ pub(crate) fn windowed(p: &Prepared, goal: &Goal) -> Result<Outcome, PlanError> 
             if !(lower_ok && upper_ok) {
                 all_ok = false;
                 // First fine segment not worth filling.
-                let k = crossing(lane, g, h);
+                let k = crossing(lane, g, forced[l]);
                 // Widen to the crossing plus a margin that doubles each time the lane fails.
                 fails[l] += 1;
                 let m = GROW << fails[l].min(6);

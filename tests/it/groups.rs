@@ -151,30 +151,17 @@ fn a_guardrail_that_makes_the_target_unreachable_says_so_not_a_cost() {
         .unwrap()
         .len();
     assert!(binding > 12 && limiting > 12, "{binding} {limiting}");
-    let lines: Vec<&str> = table
-        .lines()
-        .filter(|l| l.starts_with("binding: "))
-        .collect();
-    assert_eq!(lines.len(), 13, "{table}");
-    assert_eq!(
-        lines[12],
-        format!(
-            "binding: … and {} more (see plan.json `binding`)",
-            binding - 12
-        )
-    );
-    let lines: Vec<&str> = table
-        .lines()
-        .filter(|l| l.starts_with("  limited by: "))
-        .collect();
-    assert_eq!(lines.len(), 13, "{table}");
-    assert_eq!(
-        lines[12],
-        format!(
-            "  limited by: … and {} more (see plan.json `infeasibility.limiting`)",
-            limiting - 12
-        )
-    );
+    for (prefix, key, total) in [
+        ("binding: ", "binding", binding),
+        ("  limited by: ", "infeasibility.limiting", limiting),
+    ] {
+        let lines: Vec<&str> = table.lines().filter(|l| l.starts_with(prefix)).collect();
+        assert_eq!(lines.len(), 13, "{table}");
+        assert_eq!(
+            lines[12],
+            format!("{prefix}… and {} more (see plan.json `{key}`)", total - 12)
+        );
+    }
     let g = &v["plan"]["guardrail"];
     assert_eq!(g["without_is_feasible"], true, "{g}");
     let without = g["spend_without_cny"].as_f64().unwrap();

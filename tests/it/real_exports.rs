@@ -197,19 +197,32 @@ fn empty_optional_cells_are_counted_and_the_plan_says_which_estimates_used_fewer
     assert_eq!(v["empty_cells"], counts);
     assert_eq!(v["total_rows_left_out"], 0);
 
+    // `acqplan plan` for 400 orders into `out` (with `extra` flags): its stderr.
+    let plan_into = |out: &std::path::Path, extra: &[&str]| -> String {
+        let mut args = vec![
+            "plan",
+            "--data",
+            s(&history),
+            "--target-orders",
+            "400",
+            "--fake-traffic",
+            "off",
+            "--out",
+            s(out),
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, err) = acqplan(&args);
+        assert_eq!(code, 0, "{err}");
+        err
+    };
+    // `acqplan report` of `run` into `again`: its summary.txt.
+    let drawn_again = |run: &std::path::Path, again: &std::path::Path| -> String {
+        let (code, _, err) = acqplan(&["report", s(run), "--out", s(again)]);
+        assert_eq!(code, 0, "{err}");
+        std::fs::read_to_string(again.join("summary.txt")).unwrap()
+    };
     let run = dir.path().join("run");
-    let (code, _, err) = acqplan(&[
-        "plan",
-        "--data",
-        s(&history),
-        "--target-orders",
-        "400",
-        "--fake-traffic",
-        "off",
-        "--out",
-        s(&run),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let err = plan_into(&run, &[]);
     assert_eq!(
         json(&run.join("manifest.json"))["rows"]["empty_cells"],
         counts
@@ -228,30 +241,11 @@ fn empty_optional_cells_are_counted_and_the_plan_says_which_estimates_used_fewer
     assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
     assert!(present.0 / all_viewers < 0.95 * want);
     // `acqplan report` writes the same summary from the run folder alone.
-    let again = dir.path().join("again");
-    let (code, _, err) = acqplan(&["report", s(&run), "--out", s(&again)]);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        std::fs::read_to_string(again.join("summary.txt")).unwrap(),
-        summary
-    );
+    assert_eq!(drawn_again(&run, &dir.path().join("again")), summary);
     // In Chinese: the note in Chinese (stderr stays English), and drawn
     // again in Chinese from the run folder, byte for byte.
     let zh = dir.path().join("zh");
-    let (code, _, err) = acqplan(&[
-        "plan",
-        "--data",
-        s(&history),
-        "--target-orders",
-        "400",
-        "--fake-traffic",
-        "off",
-        "--lang",
-        "zh",
-        "--out",
-        s(&zh),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let err = plan_into(&zh, &["--lang", "zh"]);
     assert!(err.contains(&format!("warning: {note}\n")), "{err}");
     let summary = std::fs::read_to_string(zh.join("summary.txt")).unwrap();
     assert!(
@@ -259,13 +253,7 @@ fn empty_optional_cells_are_counted_and_the_plan_says_which_estimates_used_fewer
             .contains("- 数据：alpha 的每观看订单数按 120 天 中的 92 估计：28 天 没有订单数。\n"),
         "{summary}"
     );
-    let again = dir.path().join("zh_again");
-    let (code, _, err) = acqplan(&["report", s(&zh), "--out", s(&again)]);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        std::fs::read_to_string(again.join("summary.txt")).unwrap(),
-        summary
-    );
+    assert_eq!(drawn_again(&zh, &dir.path().join("zh_again")), summary);
     // chart_data.json keeps the English words and the values.
     let data = json(&zh.join("chart_data.json"));
     assert_eq!(data["data_notes"][0], note);

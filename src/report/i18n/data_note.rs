@@ -99,19 +99,16 @@ fn rows_word(lang: Lang, period_days: u32, n: usize) -> String {
     }
 }
 
-/// The column's name for people: as the data contract names it (en), the
-/// console's Chinese header (zh).
-fn field_name(lang: Lang, f: Field) -> &'static str {
-    match lang {
-        Lang::En => f.name(),
-        Lang::Zh => match f {
-            Field::Orders => "订单数",
-            Field::Gmv => "成交金额",
-            Field::Impressions => "曝光量",
-            Field::AvgWatchSeconds => "平均观看时长",
-            Field::Comments => "评论数",
-            _ => f.name(),
-        },
+/// The column's name in Chinese: the console's header (English words use
+/// the data contract's name, `Field`'s `Display`).
+fn zh_field_name(f: Field) -> &'static str {
+    match f {
+        Field::Orders => "订单数",
+        Field::Gmv => "成交金额",
+        Field::Impressions => "曝光量",
+        Field::AvgWatchSeconds => "平均观看时长",
+        Field::Comments => "评论数",
+        _ => f.name(),
     }
 }
 
@@ -128,143 +125,90 @@ impl DataNote {
     /// The note in `lang` (no final full stop: `Words::warn_data` frames it).
     pub fn words(&self, lang: Lang) -> String {
         let rw = |p, n| rows_word(lang, p, n);
-        match (lang, self) {
-            (_, DataNote::Written(w)) => w.clone(),
-            (
-                Lang::En,
-                DataNote::FewerRows {
-                    metric,
-                    lane,
-                    with,
-                    rows,
-                    field,
-                    period_days: p,
-                },
-            ) => format!(
-                "{} of {lane} from {with} of {}: {} had no {field} cell",
-                per_viewer(lang, *metric),
-                rw(*p, *rows),
-                rw(*p, rows - with)
-            ),
-            (
-                Lang::Zh,
-                DataNote::FewerRows {
-                    metric,
-                    lane,
-                    with,
-                    rows,
-                    field,
-                    period_days: p,
-                },
-            ) => format!(
-                "{lane} 的{}按 {} 中的 {with} 估计：{} 没有{}",
-                per_viewer(lang, *metric),
-                rw(*p, *rows),
-                rw(*p, rows - with),
-                field_name(lang, *field)
-            ),
-            (
-                Lang::En,
-                DataNote::Unknown {
-                    metric,
-                    lane,
-                    rows,
-                    field,
-                    period_days: p,
-                },
-            ) => format!(
-                "{} of {lane} is unknown: the {field} cell is empty on all its {}",
-                per_viewer(lang, *metric),
-                rw(*p, *rows)
-            ),
-            (
-                Lang::Zh,
-                DataNote::Unknown {
-                    metric,
-                    lane,
-                    rows,
-                    field,
-                    period_days: p,
-                },
-            ) => format!(
-                "{lane} 的{}未知：全部 {} 的{}都为空",
-                per_viewer(lang, *metric),
-                rw(*p, *rows),
-                field_name(lang, *field)
-            ),
-            (
-                Lang::En,
-                DataNote::MoreLanes {
-                    metric,
-                    more,
-                    field,
-                },
-            ) => format!(
-                "{} of {more} more lane{} from fewer rows than the lane has (empty {field} cells)",
-                per_viewer(lang, *metric),
-                if *more == 1 { "" } else { "s" }
-            ),
-            (
-                Lang::Zh,
-                DataNote::MoreLanes {
-                    metric,
-                    more,
-                    field,
-                },
-            ) => format!(
-                "另有 {more} 个渠道线的{}按少于其全部行的数据估计（{}为空）",
-                per_viewer(lang, *metric),
-                field_name(lang, *field)
-            ),
-            (Lang::En, DataNote::NetGmvNotScreened) => {
+        let en = lang == Lang::En;
+        match self {
+            DataNote::Written(w) => w.clone(),
+            DataNote::FewerRows {
+                metric,
+                lane,
+                with,
+                rows,
+                field,
+                period_days: p,
+            } => {
+                let (what, all, missing) = (per_viewer(lang, *metric), rw(*p, *rows), rw(*p, rows - with));
+                if en {
+                    format!("{what} of {lane} from {with} of {all}: {missing} had no {field} cell")
+                } else {
+                    let field = zh_field_name(*field);
+                    format!("{lane} 的{what}按 {all} 中的 {with} 估计：{missing} 没有{field}")
+                }
+            }
+            DataNote::Unknown {
+                metric,
+                lane,
+                rows,
+                field,
+                period_days: p,
+            } => {
+                let (what, all) = (per_viewer(lang, *metric), rw(*p, *rows));
+                if en {
+                    format!("{what} of {lane} is unknown: the {field} cell is empty on all its {all}")
+                } else {
+                    let field = zh_field_name(*field);
+                    format!("{lane} 的{what}未知：全部 {all} 的{field}都为空")
+                }
+            }
+            DataNote::MoreLanes {
+                metric,
+                more,
+                field,
+            } => {
+                let what = per_viewer(lang, *metric);
+                if en {
+                    let s = if *more == 1 { "" } else { "s" };
+                    format!(
+                        "{what} of {more} more lane{s} from fewer rows than the lane has (empty {field} cells)"
+                    )
+                } else {
+                    let field = zh_field_name(*field);
+                    format!("另有 {more} 个渠道线的{what}按少于其全部行的数据估计（{field}为空）")
+                }
+            }
+            DataNote::NetGmvNotScreened if en => {
                 "screening does not read gmv: it is net of refunds (`gmv_is_net`), which move with earlier days' orders, not with the day's traffic".into()
             }
-            (Lang::Zh, DataNote::NetGmvNotScreened) => {
+            DataNote::NetGmvNotScreened => {
                 "筛查不读取成交金额：它已扣除退款（`gmv_is_net`），退款随此前的订单变动，与当天流量无关".into()
             }
-            (
-                Lang::En,
-                DataNote::ScreenedWithout {
-                    empty,
-                    rows,
-                    field,
-                    period_days: p,
-                },
-            ) => format!(
-                "screening judged {empty} of {} without {field} (empty cells)",
-                rw(*p, *rows)
-            ),
-            (
-                Lang::Zh,
-                DataNote::ScreenedWithout {
-                    empty,
-                    rows,
-                    field,
-                    period_days: p,
-                },
-            ) => format!(
-                "筛查时 {} 中有 {empty} 行没有{}（单元格为空）",
-                rw(*p, *rows),
-                field_name(lang, *field)
-            ),
-            (
-                Lang::En,
-                DataNote::NetGmvBelowZero {
-                    lane,
-                    gmv_cny_per_viewer: g,
-                },
-            ) => format!(
-                "net GMV of {lane} over the history is below zero ({g:.2} CNY per viewer: refunds exceed sales); the plan counts 0 GMV per viewer there"
-            ),
-            (
-                Lang::Zh,
-                DataNote::NetGmvBelowZero {
-                    lane,
-                    gmv_cny_per_viewer: g,
-                },
-            ) => format!(
-                "{lane} 历史上的净成交金额为负（每观看 {g:.2}元：退款超过销售）；计划按每观看 0 成交金额计算"
-            ),
+            DataNote::ScreenedWithout {
+                empty,
+                rows,
+                field,
+                period_days: p,
+            } => {
+                let all = rw(*p, *rows);
+                if en {
+                    format!("screening judged {empty} of {all} without {field} (empty cells)")
+                } else {
+                    let field = zh_field_name(*field);
+                    format!("筛查时 {all} 中有 {empty} 行没有{field}（单元格为空）")
+                }
+            }
+            DataNote::NetGmvBelowZero {
+                lane,
+                gmv_cny_per_viewer: g,
+            } => {
+                if en {
+                    format!(
+                        "net GMV of {lane} over the history is below zero ({g:.2} CNY per viewer: refunds exceed sales); the plan counts 0 GMV per viewer there"
+                    )
+                } else {
+                    format!(
+                        "{lane} 历史上的净成交金额为负（每观看 {g:.2}元：退款超过销售）；计划按每观看 0 成交金额计算"
+                    )
+                }
+            }
         }
     }
 }
