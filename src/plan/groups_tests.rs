@@ -140,81 +140,208 @@ proptest! {
     #[test]
     fn duals_match_resolves(lanes in arb_lanes(), lasts in proptest::collection::vec(0.0..1.5f64, 8),
                             gfrac in 0.3..0.9f64, tfrac in 0.2..0.6f64) {
-        let mut req = request(lanes.clone());
-        let t = tfrac * reachable(&lanes);
-        req.target = Some(t);
-        let free = solve(&req).unwrap();
-        prop_assume!(free.status == PlanStatus::Optimal);
-        // A group of c0, c1 capped below its free spend, and a ±40 %
-        // guardrail (some lanes new).
-        let in_group = |c: &str| c == "c0" || c == "c1";
-        let group_free: f64 = free.lanes.iter().filter(|l| in_group(&l.channel)).map(|l| l.spend_cny).sum();
-        prop_assume!(group_free > 100.0);
-        req.groups.insert("g".into(), groups::ChannelGroup {
-            channels: channels_of(&lanes).into_iter().filter(|c| in_group(c)).collect(),
+        duals_match(lanes, &lasts, gfrac, tfrac)?;
+    }
+}
+
+/// The body of [`duals_match_resolves`].
+fn duals_match(
+    lanes: Vec<Lane>,
+    lasts: &[f64],
+    gfrac: f64,
+    tfrac: f64,
+) -> Result<(), TestCaseError> {
+    let mut req = request(lanes.clone());
+    let t = tfrac * reachable(&lanes);
+    req.target = Some(t);
+    let free = solve(&req).unwrap();
+    prop_assume!(free.status == PlanStatus::Optimal);
+    // A group of c0, c1 capped below its free spend, and a ±40 %
+    // guardrail (some lanes new).
+    let in_group = |c: &str| c == "c0" || c == "c1";
+    let group_free: f64 = free
+        .lanes
+        .iter()
+        .filter(|l| in_group(&l.channel))
+        .map(|l| l.spend_cny)
+        .sum();
+    prop_assume!(group_free > 100.0);
+    req.groups.insert(
+        "g".into(),
+        groups::ChannelGroup {
+            channels: channels_of(&lanes)
+                .into_iter()
+                .filter(|c| in_group(c))
+                .collect(),
             max_spend_cny: Some(gfrac * group_free),
             ..Default::default()
-        });
-        // The group's lanes are new (no floor to clash with its cap).
-        let last: Vec<f64> = lanes.iter().zip(&lasts).map(|(l, f)| {
+        },
+    );
+    // The group's lanes are new (no floor to clash with its cap).
+    let last: Vec<f64> = lanes
+        .iter()
+        .zip(lasts)
+        .map(|(l, f)| {
             if *f < 0.3 || in_group(&l.channel) {
                 0.0
             } else {
                 f * l.history_max_spend_cny_per_day.unwrap() * H * 0.5
             }
-        }).collect();
-        req.guardrail = Some(groups::Guardrail {
-            max_change: 0.4,
-            scope: groups::ChangeScope::Lane,
-            channels: BTreeMap::new(),
-            last_spend_cny: last.clone(),
-        });
-        let plan = solve(&req).unwrap();
-        prop_assume!(plan.status == PlanStatus::Optimal);
-        let v0 = plan.totals.spend_cny;
-        let costs = limit_costs(&plan);
-        let mut checked = 0;
-        for c in &costs {
-            let Some(limit) = &c.limit else { continue };
-            let mv = |d: f64| -> Option<PlanRequest> {
-                let mut q = req.clone();
-                match limit {
-                    Limit::Target { .. } => q.target = Some(t + d),
-                    Limit::GroupMax { max_cny, .. } => {
-                        q.groups.get_mut("g").unwrap().max_spend_cny = Some(max_cny + d);
-                    }
-                    Limit::Guardrail { lane, up, bound_cny, .. } => {
-                        let i = q.lanes.iter().position(|l| l.room == lane.room && l.channel == lane.channel).unwrap();
-                        let f = if *up { 1.4 } else { 0.6 };
-                        q.guardrail.as_mut().unwrap().last_spend_cny[i] = (bound_cny + d) / f;
-                    }
-                    _ => return None,
+        })
+        .collect();
+    req.guardrail = Some(groups::Guardrail {
+        max_change: 0.4,
+        scope: groups::ChangeScope::Lane,
+        channels: BTreeMap::new(),
+        last_spend_cny: last.clone(),
+    });
+    let plan = solve(&req).unwrap();
+    prop_assume!(plan.status == PlanStatus::Optimal);
+    let v0 = plan.totals.spend_cny;
+    let costs = limit_costs(&plan);
+    let mut checked = 0;
+    for c in &costs {
+        let Some(limit) = &c.limit else { continue };
+        let mv = |d: f64| -> Option<PlanRequest> {
+            let mut q = req.clone();
+            match limit {
+                Limit::Target { .. } => q.target = Some(t + d),
+                Limit::GroupMax { max_cny, .. } => {
+                    q.groups.get_mut("g").unwrap().max_spend_cny = Some(max_cny + d);
                 }
-                Some(q)
-            };
-            let delta = (1e-3 * c.bound.abs()).max(1.0);
-            let (Some(up), Some(down)) = (mv(delta), mv(-delta)) else { continue };
-            let (pu, pd) = (solve(&up).unwrap(), solve(&down).unwrap());
-            prop_assume!(pu.status == PlanStatus::Optimal && pd.status == PlanStatus::Optimal);
-            let tol = 1e-6 * v0.max(1.0);
-            let d = c.dual_per_unit;
-            prop_assert!(pu.totals.spend_cny - v0 >= d * delta - tol,
-                "{:?}: up slope {} below dual {}", c.kind, (pu.totals.spend_cny - v0) / delta, d);
-            prop_assert!(pd.totals.spend_cny - v0 >= -d * delta - tol,
-                "{:?}: down slope {} above dual {}", c.kind, (v0 - pd.totals.spend_cny) / delta, d);
-            // The stated step: the exact saving is at most the gain stated.
-            let step = mv(c.step).unwrap();
-            let ps = solve(&step).unwrap();
-            if ps.status == PlanStatus::Optimal {
-                let saving = v0 - ps.totals.spend_cny;
-                prop_assert!(saving <= c.gain + tol, "{:?}: saving {} above stated {}", c.kind, saving, c.gain);
-                prop_assert!(saving >= -tol);
+                Limit::Guardrail {
+                    lane,
+                    up,
+                    bound_cny,
+                    ..
+                } => {
+                    let i = q
+                        .lanes
+                        .iter()
+                        .position(|l| l.room == lane.room && l.channel == lane.channel)
+                        .unwrap();
+                    let f = if *up { 1.4 } else { 0.6 };
+                    q.guardrail.as_mut().unwrap().last_spend_cny[i] = (bound_cny + d) / f;
+                }
+                _ => return None,
             }
-            checked += 1;
+            Some(q)
+        };
+        let delta = (1e-3 * c.bound.abs()).max(1.0);
+        let (Some(up), Some(down)) = (mv(delta), mv(-delta)) else {
+            continue;
+        };
+        let (pu, pd) = (solve(&up).unwrap(), solve(&down).unwrap());
+        prop_assume!(pu.status == PlanStatus::Optimal && pd.status == PlanStatus::Optimal);
+        let tol = 1e-6 * v0.max(1.0);
+        let d = c.dual_per_unit;
+        prop_assert!(
+            pu.totals.spend_cny - v0 >= d * delta - tol,
+            "{:?}: up slope {} below dual {}",
+            c.kind,
+            (pu.totals.spend_cny - v0) / delta,
+            d
+        );
+        prop_assert!(
+            pd.totals.spend_cny - v0 >= -d * delta - tol,
+            "{:?}: down slope {} above dual {}",
+            c.kind,
+            (v0 - pd.totals.spend_cny) / delta,
+            d
+        );
+        // The stated step: the exact saving is at most the gain stated.
+        let step = mv(c.step).unwrap();
+        let ps = solve(&step).unwrap();
+        if ps.status == PlanStatus::Optimal {
+            let saving = v0 - ps.totals.spend_cny;
+            prop_assert!(
+                saving <= c.gain + tol,
+                "{:?}: saving {} above stated {}",
+                c.kind,
+                saving,
+                c.gain
+            );
+            prop_assert!(saving >= -tol);
         }
-        // The target always binds in min-spend mode.
-        prop_assert!(checked >= 1);
+        checked += 1;
     }
+    // The target always binds in min-spend mode.
+    prop_assert!(checked >= 1);
+    Ok(())
+}
+
+/// A case `duals_match_resolves` found at 20,000 cases: the group cap
+/// makes the target unreachable by a hair, and clarabel stopped at its
+/// iteration limit on the smallest relaxation ("Max iterations reached",
+/// its gap stuck near 1e-8 of a 0.014 objective), which the planner
+/// returned as an error instead of the infeasible answer. The answer: the
+/// cap moved to `to` reaches the target, 0.1 % less does not.
+#[test]
+fn a_group_cap_at_the_edge_of_feasibility_gets_its_relaxation() {
+    let lanes = vec![
+        lane(
+            "r0",
+            "c0",
+            6816.02984378284,
+            1996.4723809496954,
+            3605.640772003974,
+        ),
+        lane(
+            "r0",
+            "c3",
+            2391.5734676730012,
+            13325.478060675556,
+            9783.556470888994,
+        ),
+        lane(
+            "r1",
+            "c0",
+            5888.396257270596,
+            8969.992571255882,
+            17617.546739393223,
+        ),
+    ];
+    let mut req = request(lanes.clone());
+    req.target = Some(0.48655736275099676 * reachable(&lanes));
+    let free = solve(&req).unwrap();
+    let group_free: f64 = free
+        .lanes
+        .iter()
+        .filter(|l| l.channel == "c0")
+        .map(|l| l.spend_cny)
+        .sum();
+    req.groups.insert(
+        "g".into(),
+        groups::ChannelGroup {
+            channels: vec!["c0".into()],
+            max_spend_cny: Some(0.5030214464772889 * group_free),
+            ..Default::default()
+        },
+    );
+    req.guardrail = Some(groups::Guardrail {
+        max_change: 0.4,
+        scope: groups::ChangeScope::Lane,
+        channels: BTreeMap::new(),
+        last_spend_cny: vec![0.0; 3],
+    });
+    let plan = solve(&req).unwrap();
+    assert_eq!(plan.status, PlanStatus::Infeasible);
+    let relax = plan
+        .infeasibility
+        .as_ref()
+        .and_then(|i| i.relaxation.as_ref())
+        .expect("a relaxation");
+    assert!(relax.found);
+    assert_eq!(relax.changes.len(), 1, "{:?}", relax.changes);
+    let c = &relax.changes[0];
+    assert_eq!(c.kind, ConstraintKind::GroupMax);
+    let at = |cap: f64| {
+        let mut q = req.clone();
+        q.groups.get_mut("g").unwrap().max_spend_cny = Some(cap);
+        solve(&q).unwrap().status
+    };
+    assert_eq!(at(c.to * (1.0 + 1e-6)), PlanStatus::Optimal);
+    assert_eq!(at(c.to * (1.0 - 1e-3)), PlanStatus::Infeasible);
 }
 
 /// With `max_change = 0`, a lane with last-horizon spend spends exactly

@@ -174,71 +174,98 @@ impl SpendLp {
         } else {
             objective
         };
-        let unsolved = if goal.min_spend {
-            vars.minimise(objective)
-        } else {
-            vars.maximise(objective)
-        };
-        let mut model = unsolved.using(clarabel);
-        let mut add = |c: Constraint| -> ConstraintReference { model.add_constraint(c) };
-        let target_row = if goal.min_spend || goal.profit {
-            goal.total_target.map(|t| add(total_metric.clone().geq(t)))
-        } else {
-            None
-        };
-        let budget_row = goal.budget.map(|b| add(total_spend.clone().leq(b)));
-        let roi_row = goal.min_roi.map(|r| {
-            let gmv = per_col(&|l| p.lanes[l].gpv);
-            // Divided by R: the row's coefficients `gpv·g/R − 1` are then of
-            // the spend rows' order. Unscaled (`gpv·g − R`, from −R to
-            // ~1e5 on the steep first chord of a Hill a < 1 lane) clarabel
-            // answered "dual infeasible" after two steps on such lanes.
-            add((gmv * (1.0 / r) - total_spend.clone()).geq(0.0))
-        });
-        let mut room_rows = vec![None; p.rooms.len()];
-        for (r, t) in goal.room_targets.iter().enumerate() {
-            if let Some(t) = *t {
-                let e = room_metric[r].clone();
-                room_rows[r] = Some(if goal.min_spend || goal.profit {
-                    add(e.geq(t))
-                } else {
-                    add(e.leq(t))
-                });
-            }
-        }
-        let nc = p.channels.len();
-        let (mut min_rows, mut max_rows, mut share_rows) =
-            (vec![None; nc], vec![None; nc], vec![None; nc]);
-        for (c, ch) in p.channels.iter().enumerate() {
-            if ch.lanes.is_empty() || ch.lim.excluded {
-                continue;
-            }
-            let e = &channel_spend[c];
-            if let Some(lk) = ch.lim.locked_spend_cny {
-                min_rows[c] = Some(add(e.clone().eq(lk)));
+        // Built afresh for each attempt of [`solve_retrying`] (clarabel
+        // consumes its model); the rows come out in the same order, so
+        // their references are the same in every attempt.
+        let attempt = |gap: Option<f64>| {
+            let unsolved = if goal.min_spend {
+                vars.clone().minimise(objective.clone())
             } else {
-                if let Some(mn) = ch.lim.min_spend_cny.filter(|&v| v > 0.0) {
-                    min_rows[c] = Some(add(e.clone().geq(mn)));
-                }
-                if let Some(mx) = ch.lim.max_spend_cny {
-                    max_rows[c] = Some(add(e.clone().leq(mx)));
+                vars.clone().maximise(objective.clone())
+            };
+            let mut model = unsolved.using(clarabel);
+            loosen(&mut model, gap);
+            let mut add = |c: Constraint| -> ConstraintReference { model.add_constraint(c) };
+            let target_row = if goal.min_spend || goal.profit {
+                goal.total_target.map(|t| add(total_metric.clone().geq(t)))
+            } else {
+                None
+            };
+            let budget_row = goal.budget.map(|b| add(total_spend.clone().leq(b)));
+            let roi_row = goal.min_roi.map(|r| {
+                let gmv = per_col(&|l| p.lanes[l].gpv);
+                // Divided by R: the row's coefficients `gpv·g/R − 1` are then of
+                // the spend rows' order. Unscaled (`gpv·g − R`, from −R to
+                // ~1e5 on the steep first chord of a Hill a < 1 lane) clarabel
+                // answered "dual infeasible" after two steps on such lanes.
+                add((gmv * (1.0 / r) - total_spend.clone()).geq(0.0))
+            });
+            let mut room_rows = vec![None; p.rooms.len()];
+            for (r, t) in goal.room_targets.iter().enumerate() {
+                if let Some(t) = *t {
+                    let e = room_metric[r].clone();
+                    room_rows[r] = Some(if goal.min_spend || goal.profit {
+                        add(e.geq(t))
+                    } else {
+                        add(e.leq(t))
+                    });
                 }
             }
-            if let Some(sh) = ch.lim.max_share.filter(|&s| s < 1.0) {
-                let row = e.clone() - sh * total_spend.clone();
-                share_rows[c] = Some(add(row.leq(0.0)));
+            let nc = p.channels.len();
+            let (mut min_rows, mut max_rows, mut share_rows) =
+                (vec![None; nc], vec![None; nc], vec![None; nc]);
+            for (c, ch) in p.channels.iter().enumerate() {
+                if ch.lanes.is_empty() || ch.lim.excluded {
+                    continue;
+                }
+                let e = &channel_spend[c];
+                if let Some(lk) = ch.lim.locked_spend_cny {
+                    min_rows[c] = Some(add(e.clone().eq(lk)));
+                } else {
+                    if let Some(mn) = ch.lim.min_spend_cny.filter(|&v| v > 0.0) {
+                        min_rows[c] = Some(add(e.clone().geq(mn)));
+                    }
+                    if let Some(mx) = ch.lim.max_spend_cny {
+                        max_rows[c] = Some(add(e.clone().leq(mx)));
+                    }
+                }
+                if let Some(sh) = ch.lim.max_share.filter(|&s| s < 1.0) {
+                    let row = e.clone() - sh * total_spend.clone();
+                    share_rows[c] = Some(add(row.leq(0.0)));
+                }
             }
-        }
-        let extra_refs: Vec<ConstraintReference> = p
-            .extra_rows
-            .iter()
-            .map(|r| add(row_constraint(r, &cols, &overflow, &total_spend)))
-            .collect();
-        let mut sol = match model.solve() {
+            let extra_refs: Vec<ConstraintReference> = p
+                .extra_rows
+                .iter()
+                .map(|r| add(row_constraint(r, &cols, &overflow, &total_spend)))
+                .collect();
+            let refs = Refs {
+                target_row,
+                budget_row,
+                roi_row,
+                room_rows,
+                min_rows,
+                max_rows,
+                share_rows,
+                extra_refs,
+            };
+            model.solve().map(|sol| (sol, refs))
+        };
+        let (mut sol, refs) = match solve_retrying(attempt) {
             Ok(s) => s,
             Err(ResolutionError::Infeasible) => return Ok(Outcome::Infeasible),
             Err(e) => return Err(PlanError::Solver(e.to_string())),
         };
+        let Refs {
+            target_row,
+            budget_row,
+            roi_row,
+            room_rows,
+            min_rows,
+            max_rows,
+            share_rows,
+            extra_refs,
+        } = refs;
         // good_lp hands back clarabel's "dual infeasible" (the LP
         // unbounded) as a solution. Every column here is bounded, so that
         // status is numerical trouble and its point is garbage (NaN
@@ -291,6 +318,49 @@ impl SpendLp {
             path,
         })))
     }
+}
+
+/// The rows of one solve of [`SpendLp::solve`] whose duals are read.
+struct Refs {
+    target_row: Option<ConstraintReference>,
+    budget_row: Option<ConstraintReference>,
+    roi_row: Option<ConstraintReference>,
+    room_rows: Vec<Option<ConstraintReference>>,
+    min_rows: Vec<Option<ConstraintReference>>,
+    max_rows: Vec<Option<ConstraintReference>>,
+    share_rows: Vec<Option<ConstraintReference>>,
+    extra_refs: Vec<ConstraintReference>,
+}
+
+/// The gap tolerances of the attempts after clarabel's defaults (1e-8):
+/// near the edge of feasibility its iterates can close the gap to ~1e-8
+/// and then oscillate until the iteration limit ("Max iterations
+/// reached", found by `duals_match_resolves` at 20,000 cases); a gap of
+/// 1e-7 of the objective is far below a plan's rounding.
+const RETRY_GAPS: [f64; 2] = [1e-7, 1e-6];
+
+/// Loosen `model`'s gap tolerances to `gap` (`None`: clarabel's defaults).
+pub(super) fn loosen(model: &mut good_lp::solvers::clarabel::ClarabelProblem, gap: Option<f64>) {
+    if let Some(g) = gap {
+        model.settings().tol_gap_abs(g).tol_gap_rel(g);
+    }
+}
+
+/// `attempt(None)`, and again with the looser gaps of [`RETRY_GAPS`] while
+/// clarabel stops short of an answer (iteration limit, no progress,
+/// numerical error: good_lp's `ResolutionError::Other`). An infeasible or
+/// solved answer is returned as it comes.
+pub(super) fn solve_retrying<T>(
+    mut attempt: impl FnMut(Option<f64>) -> Result<T, ResolutionError>,
+) -> Result<T, ResolutionError> {
+    let mut out = attempt(None);
+    for g in RETRY_GAPS {
+        match out {
+            Err(ResolutionError::Other(_)) => out = attempt(Some(g)),
+            _ => break,
+        }
+    }
+    out
 }
 
 /// Per lane, the chord slope above which a chord is worth filling at the

@@ -264,21 +264,27 @@ pub(crate) fn smallest_relaxation(
         return Ok(None);
     }
     let objective = slack_cost + (1e-7 / scale) * total_spend.clone();
-    let mut model = vars.minimise(objective).using(clarabel);
-    if let Some(t) = goal.total_target {
-        model.add_constraint(total_metric.clone().geq(t));
-    }
-    for (r, t) in goal.room_targets.iter().enumerate() {
-        if let Some(t) = *t {
-            model.add_constraint(room_metric[r].clone().geq(t));
+    // Built afresh for each attempt of `solve_retrying` (clarabel
+    // consumes its model).
+    let attempt = |gap: Option<f64>| {
+        let mut model = vars.clone().minimise(objective.clone()).using(clarabel);
+        super::lp::loosen(&mut model, gap);
+        if let Some(t) = goal.total_target {
+            model.add_constraint(total_metric.clone().geq(t));
         }
-    }
-    let mut info = Vec::with_capacity(rows.len());
-    for (e, c) in rows {
-        model.add_constraint(c);
-        info.push(e);
-    }
-    let sol = match model.solve() {
+        for (r, t) in goal.room_targets.iter().enumerate() {
+            if let Some(t) = *t {
+                model.add_constraint(room_metric[r].clone().geq(t));
+            }
+        }
+        for (_, c) in &rows {
+            model.add_constraint(c.clone());
+        }
+        model.solve()
+    };
+    let sol = super::lp::solve_retrying(attempt);
+    let info: Vec<Elastic> = rows.into_iter().map(|(e, _)| e).collect();
+    let sol = match sol {
         Ok(s) => s,
         Err(ResolutionError::Infeasible) => {
             return Ok(Some(Relaxation {
