@@ -256,16 +256,6 @@ impl SpendLp {
             Err(ResolutionError::Infeasible) => return Ok(Outcome::Infeasible),
             Err(e) => return Err(PlanError::Solver(e.to_string())),
         };
-        let Refs {
-            target_row,
-            budget_row,
-            roi_row,
-            room_rows,
-            min_rows,
-            max_rows,
-            share_rows,
-            extra_refs,
-        } = refs;
         // good_lp hands back clarabel's "dual infeasible" (the LP
         // unbounded) as a solution. Every column here is bounded, so that
         // status is numerical trouble and its point is garbage (NaN
@@ -296,17 +286,18 @@ impl SpendLp {
         let dual = sol.compute_dual();
         let get = |r: Option<ConstraintReference>| r.map(|r| dual.dual(r) / obj_scale);
         let duals = Duals {
-            target: get(target_row),
-            budget: get(budget_row),
-            rooms: room_rows.into_iter().map(get).collect(),
-            ch_min: min_rows.into_iter().map(get).collect(),
-            ch_max: max_rows.into_iter().map(get).collect(),
-            ch_share: share_rows.into_iter().map(get).collect(),
-            extra: extra_refs
+            target: get(refs.target_row),
+            budget: get(refs.budget_row),
+            rooms: refs.room_rows.into_iter().map(get).collect(),
+            ch_min: refs.min_rows.into_iter().map(get).collect(),
+            ch_max: refs.max_rows.into_iter().map(get).collect(),
+            ch_share: refs.share_rows.into_iter().map(get).collect(),
+            extra: refs
+                .extra_refs
                 .into_iter()
                 .map(|r| dual.dual(r) / obj_scale)
                 .collect(),
-            roi: get(roi_row),
+            roi: get(refs.roi_row),
         };
         let threshold = thresholds(p, goal, &duals);
         Ok(Outcome::Solved(Box::new(Sol {
